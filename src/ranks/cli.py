@@ -1,0 +1,206 @@
+"""The ``ranks`` command line (Typer + Rich).
+
+Bad input prints one line ``file:line: field: message`` to stderr and exits with code 2,
+never a traceback. A conservation failure exits with code 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+import ranks
+from ranks.errors import RanksInputError
+
+app = typer.Typer(
+    name="ranks", add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="Ranks: simulate how armed actors fill their ranks and how people get out.",
+)
+err_console = Console(stderr=True)
+console = Console()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(fn: F) -> F:
+    """Turn input errors into one line on stderr and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ranks.engine import ConservationError
+
+        try:
+            return fn(*args, **kwargs)
+        except RanksInputError as e:
+            err_console.print(f"[bold red]error:[/] {e.format()}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except ConservationError as e:
+            err_console.print(f"[bold red]conservation check failed:[/] {e}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def show_progress(quiet: bool) -> bool:
+    """A progress bar only on a terminal and without --quiet."""
+    return not quiet and sys.stderr.isatty()
+
+
+def make_progress() -> Progress:
+    """The Rich progress bar used by long commands."""
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeRemainingColumn(), console=err_console, transient=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"ranks {ranks.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Ranks: simulate how armed actors fill their ranks and how people get out."""
+
+
+def parse_date(value: str | None, field: str) -> dt.date | None:
+    """Parse YYYY-MM-DD or raise an input error naming the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RanksInputError(f"expected a date YYYY-MM-DD, got {value!r}", field=field) from None
+
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
+
+
+@app.command()
+@handle_errors
+def run(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to create.")],
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")] = None,
+    scale: Annotated[float, typer.Option(help="Fraction of the population to simulate.")] = 1.0,
+    until: Annotated[str | None, typer.Option(help="Stop before this date (YYYY-MM-DD).")] = None,
+    replicates: Annotated[int, typer.Option(min=1, help="Number of replicates.")] = 1,
+    force: Annotated[bool, typer.Option(help="Replace an existing run directory.")] = False,
+    check: Annotated[bool, typer.Option(help="Recount everyone daily; fail if anyone is lost "
+                                        "or counted twice.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run SCENARIO and write OUT/manifest.json, events.parquet, stocks.parquet."""
+    from ranks.io.atomic import check_out_dir
+    from ranks.runner import run_scenario
+    from ranks.scenario import load_scenario
+
+    check_out_dir(out, force)
+    loaded = load_scenario(scenario)
+    until_d = parse_date(until, "--until")
+    if show_progress(quiet):
+        days = ((until_d or loaded.scenario.period.end) - loaded.scenario.period.start).days
+        with make_progress() as bar:
+            task = bar.add_task(f"{loaded.scenario.name}", total=days * replicates)
+            run_scenario(loaded, out, seed=seed, scale=scale, until=until_d, force=force,
+                         replicates=replicates, check=check,
+                         progress=lambda r, d: bar.advance(task))
+    else:
+        run_scenario(loaded, out, seed=seed, scale=scale, until=until_d, force=force,
+                     replicates=replicates, check=check)
+    if not quiet:
+        console.print(f"wrote {out}")
+
+
+@app.command()
+@handle_errors
+def validate(scenario: ScenarioArg) -> None:
+    """Check SCENARIO: syntax, types, names, dates, and evidence of every parameter."""
+    from ranks.scenario import load_scenario
+
+    loaded = load_scenario(scenario)
+    sc = loaded.scenario
+    console.print(f"[green]ok[/] {scenario}: {len(sc.places)} places, {len(sc.routes)} routes, "
+                  f"{len(sc.actors)} actors, {len(sc.timeline)} timeline events, "
+                  f"modules: {', '.join(loaded.module_params) or 'none'}")
+
+
+@app.command()
+@handle_errors
+def evidence(
+    scenario: ScenarioArg,
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Print every parameter of SCENARIO with its source or assumption."""
+    from ranks.evidence import evidence_rows
+    from ranks.scenario import load_scenario
+
+    loaded = load_scenario(scenario)
+    rows = evidence_rows(loaded)
+    if csv:
+        import csv as csvmod
+
+        w = csvmod.writer(sys.stdout)
+        w.writerow(["parameter", "value", "evidence", "origin", "note"])
+        for r in rows:
+            w.writerow([r.path, r.value, r.evidence, r.origin, r.note])
+        return
+    table = Table(title=f"Evidence: {loaded.scenario.name}", show_lines=False)
+    for col in ("parameter", "value", "evidence", "origin", "note"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r.path, r.value, r.evidence, r.origin, r.note)
+    console.print(table)
+    n_ass = sum(r.evidence.startswith("assumption") for r in rows)
+    console.print(f"{len(rows)} parameters: {len(rows) - n_ass} cite a source, "
+                  f"{n_ass} are assumptions")
+
+
+@app.command()
+@handle_errors
+def plan(scenario: ScenarioArg) -> None:
+    """Print the fixed daily order of phases and modules for SCENARIO."""
+    from ranks.engine import Simulation
+    from ranks.scenario import load_scenario
+
+    sim = Simulation(load_scenario(scenario), scale=0.001)
+    for line in sim.plan():
+        console.print(line)
+
+
+def _register_optional() -> None:
+    """Commands that live in their own subpackages."""
+    import importlib
+
+    for mod in ("ranks.flee.cli",):
+        try:
+            m = importlib.import_module(mod)
+        except ImportError:
+            continue
+        reg = getattr(m, "register", None)
+        if reg is not None:
+            reg(app)
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

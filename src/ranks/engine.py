@@ -1,0 +1,240 @@
+"""The day loop: timeline, modules in one fixed printable order, deaths, recorder.
+
+One direction of data flow: the scenario is frozen; the world and people are built from it;
+each day the engine applies the timeline, calls each enabled module in the order of
+``ranks.modules.registry.ORDER``, resolves the deaths modules requested (once), and asks the
+recorder to close the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ranks.errors import RanksInputError
+from ranks.modules.base import Module
+from ranks.modules.registry import ORDER
+from ranks.population import Households, People, State, synthesize
+from ranks.record import Recorder, core_stocks
+from ranks.rng import person_uniform, stream
+from ranks.scenario.loader import Loaded
+from ranks.scenario.model import TimelineEvent
+from ranks.world import World, build_world
+
+
+class ConservationError(RuntimeError):
+    """Someone was lost or counted twice: a bug, never bad input."""
+
+
+@dataclass
+class RunInfo:
+    """What a finished run reports for the manifest."""
+
+    days: int
+    wall_s: float
+    synth_s: float
+    module_s: dict[str, float] = field(default_factory=dict)
+    people: int = 0
+    households: int = 0
+    people_bytes: int = 0
+
+
+class Simulation:
+    """One replicate of a scenario.
+
+    Args:
+        loaded: a loaded scenario (``ranks.scenario.load_scenario``).
+        seed: root seed; all streams are keyed by (seed, stream name, day).
+        scale: fraction of the population to synthesize.
+        until: last date to simulate (exclusive); default the scenario's end.
+        replicate: replicate number written in the outputs.
+        check: recount stocks from everyone at the end of every day (slow) and fail loudly.
+        modules: override the module list (for tests); default the enabled modules in ORDER.
+    """
+
+    def __init__(self, loaded: Loaded, seed: int | None = None, scale: float = 1.0,
+                 until: dt.date | None = None, replicate: int = 0, check: bool = False,
+                 modules: list[Module] | None = None) -> None:
+        sc = loaded.scenario
+        if scale <= 0:
+            raise RanksInputError("scale must be positive", field="--scale")
+        self.loaded = loaded
+        self.scenario = sc
+        self.seed = int(sc.seed if seed is None else seed)
+        self.scale = float(scale)
+        self.replicate = replicate
+        self.check = check
+        self.world: World = build_world(sc)
+        self.n_days = self.world.n_days
+        if until is not None:
+            d = self.world.day_of(until)
+            if not 0 < d <= self.world.n_days:
+                raise RanksInputError(
+                    f"--until {until} is outside the period {sc.period.start}..{sc.period.end}",
+                    field="--until")
+            self.n_days = d
+        t0 = time.perf_counter()
+        self.people: People
+        self.households: Households
+        self.people, self.households = synthesize(
+            self.world.population, self.world.tribe, sc.population, self.scale, self.seed,
+            self.world.n_actors, self.world.n_days)
+        self.synth_s = time.perf_counter() - t0
+        self.initial_people = self.people.n
+        self.day = 0
+        self._day_ref = [0]
+        dates = [self.world.date(d) for d in range(self.world.n_days)]
+        self.record = Recorder(self.world.place_names, self.world.actor_ids, dates,
+                               replicate=replicate, stocks_every=sc.output.stocks_every_days)
+        core_stocks(self.record, self.people, self._day_ref)
+        self._deaths: list[tuple[np.ndarray, str, int]] = []
+        self._handlers: dict[str, list[Callable[[Simulation, TimelineEvent], None]]] = {
+            "set_param": [self._set_param]}
+        if modules is None:
+            modules = [cls(loaded.module_params[cls.name]) for cls in ORDER
+                       if cls.name in loaded.module_params
+                       and loaded.module_params[cls.name].enabled]
+        self.modules = modules
+        self.module_time = {m.name: 0.0 for m in self.modules}
+        self.param_overrides: dict[str, float] = {}
+        for m in self.modules:
+            for t in m.event_types:
+                self._handlers.setdefault(t, []).append(m.on_event)
+        for m in self.modules:
+            m.init(self)
+
+    # -- services for modules --------------------------------------------------------------
+    def rng(self, name: str, day: int | None = None) -> np.random.Generator:
+        """Generator of stream ``name`` for ``day`` (today by default)."""
+        return stream(self.seed, name, self.day if day is None else day)
+
+    def person_uniform(self, name: str, ids: np.ndarray, day: int | None = None) -> np.ndarray:
+        """Per-person uniforms for ``ids`` (person-level common random numbers)."""
+        return person_uniform(self.seed, name, self.day if day is None else day, ids)
+
+    def thin_candidates(self, name: str, day: int, p_max: float,
+                        pool: np.ndarray | None = None) -> np.ndarray:
+        """Candidates for an event with daily chance at most ``p_max`` per person.
+
+        Each member of ``pool`` (everyone when None) is a candidate with chance ``p_max``
+        (Binomial count, then uniform picks, duplicates dropped). Accept each candidate with
+        its own chance divided by ``p_max``. Not person-level CRN: say so where used.
+        """
+        n = self.people.n if pool is None else len(pool)
+        if n == 0 or p_max <= 0:
+            return np.zeros(0, dtype=np.int64)
+        g = self.rng(name, day)
+        k = g.binomial(n, min(p_max, 1.0))
+        if p_max >= 0.2:  # dense: one number each is cheaper and exact
+            pick = np.flatnonzero(g.random(n) < p_max)
+        else:
+            pick = np.unique(g.integers(0, n, size=k))
+        return pick.astype(np.int64) if pool is None else np.asarray(pool)[pick]
+
+    def request_death(self, ids: np.ndarray, cause: str, actor: int = -1) -> None:
+        """Ask for ``ids`` to die today of ``cause``; resolved once after all modules ran."""
+        if len(ids):
+            self._deaths.append((np.asarray(ids, dtype=np.int64), cause, actor))
+
+    def on(self, event_type: str, handler: Callable[[Simulation, TimelineEvent], None]) -> None:
+        """Register an extra timeline handler."""
+        self._handlers.setdefault(event_type, []).append(handler)
+
+    def param(self, module: str, name: str, default: float) -> float:
+        """A module parameter's value today (after ``set_param`` events)."""
+        return self.param_overrides.get(f"{module}.{name}", default)
+
+    def _set_param(self, sim: Simulation, ev: TimelineEvent) -> None:
+        path = ev.args.get("path")
+        if not isinstance(path, str) or ev.value is None:
+            raise RanksInputError("set_param needs args.path and value", field="timeline")
+        self.param_overrides[path] = float(ev.value)
+
+    # -- the loop ---------------------------------------------------------------------------
+    def plan(self) -> list[str]:
+        """The daily plan, in order, one line per phase."""
+        lines = ["1. timeline: apply the day's dated events (" + ", ".join(
+            sorted(self._handlers)) + ")"]
+        for i, m in enumerate(self.modules, start=2):
+            lines.append(f"{i}. {m.name} [{', '.join(m.mids)}]")
+        n = len(self.modules) + 2
+        lines.append(f"{n}. deaths: resolve requested deaths once")
+        lines.append(f"{n + 1}. recorder: flush events, snapshot stocks"
+                     + (", recount and check conservation" if self.check else ""))
+        return lines
+
+    def step(self, day: int) -> None:
+        """Advance one day."""
+        self.day = day
+        self._day_ref[0] = day
+        for ev in self.world.events_on.get(day, ()):
+            for h in self._handlers.get(ev.type, ()):
+                h(self, ev)
+        for m in self.modules:
+            t0 = time.perf_counter()
+            m.step(self, day)
+            self.module_time[m.name] += time.perf_counter() - t0
+        self._resolve_deaths(day)
+        self.record.end_day(day, last=day == self.n_days - 1)
+        if self.check:
+            self.check_conservation(day)
+
+    def _resolve_deaths(self, day: int) -> None:
+        if not self._deaths:
+            return
+        seen = np.zeros(0, dtype=np.int64)
+        for ids, cause, actor in self._deaths:
+            ids = np.unique(ids)
+            ids = ids[(self.people.state[ids] != State.DEAD) & ~np.isin(ids, seen)]
+            if ids.size == 0:
+                continue
+            actors = self.people.actor[ids]
+            self.record.event("died", self.people.place[ids], actor=actor, reason=cause)
+            members = actors >= 0
+            if members.any():
+                for a in np.unique(actors[members]):
+                    sel = ids[actors == a]
+                    self.record.event("killed", self.people.place[sel], actor=int(a),
+                                      reason=cause)
+            self.people.set(ids, day, state=State.DEAD)
+            seen = np.concatenate([seen, ids])
+        self._deaths.clear()
+
+    def check_conservation(self, day: int) -> None:
+        """Recount everyone and compare with the kept stocks; raise ConservationError."""
+        p = self.people
+        rc = p.recount()
+        total = int(p.by_place_state.sum())
+        if total != self.initial_people:
+            raise ConservationError(
+                f"day {day}: {total} people in the books, {self.initial_people} synthesized")
+        if (p.by_place_state < 0).any():
+            raise ConservationError(f"day {day}: a negative count of people")
+        if not np.array_equal(rc["by_place_state"], p.by_place_state):
+            diff = np.argwhere(rc["by_place_state"] != p.by_place_state)[0]
+            raise ConservationError(
+                f"day {day}: people at place {self.world.place_names[diff[0]]} in state "
+                f"{State(diff[1]).name}: counted {p.by_place_state[tuple(diff)]}, "
+                f"recount {rc['by_place_state'][tuple(diff)]}")
+        if not np.array_equal(rc["strength"], p.strength):
+            raise ConservationError(f"day {day}: strength by actor and assignment does not "
+                                    "match a recount of members")
+        if (p.state > State.DEAD).any():
+            raise ConservationError(f"day {day}: a person in an unknown state")
+
+    def run(self, progress: Callable[[int], None] | None = None) -> RunInfo:
+        """Run all days. ``progress(day)`` is called after each day."""
+        t0 = time.perf_counter()
+        for day in range(self.n_days):
+            self.step(day)
+            if progress is not None:
+                progress(day)
+        if self.people.by_place_state.sum() != self.initial_people:
+            raise ConservationError("people lost or counted twice over the run")
+        return RunInfo(days=self.n_days, wall_s=time.perf_counter() - t0, synth_s=self.synth_s,
+                       module_s=dict(self.module_time), people=self.people.n,
+                       households=len(self.households), people_bytes=self.people.nbytes)

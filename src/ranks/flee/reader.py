@@ -1,0 +1,365 @@
+"""Reader for Flee's input directory (locations, routes, closures, conflicts, period).
+
+Both dialects are accepted: quoted or bare CSV fields, ``sim_period.csv`` or the older
+``conflict_period.csv``, headers commented with ``#`` or not.  Every malformed value raises
+:class:`ranks.errors.RanksInputError` with the file, the 1-based line and the column name.
+Flee 3.1 tolerates some inconsistencies (a name in conflicts.csv or closures.csv that is not a
+location, fewer conflict rows than days); Ranks does the same and records a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ranks.errors import RanksInputError
+from ranks.flee.csvio import csv_rows, parse_date, parse_float, parse_int
+from ranks.flee.settings import FleeSettings, load_settings
+from ranks.flee.validation import ValidationData, read_validation
+
+LOCATION_COLUMNS = ("name", "region", "country", "latitude", "longitude", "location_type",
+                    "conflict_date", "population")
+ROUTE_COLUMNS = ("name1", "name2", "distance", "forced_redirection")
+CLOSURE_TYPES = ("country", "location", "link", "camp", "idpcamp", "remove_forced_redirection")
+
+# Flee 3.1 location kinds (see flee.Location.__init__).
+KIND_CONFLICT, KIND_TOWN, KIND_CAMP, KIND_IDPCAMP, KIND_FORWARD, KIND_MARKER = range(6)
+
+
+@dataclass
+class Location:
+    """One row of locations.csv; ``pop`` and ``capacity`` are people / hasten."""
+
+    name: str
+    country: str
+    kind: int
+    conflict_date: int | None
+    pop: int
+    capacity: int
+    lat: float
+    lon: float
+    attributes: dict[str, str]
+    line: int
+
+
+@dataclass
+class Route:
+    """One row of routes.csv (``distance`` in km)."""
+
+    a: int
+    b: int
+    distance: float
+    forced: int
+    attributes: dict[str, str]
+    line: int
+
+
+@dataclass
+class Closure:
+    """One row of closures.csv (days since the start date)."""
+
+    kind: str
+    name1: str
+    name2: str
+    start: int
+    end: int
+    line: int
+
+
+@dataclass
+class Scenario:
+    """Everything a run needs: geography, timeline, settings and (optional) validation data."""
+
+    input_dir: Path
+    settings: FleeSettings
+    start_date: dt.date
+    days: int
+    locations: list[Location]
+    routes: list[Route]
+    closures: list[Closure]
+    conflict_names: list[str]
+    conflicts: np.ndarray  # (days, len(conflict_names)) intensity, float64
+    validation: ValidationData | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        """Location names in file order."""
+        return [loc.name for loc in self.locations]
+
+    @property
+    def camp_indices(self) -> list[int]:
+        """Locations that are camps on day 0 (Flee's output columns), in file order."""
+        return [i for i, loc in enumerate(self.locations) if loc.kind in (KIND_CAMP, KIND_IDPCAMP)
+                or _auto_camp(loc, self.settings)]
+
+    @property
+    def camp_names(self) -> list[str]:
+        """Names of :attr:`camp_indices`."""
+        return [self.locations[i].name for i in self.camp_indices]
+
+
+def _auto_camp(loc: Location, s: FleeSettings) -> bool:
+    """Flee turns any location with a daily move chance below 0.005 into a camp."""
+    mc = {KIND_CONFLICT: s.conflict_movechance, KIND_TOWN: s.default_movechance,
+          KIND_FORWARD: 1.0, KIND_MARKER: 1.0}.get(loc.kind)
+    return mc is not None and mc < 0.005
+
+
+
+
+def _is_header(fields: list[str]) -> bool:
+    return fields[0].startswith("#")
+
+
+
+
+
+
+def _kind(text: str, path: Path, line: int) -> int:
+    t = text.lower()
+    if "camp" in t:
+        return KIND_IDPCAMP if "idp" in t else KIND_CAMP
+    if "conflict" in t:
+        return KIND_CONFLICT
+    if "forward" in t:
+        return KIND_FORWARD
+    if "marker" in t:
+        return KIND_MARKER
+    if "default" in t or "town" in t:
+        return KIND_TOWN
+    raise RanksInputError(
+        f"unknown location type {text!r} (expected conflict_zone, town, camp, idpcamp, "
+        "forwarding_hub or marker)", file=path, line=line, field="location_type")
+
+
+def read_locations(path: Path, hasten: int) -> list[Location]:
+    """Read locations.csv; populations and capacities are divided by ``hasten`` (floor)."""
+    extra: list[str] = []
+    locs: list[Location] = []
+    seen: dict[str, int] = {}
+    for line, f in csv_rows(path):
+        if _is_header(f):
+            extra = f[len(LOCATION_COLUMNS):]
+            continue
+        if len(f) < len(LOCATION_COLUMNS):
+            raise RanksInputError(
+                f"expected {len(LOCATION_COLUMNS)} columns ({', '.join(LOCATION_COLUMNS)}), "
+                f"got {len(f)}", file=path, line=line)
+        name = f[0]
+        if name in seen:
+            raise RanksInputError(f"duplicate location name {name!r} (first on line "
+                                  f"{seen[name]})", file=path, line=line, field="name")
+        seen[name] = line
+        kind = _kind(f[5], path, line)
+        cdate = None
+        if kind == KIND_CONFLICT:
+            cdate = parse_int(f[6], path, line, "conflict_date")
+            if cdate > 0:  # Flee: a conflict zone that starts later begins as a town.
+                kind = KIND_TOWN
+        population = parse_int(f[7], path, line, "population", allow_empty=0)
+        if population < 0:
+            raise RanksInputError("expected a population >= 0", file=path, line=line,
+                                  field="population")
+        scaled = population // hasten
+        attrs = {extra[i]: f[len(LOCATION_COLUMNS) + i]
+                 for i in range(min(len(extra), len(f) - len(LOCATION_COLUMNS)))}
+        is_camp = kind in (KIND_CAMP, KIND_IDPCAMP)
+        locs.append(Location(
+            name=name, country=f[2] or "unknown", kind=kind, conflict_date=cdate,
+            pop=0 if is_camp else scaled, capacity=scaled if is_camp else -1,
+            lat=parse_float(f[3], path, line, "latitude", allow_empty=0.0),
+            lon=parse_float(f[4], path, line, "longitude", allow_empty=0.0),
+            attributes=attrs, line=line))
+    if not locs:
+        raise RanksInputError("no locations", file=path)
+    return locs
+
+
+def read_routes(path: Path, index: dict[str, int]) -> list[Route]:
+    """Read routes.csv; both names must be locations, distance > 0 km."""
+    extra: list[str] = []
+    routes: list[Route] = []
+    for line, f in csv_rows(path):
+        if _is_header(f):
+            extra = f[len(ROUTE_COLUMNS):]
+            continue
+        if len(f) < 3:
+            raise RanksInputError("expected name1,name2,distance[,forced_redirection]",
+                                  file=path, line=line)
+        for col, name in (("name1", f[0]), ("name2", f[1])):
+            if name not in index:
+                raise RanksInputError(f"unknown location {name!r}", file=path, line=line,
+                                      field=col)
+        dist = parse_float(f[2], path, line, "distance")
+        if dist <= 0:
+            raise RanksInputError("expected a distance > 0 km", file=path, line=line,
+                                  field="distance")
+        forced = parse_int(f[3], path, line, "forced_redirection",
+                           allow_empty=0) if len(f) > 3 else 0
+        if forced not in (0, 1, 2):
+            raise RanksInputError("expected 0, 1 or 2", file=path, line=line,
+                                  field="forced_redirection")
+        attrs = {extra[i]: f[4 + i] for i in range(min(len(extra), len(f) - 4))}
+        for key in ("max_move_speed", "walk_probability"):
+            if key in attrs and attrs[key] != "":
+                parse_float(attrs[key], path, line, key)
+        routes.append(Route(index[f[0]], index[f[1]], dist, forced, attrs, line))
+    return routes
+
+
+def read_closures(path: Path, locs: list[Location], warnings: list[str]) -> list[Closure]:
+    """Read closures.csv (optional file); unknown names are kept and warned about."""
+    if not path.exists():
+        return []
+    names = {loc.name for loc in locs}
+    countries = {loc.country for loc in locs}
+    out: list[Closure] = []
+    for line, f in csv_rows(path):
+        if _is_header(f):
+            continue
+        if len(f) < 5:
+            raise RanksInputError("expected closure_type,name1,name2,closure_start,closure_end",
+                                  file=path, line=line)
+        kind = f[0]
+        if kind not in CLOSURE_TYPES:
+            raise RanksInputError(f"unknown closure type {kind!r} (expected "
+                                  f"{', '.join(CLOSURE_TYPES)})", file=path, line=line,
+                                  field="closure_type")
+        c = Closure(kind, f[1], f[2], parse_int(f[3], path, line, "closure_start"),
+                    parse_int(f[4], path, line, "closure_end"), line)
+        known = countries if kind == "country" else names
+        used = (c.name1, c.name2) if kind in ("country", "link", "remove_forced_redirection") \
+            else (c.name1,)
+        for n in used:
+            if n not in known:
+                warnings.append(f"{path}:{line}: {kind} closure names unknown {n!r}; "
+                                "it has no effect (as in Flee)")
+        out.append(c)
+    return out
+
+
+def read_period(input_dir: Path) -> tuple[dt.date, int, Path]:
+    """Start date and length (days) from sim_period.csv or conflict_period.csv."""
+    path = input_dir / "sim_period.csv"
+    if not path.exists():
+        path = input_dir / "conflict_period.csv"
+    if not path.exists():
+        raise RanksInputError("neither sim_period.csv nor conflict_period.csv found",
+                              file=input_dir / "sim_period.csv")
+    start: dt.date | None = None
+    length: int | None = None
+    for line, f in csv_rows(path):
+        key = f[0].lower().lstrip("#")
+        if key == "startdate":
+            start = parse_date(f[1] if len(f) > 1 else "", path, line, "StartDate")
+        elif key == "length":
+            length = parse_int(f[1] if len(f) > 1 else "", path, line, "Length")
+            if length < 1:
+                raise RanksInputError("expected a length >= 1 day", file=path, line=line,
+                                      field="Length")
+    if start is None or length is None:
+        raise RanksInputError("expected StartDate,YYYY-MM-DD and Length,<days> rows", file=path)
+    return start, length, path
+
+
+
+
+def read_conflicts(path: Path, locs: list[Location], days: int, warnings: list[str]
+                   ) -> tuple[list[str], np.ndarray]:
+    """Read conflicts.csv into (names, intensity[day, name]); rows are days in file order.
+
+    Without the file, conflicts follow ``conflict_date`` in locations.csv (intensity 1 from
+    that day on).  Rows missing at the end repeat the last row (Flee 3.1 would stop with an
+    IndexError); names that are not locations are dropped, as Flee does.
+    """
+    names_known = {loc.name for loc in locs}
+    if not path.exists():
+        cz = [loc for loc in locs if loc.conflict_date is not None]
+        arr = np.zeros((days, len(cz)))
+        for j, loc in enumerate(cz):
+            arr[min(loc.conflict_date or 0, days):, j] = 1.0
+        warnings.append(f"{path}: not found; conflicts follow conflict_date in locations.csv")
+        return [loc.name for loc in cz], arr
+    header: list[str] | None = None
+    rows: list[list[float]] = []
+    for line, f in csv_rows(path):
+        if header is None:
+            header = f
+            continue
+        if len(f) > len(header) and any(f[len(header):]):
+            raise RanksInputError(f"expected at most {len(header)} columns, got {len(f)}",
+                                  file=path, line=line)
+        vals = []
+        for i in range(1, len(header)):
+            if not header[i]:
+                continue
+            text = f[i] if i < len(f) else ""
+            vals.append(parse_float(text, path, line, header[i], allow_empty=0.0))
+        rows.append(vals)
+    if header is None:
+        raise RanksInputError("empty file", file=path)
+    cols = [h for h in header[1:] if h]
+    if not rows:
+        raise RanksInputError("no day rows", file=path)
+    arr = np.array(rows, dtype=np.float64).reshape(len(rows), len(cols))
+    if len(rows) < days:
+        warnings.append(f"{path}: {len(rows)} day rows for a {days}-day run; the last row is "
+                        "repeated (Flee 3.1 would fail)")
+        arr = np.vstack([arr, np.repeat(arr[-1:], days - len(rows), axis=0)])
+    arr = arr[:days]
+    keep = [j for j, n in enumerate(cols) if n in names_known]
+    for n in cols:
+        if n not in names_known:
+            warnings.append(f"{path}: column {n!r} is not a location; ignored (as in Flee)")
+    return [cols[j] for j in keep], arr[:, keep]
+
+
+def read_scenario(input_dir: str | Path, validation_dir: str | Path | None = None,
+                  settings: str | Path | FleeSettings | None = None, *,
+                  days: int | None = None) -> Scenario:
+    """Read a Flee scenario directory (and optional validation directory).
+
+    Args:
+        input_dir: directory with locations.csv, routes.csv, conflicts.csv, ...
+        validation_dir: directory with data_layout.csv and the per-camp series, or None.
+        settings: a settings YAML path, a :class:`FleeSettings`, or None (then
+            ``input_dir/simsetting.yml`` when present, else Flee's defaults).
+        days: run only the first ``days`` days (default: the period file's length).
+    """
+    input_dir = Path(input_dir)
+    if not input_dir.is_dir():
+        raise RanksInputError("not a directory", file=input_dir)
+    if isinstance(settings, FleeSettings):
+        s = settings
+    elif settings is not None:
+        s = load_settings(settings)
+    elif (input_dir / "simsetting.yml").exists():
+        s = load_settings(input_dir / "simsetting.yml")
+    else:
+        s = load_settings(None)
+    warnings: list[str] = []
+    start, length, _period = read_period(input_dir)
+    if days is not None:
+        length = max(1, min(length, int(days)))
+    locs = read_locations(input_dir / "locations.csv", s.hasten)
+    index = {loc.name: i for i, loc in enumerate(locs)}
+    routes = read_routes(input_dir / "routes.csv", index)
+    closures = read_closures(input_dir / "closures.csv", locs, warnings)
+    cnames, carr = read_conflicts(input_dir / "conflicts.csv", locs, length, warnings)
+    validation = None
+    if validation_dir is not None:
+        validation = read_validation(Path(validation_dir), start, length, s.hasten,
+                                     input_dir / "registration_corrections.csv")
+    scen = Scenario(input_dir=input_dir, settings=s, start_date=start, days=length,
+                    locations=locs, routes=routes, closures=closures, conflict_names=cnames,
+                    conflicts=carr, validation=validation, warnings=warnings)
+    if validation is not None:
+        missing = [n for n in scen.camp_names if n not in validation.series]
+        for n in missing:
+            warnings.append(f"{validation.layout_path}: no series for camp {n!r}; it is left "
+                            "out of the error (Flee 3.1 would stop)")
+    return scen

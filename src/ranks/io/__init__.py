@@ -1,0 +1,1 @@
+"""Writing run directories: atomic directories, Parquet tables, manifests."""

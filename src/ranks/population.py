@@ -1,0 +1,368 @@
+"""People and households as a struct of NumPy arrays, and their synthesis (M1, M2 inputs).
+
+People are rows: ``people.age_years(day)``, ``people.state``, ``people.place`` ... never
+Python objects. Stocks (people by place and state, strength by actor and assignment,
+members by birth month) are count arrays kept up to date by :meth:`People.set`, the one
+place where states change, so no daily recount of everyone is needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from ranks.rng import stream
+from ranks.scenario.model import PopulationSpec
+
+
+class State(IntEnum):
+    """Where in the system a person is. Exactly one per person."""
+
+    CIVILIAN = 0
+    HIDING = 1
+    DETAINED = 2
+    TRAINING = 3
+    SERVING = 4
+    DESERTED = 5
+    TRANSIT = 6
+    CAMP = 7
+    ABROAD = 8
+    DEAD = 9
+
+
+class Assignment(IntEnum):
+    """What a member of an armed actor does (M14, M15). NONE for non-members."""
+
+    NONE = 0
+    TRAINING = 1
+    GUARD = 2
+    FRONT = 3
+    DISTANT = 4
+    DANGEROUS = 5
+
+
+class Role(IntEnum):
+    """Place in the household."""
+
+    HEAD = 0
+    WIFE = 1
+    CHILD = 2
+    PARENT = 3
+
+
+class Flag(IntEnum):
+    """Bits of ``people.flags``."""
+
+    EMPLOYED = 1
+    WANTED = 2
+    SUSPECTED = 4
+    FOREIGN = 8
+    EVADER = 16
+    WAS_MEMBER = 32
+
+
+N_STATES = len(State)
+N_ASSIGN = len(Assignment)
+STATE_NAMES = [s.name.lower() for s in State]
+ASSIGN_NAMES = [a.name.lower() for a in Assignment]
+#: Width of the birth-date buckets used to count members by age, in days.
+BIRTH_BUCKET_DAYS = 30
+#: Oldest birth bucket kept, in days before the period start (about 110 years).
+BIRTH_SPAN_DAYS = 40_200
+ADULT_DAYS = 6575  # 18 years
+
+
+@dataclass
+class Households:
+    """Household arrays. Money in USD; income per month."""
+
+    place: np.ndarray  # uint16 home place
+    head: np.ndarray  # int32 person id of the head
+    tribe: np.ndarray  # int16 tribe index (-1 none)
+    size: np.ndarray  # uint16 members
+    n_wives: np.ndarray  # uint8
+    n_children: np.ndarray  # uint8 children under 18
+    n_parents: np.ndarray  # uint8 dependent parents (60+)
+    savings: np.ndarray  # float32 USD
+    income: np.ndarray  # float32 USD a month from work and pay
+
+    def __len__(self) -> int:
+        return len(self.place)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, f).nbytes for f in self.__dataclass_fields__)
+
+
+class People:
+    """Struct of arrays for everyone, plus stock counters updated by :meth:`set`.
+
+    Columns: birth (int32, day index of birth, negative before the start), sex (uint8,
+    1 = male), household (int32), home and place (uint16), state (uint8 State),
+    actor (int8, -1 none), assignment (uint8 Assignment), role (uint8 Role),
+    since (int16, day the current state began), flags (uint8 Flag bits).
+    Modules may add their own columns with :meth:`add_column`.
+    """
+
+    BASE_COLUMNS: dict[str, type] = {
+        "birth": np.int32, "sex": np.uint8, "household": np.int32, "home": np.uint16,
+        "place": np.uint16, "state": np.uint8, "actor": np.int8, "assignment": np.uint8,
+        "role": np.uint8, "since": np.int16, "flags": np.uint8,
+    }
+
+    def __init__(self, n: int, n_places: int, n_actors: int, n_days: int) -> None:
+        self.n = int(n)
+        self.n_places = n_places
+        self.n_actors = n_actors
+        self.columns: list[str] = []
+        for name, dtype in self.BASE_COLUMNS.items():
+            self.add_column(name, dtype, 0)
+        self.actor.fill(-1)
+        self.by_place_state = np.zeros((n_places, N_STATES), dtype=np.int64)
+        self.strength = np.zeros((max(n_actors, 1), N_ASSIGN), dtype=np.int64)
+        self._n_buckets = (BIRTH_SPAN_DAYS + n_days) // BIRTH_BUCKET_DAYS + 2
+        self.members_by_birth = np.zeros((max(n_actors, 1), self._n_buckets), dtype=np.int64)
+
+    # -- columns -------------------------------------------------------------------------
+    def add_column(self, name: str, dtype: type | np.dtype, fill: float | int = 0) -> np.ndarray:
+        """Add a column of ``n`` values (a module's own state). Returns the array."""
+        if hasattr(self, name) and name in self.columns:
+            raise ValueError(f"column '{name}' exists")
+        arr = np.full(self.n, fill, dtype=dtype)
+        setattr(self, name, arr)
+        self.columns.append(name)
+        return arr
+
+    def describe(self) -> dict[str, int]:
+        """Bytes used by each column."""
+        return {c: int(getattr(self, c).nbytes) for c in self.columns}
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of all person columns."""
+        return sum(self.describe().values())
+
+    # -- derived -------------------------------------------------------------------------
+    def age_years(self, day: int, ids: np.ndarray | None = None) -> np.ndarray:
+        """Age in whole years on ``day`` of ``ids`` (all when None), int32."""
+        b = self.birth if ids is None else self.birth[ids]
+        return ((day - b.astype(np.int64)) * 4 // 1461).astype(np.int32)
+
+    def birth_bucket(self, ids: np.ndarray) -> np.ndarray:
+        """Index of the birth-date bucket of ``ids``."""
+        return ((self.birth[ids].astype(np.int64) + BIRTH_SPAN_DAYS) // BIRTH_BUCKET_DAYS).clip(
+            0, self._n_buckets - 1
+        )
+
+    def minors(self, day: int) -> np.ndarray:
+        """Members under 18 by actor on ``day`` (birth-month precision)."""
+        first_minor = (day - ADULT_DAYS + BIRTH_SPAN_DAYS) // BIRTH_BUCKET_DAYS + 1
+        return self.members_by_birth[:, max(first_minor, 0):].sum(axis=1)
+
+    @property
+    def alive(self) -> int:
+        return int(self.n - self.by_place_state[:, State.DEAD].sum())
+
+    # -- the one place where states change ------------------------------------------------
+    def set(
+        self, ids: np.ndarray, day: int, *, state: int | np.ndarray | None = None,
+        place: int | np.ndarray | None = None, actor: int | np.ndarray | None = None,
+        assignment: int | np.ndarray | None = None,
+    ) -> None:
+        """Move people ``ids`` (unique int64 indices) to a new state, place, actor or assignment.
+
+        Keeps ``by_place_state``, ``strength`` and ``members_by_birth`` in step, and sets
+        ``since`` to ``day`` when the state changes.
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        if ids.size == 0:
+            return
+        P, S = self.n_places, N_STATES
+        if state is not None or place is not None:
+            old = self.place[ids].astype(np.int64) * S + self.state[ids]
+            if place is not None:
+                self.place[ids] = place
+            if state is not None:
+                self.state[ids] = state
+                self.since[ids] = day
+            new = self.place[ids].astype(np.int64) * S + self.state[ids]
+            flat = self.by_place_state.reshape(-1)
+            flat -= np.bincount(old, minlength=P * S)
+            flat += np.bincount(new, minlength=P * S)
+        if actor is not None or assignment is not None or state is not None:
+            old_actor = self.actor[ids].astype(np.int64)
+            is_member = old_actor >= 0
+            if is_member.any():
+                m = ids[is_member]
+                self._strength_add(old_actor[is_member], self.assignment[m], m, -1)
+            if actor is not None:
+                self.actor[ids] = actor
+            if assignment is not None:
+                self.assignment[ids] = assignment
+            # the dead are no longer members
+            dead = self.state[ids] == State.DEAD
+            if dead.any():
+                self.actor[ids[dead]] = -1
+                self.assignment[ids[dead]] = Assignment.NONE
+            new_actor = self.actor[ids].astype(np.int64)
+            is_member = new_actor >= 0
+            if is_member.any():
+                m = ids[is_member]
+                self._strength_add(new_actor[is_member], self.assignment[m], m, +1)
+
+    def _strength_add(self, actor: np.ndarray, assign: np.ndarray, ids: np.ndarray,
+                      sign: int) -> None:
+        A, K, B = self.strength.shape[0], N_ASSIGN, self._n_buckets
+        self.strength.reshape(-1)[:] += sign * np.bincount(
+            actor * K + assign.astype(np.int64), minlength=A * K)
+        self.members_by_birth.reshape(-1)[:] += sign * np.bincount(
+            actor * B + self.birth_bucket(ids), minlength=A * B)
+
+    # -- checks --------------------------------------------------------------------------
+    def recount(self) -> dict[str, np.ndarray]:
+        """Stocks recounted from every person (slow: for ``--check`` and tests)."""
+        P, S = self.n_places, N_STATES
+        bps = np.bincount(self.place.astype(np.int64) * S + self.state, minlength=P * S)
+        members = np.flatnonzero(self.actor >= 0)
+        A, K = self.strength.shape
+        st = np.bincount(self.actor[members].astype(np.int64) * K + self.assignment[members],
+                         minlength=A * K)
+        return {"by_place_state": bps.reshape(P, S), "strength": st.reshape(A, K)}
+
+
+def _top_k_by_group(group: np.ndarray, key: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Positions of the ``k[g]`` largest ``key`` within each ``group`` value g."""
+    order = np.lexsort((-key, group))
+    g = group[order]
+    starts = np.searchsorted(g, np.arange(len(k)), side="left")
+    rank = np.arange(len(order)) - starts[g]
+    return order[rank < k[g]]
+
+
+def _gumbel_key(rng: np.random.Generator, weight: np.ndarray) -> np.ndarray:
+    """Keys whose top-k per group is a weighted sample without replacement."""
+    u = rng.random(len(weight))
+    return np.log(np.maximum(weight, 1e-12)) - np.log(-np.log(np.maximum(u, 1e-300)))
+
+
+def _step_weight(age: np.ndarray, edges: list[int], weights: list[float]) -> np.ndarray:
+    return np.asarray(weights, dtype=np.float64)[np.searchsorted(edges, age, side="right")]
+
+
+# Marriage weights by age (assumption: shape only; totals are set by household counts).
+HEAD_EDGES, HEAD_W = [20, 25, 30, 65], [0.0, 0.35, 0.75, 1.0, 0.8]
+WIFE_EDGES, WIFE_W = [16, 20, 25, 50, 65], [0.0, 0.3, 0.65, 0.92, 0.8, 0.5]
+
+
+def synthesize(
+    place_population: np.ndarray, place_tribe: np.ndarray, spec: PopulationSpec,
+    scale: float, seed: int, n_actors: int, n_days: int,
+) -> tuple[People, Households]:
+    """Synthesize people in households at their home places.
+
+    Args:
+        place_population: people per place at full scale.
+        place_tribe: tribe index per place (-1 none).
+        spec: the scenario's population section.
+        scale: fraction of the population to make (1.0 = full).
+        seed: scenario seed; synthesis uses streams "population.*" on day 0.
+
+    Ages follow ``spec.age_shares`` per person; heads, wives, children and dependent
+    parents are then matched by age within each place (vectorized, no loop over people).
+    """
+    n_place = np.rint(place_population * scale).astype(np.int64)
+    P = len(n_place)
+    N = int(n_place.sum())
+    rng = stream(seed, "population.people", 0)
+    home = np.repeat(np.arange(P, dtype=np.int64), n_place)
+    shares = np.asarray(spec.age_shares.value, dtype=np.float64)
+    band = rng.choice(len(shares), size=N, p=shares / shares.sum())
+    width = np.where(band == len(shares) - 1, 10, 5)
+    age_days = (band * 5 * 365 + (rng.random(N) * width * 365).astype(np.int64)).astype(np.int64)
+    age = age_days // 365
+    male = rng.random(N) < spec.male_share.value
+
+    rng = stream(seed, "population.households", 0)
+    H_target = np.where(n_place > 0,
+                        np.maximum(1, np.rint(n_place / spec.household_size_mean.value)), 0)
+    cand = np.flatnonzero(male & (age >= 20))
+    w = _step_weight(age[cand], HEAD_EDGES, HEAD_W)
+    heads = cand[_top_k_by_group(home[cand], _gumbel_key(rng, w), H_target.astype(np.int64))]
+    if len(heads) < int((n_place > 0).sum()):  # a place with no adult men: take anyone oldest
+        missing = np.setdiff1d(np.flatnonzero(n_place > 0), home[heads])
+        extra = [np.flatnonzero(home == p)[np.argmax(age[home == p])] for p in missing]
+        heads = np.concatenate([heads, np.array(extra, dtype=np.int64)])
+    heads = heads[np.lexsort((age[heads], home[heads]))]  # households sorted by place, head age
+    H = len(heads)
+    hh_place = home[heads]
+    H_p = np.bincount(hh_place, minlength=P)
+    hh_start = np.concatenate([[0], np.cumsum(H_p)[:-1]])
+    household = np.full(N, -1, dtype=np.int64)
+    role = np.full(N, Role.CHILD, dtype=np.uint8)
+    household[heads] = np.arange(H)
+    role[heads] = Role.HEAD
+
+    is_head = np.zeros(N, dtype=bool)
+    is_head[heads] = True
+    cand = np.flatnonzero(~male & (age >= 16) & ~is_head)
+    w = _step_weight(age[cand], WIFE_EDGES, WIFE_W)
+    W_target = np.rint(H_p * (1.0 + spec.polygamy_share.value)).astype(np.int64)
+    wives = cand[_top_k_by_group(home[cand], _gumbel_key(rng, w), W_target)]
+    wives = wives[np.lexsort((age[wives], home[wives]))]
+    W_p = np.bincount(home[wives], minlength=P)
+    w_start = np.concatenate([[0], np.cumsum(W_p)[:-1]])
+    j = np.arange(len(wives)) - w_start[home[wives]]
+    hp = home[wives]
+    household[wives] = hh_start[hp] + (j * H_p[hp]) // np.maximum(W_p[hp], 1)
+    role[wives] = Role.WIFE
+
+    rest = np.flatnonzero(household < 0)
+    r_age = age[rest]
+    elder = r_age >= 60
+    gap = 20.0 + rng.random(len(rest)) * 20.0
+    target = np.where(elder, np.maximum(r_age - gap, 20.0), r_age + gap)
+    hh_key = hh_place * 1000.0 + age[heads]
+    r_home = home[rest]
+    pos = np.searchsorted(hh_key, r_home * 1000.0 + target)
+    pos = np.clip(pos, hh_start[r_home], hh_start[r_home] + np.maximum(H_p[r_home], 1) - 1)
+    household[rest] = pos
+    role[rest] = np.where(elder, Role.PARENT, Role.CHILD)
+
+    people = People(N, P, n_actors, n_days)
+    people.birth[:] = -age_days
+    people.sex[:] = male
+    people.household[:] = household
+    people.home[:] = home
+    people.place[:] = home
+    people.role[:] = role
+    people.by_place_state[:, State.CIVILIAN] = n_place
+
+    rng = stream(seed, "population.work", 0)
+    working_age = (age >= 15) & (age < 65)
+    p_emp = np.where(male, np.where(age < 25, 1 - spec.unemployment_youth.value,
+                                    1 - spec.unemployment_men.value),
+                     spec.women_employed.value)
+    employed = working_age & (rng.random(N) < p_emp)
+    people.flags[employed] = Flag.EMPLOYED
+
+    hh_size = np.bincount(household, minlength=H)
+    child = (role == Role.CHILD) & (age < 18)
+    savings = spec.savings_usd_median.value * np.exp(
+        spec.savings_log_sigma.value * rng.standard_normal(H))
+    hh = Households(
+        place=hh_place.astype(np.uint16),
+        head=heads.astype(np.int32),
+        tribe=np.asarray(place_tribe, dtype=np.int16)[hh_place] if P else np.zeros(0, np.int16),
+        size=np.minimum(hh_size, 65535).astype(np.uint16),
+        n_wives=np.minimum(np.bincount(household[role == Role.WIFE], minlength=H), 255).astype(
+            np.uint8),
+        n_children=np.minimum(np.bincount(household[child], minlength=H), 255).astype(np.uint8),
+        n_parents=np.minimum(np.bincount(household[role == Role.PARENT], minlength=H),
+                             255).astype(np.uint8),
+        savings=savings.astype(np.float32),
+        income=(np.bincount(household[employed], minlength=H) * spec.wage_usd_month.value).astype(
+            np.float32),
+    )
+    return people, hh

@@ -1,0 +1,192 @@
+"""The recorder: events aggregated per day as they happen, and stock snapshots.
+
+Modules call :meth:`Recorder.event` with the places of the people concerned (or one
+place and a count); counts are summed with ``np.bincount`` per (event, actor, reason,
+destination) key, flushed to column buffers at the end of each day. Nothing per person is
+kept. Stocks are copied from the counters that :class:`~ranks.population.People` keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ranks.population import ASSIGN_NAMES, STATE_NAMES
+
+
+@dataclass
+class StockSeries:
+    """A stock kept at each snapshot: ``fn()`` returns an array shaped by ``dims``.
+
+    dims are among "actor", "place", "category"; ``labels`` gives the names per dim.
+    """
+
+    name: str
+    dims: tuple[str, ...]
+    labels: tuple[list[str], ...]
+    fn: Callable[[], np.ndarray]
+    values: list[np.ndarray] = field(default_factory=list)
+
+
+class Recorder:
+    """Daily event counts and stock snapshots for one replicate.
+
+    Args:
+        place_names, actor_ids: labels for output tables.
+        start_day_dates: calendar dates of day indices (a list of datetime.date).
+        stocks_every: snapshot interval in days (the last day is always taken).
+    """
+
+    def __init__(self, place_names: list[str], actor_ids: list[str], dates: list,
+                 replicate: int = 0, stocks_every: int = 1) -> None:
+        self.place_names = place_names
+        self.actor_ids = actor_ids
+        self.dates = dates
+        self.replicate = replicate
+        self.stocks_every = stocks_every
+        self.n_places = len(place_names)
+        self._codes: dict[str, int] = {}
+        self._names: list[str] = []
+        self._today: dict[tuple[int, int, int, int], np.ndarray] = {}
+        self._cols: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("day", "actor", "place", "event", "reason", "destination", "count")}
+        self.stocks: list[StockSeries] = []
+        self.snapshot_days: list[int] = []
+        self.totals: dict[str, int] = {}
+
+    def _code(self, s: str) -> int:
+        c = self._codes.get(s)
+        if c is None:
+            c = self._codes[s] = len(self._names)
+            self._names.append(s)
+        return c
+
+    def event(
+        self, name: str, places: int | np.ndarray, *, actor: int = -1, reason: str = "",
+        destination: int = -1, count: int | np.ndarray = 1,
+    ) -> None:
+        """Count an event.
+
+        Args:
+            name: event name (e.g. "joined").
+            places: one place index, or an array of place indices, one per person.
+            actor: actor index concerned (-1 none).
+            reason: why (motive, driver, cause), "" when none.
+            destination: destination place index (-1 none).
+            count: with a single place, how many; with a place array, weights per entry.
+        """
+        key = (self._code(name), int(actor), self._code(reason), int(destination))
+        buf = self._today.get(key)
+        if buf is None:
+            buf = self._today[key] = np.zeros(self.n_places, dtype=np.int64)
+        if np.ndim(places) == 0:
+            buf[int(places)] += int(count)
+        else:
+            places = np.asarray(places, dtype=np.int64)
+            if places.size == 0:
+                return
+            w = None if np.ndim(count) == 0 and count == 1 else np.broadcast_to(count,
+                                                                                 places.shape)
+            buf += np.bincount(places, weights=w, minlength=self.n_places).astype(np.int64)
+
+    def add_stock(self, name: str, dims: tuple[str, ...], labels: tuple[list[str], ...],
+                  fn: Callable[[], np.ndarray]) -> None:
+        """Register a stock taken at each snapshot."""
+        self.stocks.append(StockSeries(name, dims, labels, fn))
+
+    def end_day(self, day: int, last: bool = False) -> None:
+        """Flush today's event counts; take a stock snapshot when due."""
+        for (ev, actor, reason, dest), buf in self._today.items():
+            nz = np.flatnonzero(buf)
+            if nz.size == 0:
+                continue
+            k = nz.size
+            self._cols["day"].append(np.full(k, day, dtype=np.int32))
+            self._cols["actor"].append(np.full(k, actor, dtype=np.int16))
+            self._cols["place"].append(nz.astype(np.int32))
+            self._cols["event"].append(np.full(k, ev, dtype=np.int32))
+            self._cols["reason"].append(np.full(k, reason, dtype=np.int32))
+            self._cols["destination"].append(np.full(k, dest, dtype=np.int32))
+            self._cols["count"].append(buf[nz].copy())
+            name = self._names[ev]
+            self.totals[name] = self.totals.get(name, 0) + int(buf[nz].sum())
+        self._today.clear()
+        if day % self.stocks_every == 0 or last:
+            self.snapshot_days.append(day)
+            for s in self.stocks:
+                s.values.append(np.array(s.fn(), dtype=np.float64, copy=True))
+
+    # -- tables --------------------------------------------------------------------------
+    def events_frame(self) -> pd.DataFrame:
+        """Events as a long table: replicate, date, actor, place, event, reason, destination,
+        count (see docs/outputs.md)."""
+        cols = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64))
+                for k, v in self._cols.items()}
+        actors = np.array([*self.actor_ids, None], dtype=object)
+        places = np.array([*self.place_names, None], dtype=object)
+        names = np.array(self._names or [""], dtype=object)
+        reason = names[cols["reason"].astype(np.int64)] if len(cols["reason"]) else names[:0]
+        df = pd.DataFrame({
+            "replicate": np.full(len(cols["day"]), self.replicate, dtype=np.int16),
+            "date": pd.to_datetime(np.array(self.dates, dtype="datetime64[D]")[
+                cols["day"].astype(np.int64)]).date if len(cols["day"]) else [],
+            "actor": pd.Categorical(actors[cols["actor"].astype(np.int64)],
+                                    categories=self.actor_ids),
+            "place": pd.Categorical(places[cols["place"].astype(np.int64)],
+                                    categories=self.place_names),
+            "event": pd.Categorical(names[cols["event"].astype(np.int64)]),
+            "reason": pd.Categorical(np.where(reason == "", None, reason)),
+            "destination": pd.Categorical(places[cols["destination"].astype(np.int64)],
+                                          categories=self.place_names),
+            "count": cols["count"].astype(np.int64),
+        })
+        return df.sort_values(["date", "event", "actor", "place", "reason", "destination"],
+                              kind="stable", ignore_index=True)
+
+    def stocks_frame(self) -> pd.DataFrame:
+        """Stocks as a long table: replicate, date, stock, actor, place, category, value."""
+        dates = np.array(self.dates, dtype="datetime64[D]")[np.array(self.snapshot_days,
+                                                                     dtype=np.int64)]
+        parts = []
+        for s in self.stocks:
+            if not s.values:
+                continue
+            arr = np.stack(s.values)  # (T, *dims)
+            idx = np.nonzero(np.ones(arr.shape, dtype=bool))
+            vals = arr[idx]
+            keep = vals != 0
+            part = {"date": dates[idx[0][keep]], "stock": s.name, "value": vals[keep]}
+            for d, dim in enumerate(s.dims):
+                part[dim] = np.asarray(s.labels[d], dtype=object)[idx[d + 1][keep]]
+            parts.append(pd.DataFrame(part))
+        df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            {"date": [], "stock": [], "value": []})
+        for c in ("actor", "place", "category"):
+            if c not in df:
+                df[c] = None
+        df.insert(0, "replicate", np.int16(self.replicate))
+        df["date"] = pd.to_datetime(df["date"]).dt.date
+        for c in ("stock", "actor", "place", "category"):
+            df[c] = pd.Categorical(df[c])
+        df = df[["replicate", "date", "stock", "actor", "place", "category", "value"]]
+        return df.sort_values(["date", "stock", "actor", "place", "category"], kind="stable",
+                              ignore_index=True)
+
+
+def core_stocks(rec: Recorder, people, day_ref: list[int]) -> None:
+    """Register the core stocks: people by place and state, strength by actor and
+    assignment, members and minors' share by actor."""
+    rec.add_stock("people", ("place", "category"), (rec.place_names, STATE_NAMES),
+                  lambda: people.by_place_state)
+    rec.add_stock("strength", ("actor", "category"), (rec.actor_ids, ASSIGN_NAMES),
+                  lambda: people.strength[: len(rec.actor_ids)])
+
+    def minors_share() -> np.ndarray:
+        total = people.strength[: len(rec.actor_ids)].sum(axis=1)
+        minors = people.minors(day_ref[0])[: len(rec.actor_ids)]
+        return np.where(total > 0, minors / np.maximum(total, 1), 0.0)
+
+    rec.add_stock("minors_share", ("actor",), (rec.actor_ids,), minors_share)

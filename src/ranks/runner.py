@@ -1,0 +1,115 @@
+"""Run a scenario and write its run directory (manifest, events, stocks), atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import ranks
+from ranks.engine import RunInfo, Simulation
+from ranks.io.atomic import atomic_dir, check_out_dir
+from ranks.io.writers import package_versions, peak_rss_mb, write_json, write_parquet
+from ranks.scenario.loader import Loaded, dump_resolved
+
+
+def replicate_seed(root: int, replicate: int) -> int:
+    """Seed of replicate ``replicate``: the root seed for replicate 0, then seeds spawned
+    from the root with NumPy's SeedSequence (independent streams)."""
+    if replicate == 0:
+        return int(root)
+    ss = np.random.SeedSequence([int(root), int(replicate)])
+    return int(ss.generate_state(1, dtype=np.uint32)[0])
+
+
+@dataclass
+class ReplicateResult:
+    """Tables and timings of one replicate."""
+
+    replicate: int
+    seed: int
+    events: pd.DataFrame
+    stocks: pd.DataFrame
+    info: RunInfo
+    totals: dict[str, int]
+
+
+def run_replicate(loaded: Loaded, seed: int, scale: float, until: dt.date | None,
+                  replicate: int = 0, check: bool = False,
+                  progress: Callable[[int], None] | None = None) -> ReplicateResult:
+    """Build and run one replicate; return its tables."""
+    sim = Simulation(loaded, seed=seed, scale=scale, until=until, replicate=replicate,
+                     check=check)
+    info = sim.run(progress)
+    return ReplicateResult(replicate, seed, sim.record.events_frame(), sim.record.stocks_frame(),
+                           info, dict(sim.record.totals))
+
+
+def write_run_dir(out: Path, force: bool, loaded: Loaded, results: list[ReplicateResult],
+                  root_seed: int, scale: float, until: dt.date | None, started: float,
+                  extra: dict | None = None) -> Path:
+    """Write manifest.json, events.parquet, stocks.parquet and scenario.resolved.yaml."""
+    sc = loaded.scenario
+    end = until or sc.period.end
+    with atomic_dir(out, force) as tmp:
+        events = pd.concat([r.events for r in results], ignore_index=True)
+        stocks = pd.concat([r.stocks for r in results], ignore_index=True)
+        for df in (events, stocks):
+            for c in df.columns:
+                if isinstance(df[c].dtype, pd.CategoricalDtype):
+                    df[c] = df[c].cat.remove_unused_categories()
+        write_parquet(events, tmp / "events.parquet")
+        write_parquet(stocks, tmp / "stocks.parquet")
+        (tmp / "scenario.resolved.yaml").write_text(dump_resolved(loaded), encoding="utf-8")
+        manifest = {
+            "ranks_version": ranks.__version__,
+            "scenario": {"name": sc.name, "path": str(loaded.path), "sha256": loaded.digest},
+            "seed": root_seed,
+            "replicates": [{"replicate": r.replicate, "seed": r.seed} for r in results],
+            "scale": scale,
+            "start": sc.period.start.isoformat(),
+            "end": end.isoformat(),
+            "days": results[0].info.days if results else 0,
+            "modules": [m for m in loaded.module_params if loaded.module_params[m].enabled],
+            "people": results[0].info.people if results else 0,
+            "households": results[0].info.households if results else 0,
+            "runtime_s": round(time.perf_counter() - started, 3),
+            "synthesis_s": [round(r.info.synth_s, 3) for r in results],
+            "loop_s": [round(r.info.wall_s, 3) for r in results],
+            "module_s": [{k: round(v, 3) for k, v in r.info.module_s.items()} for r in results],
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+            "event_totals": [r.totals for r in results],
+            "packages": package_versions(),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        if extra:
+            manifest.update(extra)
+        write_json(manifest, tmp / "manifest.json")
+    return out
+
+
+def run_scenario(loaded: Loaded, out: Path, *, seed: int | None = None, scale: float = 1.0,
+                 until: dt.date | None = None, force: bool = False, replicates: int = 1,
+                 check: bool = False,
+                 progress: Callable[[int, int], None] | None = None) -> Path:
+    """Run ``replicates`` replicates one after the other and write the run directory.
+
+    ``progress(replicate, day)`` is called after each day.
+    """
+    check_out_dir(out, force)
+    started = time.perf_counter()
+    root = loaded.scenario.seed if seed is None else seed
+    results = []
+    for r in range(replicates):
+        cb = None if progress is None else (lambda d, r=r: progress(r, d))
+        results.append(run_replicate(loaded, replicate_seed(root, r), scale, until, r, check, cb))
+    return write_run_dir(out, force, loaded, results, root, scale, until, started)
+
+
+__all__ = ["ReplicateResult", "asdict", "replicate_seed", "run_replicate", "run_scenario",
+           "write_run_dir"]

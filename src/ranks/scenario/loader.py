@@ -1,0 +1,325 @@
+"""Load a scenario: YAML + named CSVs -> validated :class:`Scenario`, or a ScenarioError."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ranks.errors import ScenarioError
+from ranks.scenario.model import Scenario
+from ranks.scenario.sources import Locations, load_csv, load_yaml, read_text
+
+#: CSV-able sections: required and optional columns.
+CSV_SECTIONS: dict[str, tuple[list[str], list[str]]] = {
+    "places": (["name", "lat", "lon", "type"],
+               ["population", "district", "subdistrict", "tribe", "capacity", "source",
+                "assumption", "note"]),
+    "routes": (["from", "to"], ["distance_km", "kind", "source", "assumption", "note"]),
+    "control": (["date", "place", "actor"], ["source", "assumption", "note"]),
+    "fronts": (["date", "place", "intensity"], ["source", "assumption", "note"]),
+}
+
+#: Sections that may name another YAML file holding them.
+YAML_INCLUDES = ("population",)
+
+#: Timeline event types the core itself understands.
+CORE_EVENT_TYPES = {"set_param"}
+
+
+class Loaded:
+    """A loaded scenario with where it came from."""
+
+    def __init__(
+        self, scenario: Scenario, path: Path, locs: Locations, sources: dict[str, dict[str, Any]],
+        digest: str, module_params: dict[str, BaseModel],
+    ) -> None:
+        self.scenario = scenario
+        self.path = path
+        self.locs = locs
+        self.sources = sources
+        self.digest = digest
+        self.module_params = module_params
+
+
+def _split_assumption(row: dict[str, Any]) -> None:
+    """A CSV ``source`` cell may read ``assumption: why``; move it to ``assumption``."""
+    src = row.get("source")
+    if isinstance(src, str) and src.lower().startswith("assumption"):
+        row["source"] = None
+        row["assumption"] = src.split(":", 1)[1].strip() if ":" in src else src
+    for k in [k for k, v in row.items() if v is None]:
+        if k in ("source", "assumption", "note", "distance_km", "district", "subdistrict",
+                 "tribe", "capacity", "population", "kind"):
+            del row[k]
+
+
+def find_sources_file(scenario_path: Path, data: dict[str, Any]) -> Path:
+    """``evidence:`` in the scenario, else ``evidence/sources.yaml`` in a parent folder."""
+    if isinstance(data.get("evidence"), str):
+        return (scenario_path.parent / data["evidence"]).resolve()
+    for d in [scenario_path.parent, *scenario_path.parent.parents]:
+        cand = d / "evidence" / "sources.yaml"
+        if cand.exists():
+            return cand
+    raise ScenarioError(
+        "no evidence/sources.yaml found beside or above the scenario; "
+        "add 'evidence: <path to sources.yaml>'", file=scenario_path, field="evidence",
+    )
+
+
+def load_sources(path: Path) -> dict[str, dict[str, Any]]:
+    """Read ``sources.yaml``: a list of sources with unique ``id``."""
+    locs = Locations()
+    data = load_yaml(path, locs)
+    items = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ScenarioError("expected a top-level 'sources:' list", file=path, line=1)
+    out: dict[str, dict[str, Any]] = {}
+    for i, s in enumerate(items):
+        f, line = locs.find(("sources", i))
+        if not isinstance(s, dict) or not isinstance(s.get("id"), str):
+            raise ScenarioError("each source needs an 'id'", file=f, line=line, field=f"sources[{i}]")
+        if s["id"] in out:
+            raise ScenarioError(f"duplicate source id '{s['id']}'", file=f, line=line, field="id")
+        out[s["id"]] = s
+    return out
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], str | None]:
+    """Follow a pydantic ``loc`` through the raw data, skipping union tags.
+
+    Returns the data path found and the dotted field name for the message.
+    """
+    path: list[Any] = []
+    cur = data
+    names: list[str] = []
+    for i, el in enumerate(loc):
+        if isinstance(cur, dict) and el in cur:
+            path.append(el)
+            names.append(str(el))
+            cur = cur[el]
+        elif isinstance(cur, list) and isinstance(el, int) and 0 <= el < len(cur):
+            path.append(el)
+            names[-1:] = [f"{names[-1]}[{el}]"] if names else [f"[{el}]"]
+            cur = cur[el]
+        elif i == len(loc) - 1 and isinstance(el, str) and not el.startswith(("list[", "dict[")):
+            names.append(el)
+    return tuple(path), ".".join(names) or None
+
+
+def _fields_of(model: type[BaseModel], data: Any, path: tuple[Any, ...]) -> list[str]:
+    """Allowed field names of the sub-model at ``path`` (best effort, for 'did you mean')."""
+    import typing
+
+    cls: Any = model
+    for el in path:
+        if isinstance(el, int):
+            continue
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or el not in cls.model_fields:
+            return []
+        ann = cls.model_fields[el].annotation
+        for _ in range(3):
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                break
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            if models:
+                ann = models[0]
+                break
+            if args:
+                ann = args[0]
+        cls = ann
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        return [f.alias or n for n, f in cls.model_fields.items()]
+    return []
+
+
+def pydantic_to_scenario_error(
+    err: ValidationError, data: Any, locs: Locations, model: type[BaseModel],
+    prefix: tuple[Any, ...] = (),
+) -> ScenarioError:
+    """Turn the first pydantic error into a ScenarioError with file, line and field."""
+    e = err.errors(include_url=False)[0]
+    loc = tuple(e["loc"])
+    path, field = _data_path(data, loc)
+    file, line = locs.find(prefix + path)
+    msg = e["msg"]
+    etype = e["type"]
+    if etype == "extra_forbidden":
+        bad = str(loc[-1])
+        allowed = _fields_of(model, data, path[:-1])
+        hint = difflib.get_close_matches(bad, allowed, n=1, cutoff=0.6)
+        msg = f"unknown field '{bad}'" + (f"; did you mean '{hint[0]}'?" if hint else
+                                           (f"; allowed: {', '.join(allowed)}" if allowed else ""))
+    elif etype == "missing":
+        msg = f"missing required field '{loc[-1]}'"
+    elif etype.startswith("value_error"):
+        msg = msg.removeprefix("Value error, ")
+    got = e.get("input")
+    if etype not in ("missing", "extra_forbidden") and not isinstance(got, dict | list):
+        msg += f" (got {got!r})"
+    pfx = ".".join(str(p) for p in prefix)
+    full_field = ".".join(x for x in (pfx, field) if x) or None
+    return ScenarioError(msg, file=file, line=line, field=full_field)
+
+
+def load_scenario(path: str | Path) -> Loaded:
+    """Read, validate and cross-check a scenario file. Raises ScenarioError on bad input."""
+    from ranks.modules import registry
+
+    path = Path(path)
+    raw_text = read_text(path, "scenario file")
+    locs = Locations()
+    data = load_yaml(path, locs)
+    if not isinstance(data, dict):
+        raise ScenarioError("expected a mapping of sections at the top level", file=path, line=1)
+    digest = hashlib.sha256(raw_text.encode()).hexdigest()
+    for section, (req, opt) in CSV_SECTIONS.items():
+        val = data.get(section)
+        if isinstance(val, str):
+            csv_path = (path.parent / val).resolve()
+            rows = load_csv(csv_path, section, locs, req, opt)
+            for r in rows:
+                _split_assumption(r)
+            data[section] = rows
+            digest = hashlib.sha256((digest + csv_path.read_text("utf-8-sig")).encode()).hexdigest()
+    for section in YAML_INCLUDES:
+        val = data.get(section)
+        if isinstance(val, str):
+            inc = (path.parent / val).resolve()
+            sub = Locations()
+            data[section] = load_yaml(inc, sub)
+            for k, v in sub._at.items():
+                locs.add((section, *k), *v)
+            digest = hashlib.sha256((digest + inc.read_text("utf-8-sig")).encode()).hexdigest()
+    sources_path = find_sources_file(path, data)
+    sources = load_sources(sources_path)
+    data.pop("evidence", None)
+    ctx = {"source_ids": set(sources)}
+    try:
+        scenario = Scenario.model_validate(data, context=ctx)
+    except ValidationError as err:
+        raise pydantic_to_scenario_error(err, data, locs, Scenario) from None
+    module_params: dict[str, BaseModel] = {}
+    for name, mdata in scenario.modules.items():
+        if name not in registry.MODULES:
+            hint = difflib.get_close_matches(name, list(registry.MODULES), n=1)
+            f, line = locs.find(("modules", name))
+            raise ScenarioError(
+                f"unknown module '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else
+                                              f"; known: {', '.join(registry.MODULES)}"),
+                file=f, line=line, field=f"modules.{name}",
+            )
+        params_cls = registry.MODULES[name].Params
+        try:
+            module_params[name] = params_cls.model_validate(mdata or {}, context=ctx)
+        except ValidationError as err:
+            raise pydantic_to_scenario_error(
+                err, mdata, locs, params_cls, prefix=("modules", name)
+            ) from None
+    _cross_check(scenario, locs, module_params)
+    return Loaded(scenario, path, locs, sources, digest, module_params)
+
+
+def _err(locs: Locations, path: tuple[Any, ...], field: str, msg: str) -> ScenarioError:
+    f, line = locs.find(path)
+    return ScenarioError(msg, file=f, line=line, field=field)
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> str:
+    hint = difflib.get_close_matches(name, known, n=1)
+    return f"unknown {kind} '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
+
+
+def _cross_check(sc: Scenario, locs: Locations, module_params: dict[str, BaseModel]) -> None:
+    """Names exist, dates in order and inside the period, types handled."""
+    from ranks.modules import registry
+
+    places: dict[str, int] = {}
+    for i, p in enumerate(sc.places):
+        if p.name in places:
+            raise _err(locs, ("places", i, "name"), f"places[{i}].name",
+                       f"duplicate place name '{p.name}'")
+        places[p.name] = i
+    actors: dict[str, int] = {}
+    for i, a in enumerate(sc.actors):
+        if a.id in actors:
+            raise _err(locs, ("actors", i, "id"), f"actors[{i}].id", f"duplicate actor '{a.id}'")
+        actors[a.id] = i
+    names = list(places)
+    for i, r in enumerate(sc.routes):
+        for end, key in ((r.from_, "from"), (r.to, "to")):
+            if end not in places:
+                raise _err(locs, ("routes", i, key), f"routes[{i}].{key}",
+                           _unknown("place", end, names))
+        if r.from_ == r.to:
+            raise _err(locs, ("routes", i), f"routes[{i}]", "a route must join two places")
+    tribes = {p.tribe for p in sc.places if p.tribe}
+    for section, rows in (("control", sc.control), ("fronts", sc.fronts)):
+        prev = None
+        for i, row in enumerate(rows):
+            if row.place not in places:
+                raise _err(locs, (section, i, "place"), f"{section}[{i}].place",
+                           _unknown("place", row.place, names))
+            actor = getattr(row, "actor", None)
+            if actor is not None and actor not in actors:
+                raise _err(locs, (section, i, "actor"), f"{section}[{i}].actor",
+                           _unknown("actor", actor, list(actors)))
+            if prev is not None and row.date < prev:
+                raise _err(locs, (section, i, "date"), f"{section}[{i}].date",
+                           f"dates out of order: {row.date} comes after {prev}")
+            if row.date >= sc.period.end:
+                raise _err(locs, (section, i, "date"), f"{section}[{i}].date",
+                           f"date {row.date} is after the period end {sc.period.end}")
+            prev = row.date
+    handled = set(CORE_EVENT_TYPES)
+    for name, cls in registry.MODULES.items():
+        if name in module_params and getattr(module_params[name], "enabled", True):
+            handled |= set(cls.event_types)
+    prev = None
+    for i, ev in enumerate(sc.timeline):
+        base = ("timeline", i)
+        if prev is not None and ev.date < prev:
+            raise _err(locs, (*base, "date"), f"timeline[{i}].date",
+                       f"dates out of order: {ev.date} comes after {prev}")
+        prev = ev.date
+        if not (sc.period.start <= ev.date < sc.period.end):
+            raise _err(locs, (*base, "date"), f"timeline[{i}].date",
+                       f"date {ev.date} is outside the period {sc.period.start}..{sc.period.end}")
+        if ev.until is not None and ev.until <= ev.date:
+            raise _err(locs, (*base, "until"), f"timeline[{i}].until",
+                       f"dates out of order: until {ev.until} is not after {ev.date}")
+        if ev.type not in handled:
+            raise _err(locs, (*base, "type"), f"timeline[{i}].type",
+                       _unknown("event type (or its module is not enabled)", ev.type,
+                                sorted(handled)))
+        for p in ev.places:
+            if p not in places:
+                raise _err(locs, (*base, "place"), f"timeline[{i}].place",
+                           _unknown("place", p, names))
+        if ev.actor is not None and ev.actor not in actors:
+            raise _err(locs, (*base, "actor"), f"timeline[{i}].actor",
+                       _unknown("actor", ev.actor, list(actors)))
+        if ev.tribe is not None and ev.tribe not in tribes:
+            raise _err(locs, (*base, "tribe"), f"timeline[{i}].tribe",
+                       _unknown("tribe", ev.tribe, sorted(tribes)))
+    for name, params in module_params.items():
+        check = getattr(registry.MODULES[name], "check_scenario", None)
+        if check is not None:
+            msg_path = check(sc, params)
+            if msg_path is not None:
+                msg, path = msg_path
+                raise _err(locs, ("modules", name, *path), ".".join(
+                    ["modules", name, *map(str, path)]), msg)
+
+
+def dump_resolved(loaded: Loaded) -> str:
+    """The scenario as resolved (after CSV loading and defaults), as YAML text."""
+    d = loaded.scenario.model_dump(mode="json", by_alias=True)
+    d["modules"] = {k: v.model_dump(mode="json") for k, v in loaded.module_params.items()}
+    return yaml.safe_dump(d, sort_keys=False, allow_unicode=True)

@@ -1,0 +1,211 @@
+"""Pydantic models of a scenario. Every model forbids unknown fields (typos are errors).
+
+Every parameter is a :class:`P`: a value with its evidence, either ``source`` (an id in
+``evidence/sources.yaml``) or ``assumption`` (why the value was chosen without a source).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+T = TypeVar("T")
+
+PLACE_TYPES = ("city", "town", "subdistrict", "camp", "crossing", "abroad")
+ROUTE_KINDS = ("road", "desert", "river", "border")
+
+
+class Strict(BaseModel):
+    """Base: unknown fields are errors, instances are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Evidenced(Strict):
+    """Something that must cite a source id or state an assumption."""
+
+    source: str | None = None
+    assumption: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_evidence(self, info: ValidationInfo) -> Evidenced:
+        has_src = bool(self.source and self.source.strip())
+        has_ass = bool(self.assumption and self.assumption.strip())
+        if not has_src and not has_ass:
+            raise ValueError(
+                "no evidence: give 'source: <id from evidence/sources.yaml>' "
+                "or 'assumption: <why>'"
+            )
+        if has_src and has_ass:
+            raise ValueError("give either 'source' or 'assumption', not both")
+        ids = (info.context or {}).get("source_ids")
+        if has_src and ids is not None and self.source not in ids:
+            import difflib
+
+            hint = difflib.get_close_matches(self.source or "", sorted(ids), n=1)
+            extra = f"; did you mean '{hint[0]}'?" if hint else ""
+            raise ValueError(f"unknown source id '{self.source}' (not in evidence/sources.yaml){extra}")
+        return self
+
+    @property
+    def evidence(self) -> str:
+        """'source: id' or 'assumption: why'."""
+        return f"source: {self.source}" if self.source else f"assumption: {self.assumption}"
+
+
+class P(Evidenced, Generic[T]):
+    """A parameter value with its evidence."""
+
+    value: T
+
+
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+PosInt = Annotated[int, Field(gt=0)]
+NonNegInt = Annotated[int, Field(ge=0)]
+
+
+class Period(Strict):
+    """Simulated dates, inclusive of start, exclusive of end."""
+
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _order(self) -> Period:
+        if self.end <= self.start:
+            raise ValueError(f"dates out of order: end {self.end} is not after start {self.start}")
+        return self
+
+
+class PlaceRow(Evidenced):
+    """A place node. Population in people (2011 residents for the governorate)."""
+
+    name: Annotated[str, Field(min_length=1)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    type: Literal["city", "town", "subdistrict", "camp", "crossing", "abroad"]
+    population: NonNegInt = 0
+    district: str | None = None
+    subdistrict: str | None = None
+    tribe: str | None = None
+    capacity: NonNegInt | None = None
+
+
+class RouteRow(Evidenced):
+    """An undirected link. ``distance_km`` defaults to 1.2 x great-circle distance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    distance_km: Annotated[float, Field(gt=0)] | None = None
+    kind: Literal["road", "desert", "river", "border"] = "road"
+
+
+class Actor(Evidenced):
+    """An armed actor or a controlling authority (M28)."""
+
+    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+    name: str
+    kind: Literal["armed", "state", "external", "none"] = "armed"
+    color: str | None = None
+
+
+class ControlRow(Evidenced):
+    """From ``date`` on, ``actor`` holds ``place`` (M26)."""
+
+    date: dt.date
+    place: str
+    actor: str
+
+
+class FrontRow(Evidenced):
+    """From ``date`` on, front intensity at ``place`` is ``intensity`` (0 calm .. 1 heaviest)."""
+
+    date: dt.date
+    place: str
+    intensity: Prob
+
+
+class TimelineEvent(Evidenced):
+    """A dated change. ``type`` must be handled by the core or an enabled module.
+
+    ``args`` holds type-specific settings, validated by the module that handles the type.
+    """
+
+    date: dt.date
+    type: Annotated[str, Field(min_length=1)]
+    place: str | list[str] | None = None
+    actor: str | None = None
+    tribe: str | None = None
+    until: dt.date | None = None
+    value: float | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def places(self) -> list[str]:
+        """The places named, as a list (empty: the whole region)."""
+        if self.place is None:
+            return []
+        return [self.place] if isinstance(self.place, str) else list(self.place)
+
+
+class PopulationSpec(Strict):
+    """Inputs of population synthesis (M1, M2).
+
+    ``age_shares``: shares of people in 5-year bands 0-4 ... 75-79, 80+ (17 values, sum 1).
+    """
+
+    age_shares: P[list[NonNeg]]
+    male_share: P[Prob]
+    household_size_mean: P[Annotated[float, Field(ge=1.0, le=20.0)]]
+    polygamy_share: P[Prob]
+    unemployment_men: P[Prob]
+    unemployment_youth: P[Prob]
+    women_employed: P[Prob]
+    savings_usd_median: P[NonNeg]
+    savings_log_sigma: P[NonNeg]
+    wage_usd_month: P[NonNeg]
+
+    @field_validator("age_shares")
+    @classmethod
+    def _shares(cls, v: P[list[float]]) -> P[list[float]]:
+        if len(v.value) != 17:
+            raise ValueError(f"age_shares needs 17 values (0-4 ... 75-79, 80+), got {len(v.value)}")
+        s = sum(v.value)
+        if abs(s - 1.0) > 0.01:
+            raise ValueError(f"age_shares must sum to 1, they sum to {s:.4f}")
+        return v
+
+
+class OutputSpec(Strict):
+    """What the recorder keeps."""
+
+    stocks_every_days: PosInt = 1
+
+
+class Scenario(Strict):
+    """A whole scenario, as read from YAML plus the CSV files it names."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    period: Period
+    seed: NonNegInt = 0
+    places: list[PlaceRow]
+    routes: list[RouteRow] = Field(default_factory=list)
+    actors: list[Actor]
+    control: list[ControlRow]
+    fronts: list[FrontRow] = Field(default_factory=list)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    population: PopulationSpec
+    modules: dict[str, Any] = Field(default_factory=dict)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    @property
+    def n_days(self) -> int:
+        """Number of simulated days."""
+        return (self.period.end - self.period.start).days
