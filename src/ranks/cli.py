@@ -101,6 +101,11 @@ def run(
     check: Annotated[bool, typer.Option(help="Recount everyone daily; fail if anyone is lost "
                                         "or counted twice.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Dask worker processes on this machine "
+                                         "(replicates in parallel when > 1).")] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="Address of a running Dask scheduler "
+                                                  "(tcp://host:8786) to run replicates on."
+                                                  )] = None,
 ) -> None:
     """Run SCENARIO and write OUT/manifest.json, events.parquet, stocks.parquet."""
     from ranks.io.atomic import check_out_dir
@@ -110,7 +115,19 @@ def run(
     check_out_dir(out, force)
     loaded = load_scenario(scenario)
     until_d = parse_date(until, "--until")
-    if show_progress(quiet):
+    if workers > 1 or scheduler:
+        from ranks.ensemble.replicates import run_replicates_dask
+
+        kw: dict[str, Any] = dict(seed=seed, scale=scale, until=until_d, force=force,
+                                  replicates=replicates, check=check, workers=workers,
+                                  scheduler=scheduler)
+        if show_progress(quiet):
+            with make_progress() as bar:
+                task = bar.add_task(f"{loaded.scenario.name} replicates", total=replicates)
+                run_replicates_dask(loaded, out, progress=lambda r: bar.advance(task), **kw)
+        else:
+            run_replicates_dask(loaded, out, **kw)
+    elif show_progress(quiet):
         days = ((until_d or loaded.scenario.period.end) - loaded.scenario.period.start).days
         with make_progress() as bar:
             task = bar.add_task(f"{loaded.scenario.name}", total=days * replicates)
@@ -184,7 +201,7 @@ def _register_optional() -> None:
     """Commands that live in their own subpackages."""
     import importlib
 
-    for mod in ("ranks.flee.cli",):
+    for mod in ("ranks.flee.cli", "ranks.ensemble.cli"):
         try:
             m = importlib.import_module(mod)
         except ImportError:

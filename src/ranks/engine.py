@@ -90,8 +90,12 @@ class Simulation:
         dates = [self.world.date(d) for d in range(self.world.n_days)]
         self.record = Recorder(self.world.place_names, self.world.actor_ids, dates,
                                replicate=replicate, stocks_every=sc.output.stocks_every_days)
-        core_stocks(self.record, self.people, self._day_ref)
+        core_stocks(self.record, self.people, self._day_ref, self.world.control)
         self._deaths: list[tuple[np.ndarray, str, int]] = []
+        #: Called as ``fn(ids, cause, actor)`` for each batch of people who die, before their
+        #: state is set to DEAD (members still carry their actor). ``actor`` is the actor
+        #: given to :meth:`request_death` (the responsible actor, -1 none).
+        self.death_listeners: list[Callable[[np.ndarray, str, int], None]] = []
         self._handlers: dict[str, list[Callable[[Simulation, TimelineEvent], None]]] = {
             "set_param": [self._set_param]}
         if modules is None:
@@ -200,6 +204,8 @@ class Simulation:
                     sel = ids[actors == a]
                     self.record.event("killed", self.people.place[sel], actor=int(a),
                                       reason=cause)
+            for fn in self.death_listeners:
+                fn(ids, cause, actor)
             self.people.set(ids, day, state=State.DEAD)
             seen = np.concatenate([seen, ids])
         self._deaths.clear()

@@ -176,9 +176,21 @@ class Recorder:
                               ignore_index=True)
 
 
-def core_stocks(rec: Recorder, people, day_ref: list[int]) -> None:
+def core_stocks(rec: Recorder, people, day_ref: list[int], control=None) -> None:
     """Register the core stocks: people by place and state, strength by actor and
-    assignment, members and minors' share by actor."""
+    assignment, minors' share by actor, and (with ``control``, the world's day x place
+    array) which actor holds each place (value 1)."""
+    if control is not None:
+        n_a = len(rec.actor_ids)
+
+        def held() -> np.ndarray:
+            c = control[day_ref[0]].astype(np.int64)
+            out = np.zeros((rec.n_places, n_a))
+            ok = c >= 0
+            out[np.flatnonzero(ok), c[ok]] = 1.0
+            return out
+
+        rec.add_stock("control", ("place", "actor"), (rec.place_names, rec.actor_ids), held)
     rec.add_stock("people", ("place", "category"), (rec.place_names, STATE_NAMES),
                   lambda: people.by_place_state)
     rec.add_stock("strength", ("actor", "category"), (rec.actor_ids, ASSIGN_NAMES),

@@ -168,8 +168,14 @@ def pydantic_to_scenario_error(
     return ScenarioError(msg, file=file, line=line, field=full_field)
 
 
-def load_scenario(path: str | Path) -> Loaded:
-    """Read, validate and cross-check a scenario file. Raises ScenarioError on bad input."""
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
+    """Read, validate and cross-check a scenario file. Raises ScenarioError on bad input.
+
+    ``overrides`` maps dotted paths into the raw scenario (after CSV tables and included
+    YAML files are read) to new values, e.g. ``{"modules.mortality.background_per_year.value":
+    0.01}``; they are applied before validation, so bad values are caught (see
+    :func:`apply_overrides`). The digest stays that of the files.
+    """
     from ranks.modules import registry
 
     path = Path(path)
@@ -197,6 +203,8 @@ def load_scenario(path: str | Path) -> Loaded:
             for k, v in sub._at.items():
                 locs.add((section, *k), *v)
             digest = hashlib.sha256((digest + inc.read_text("utf-8-sig")).encode()).hexdigest()
+    if overrides:
+        apply_overrides(data, overrides, path, locs)
     sources_path = find_sources_file(path, data)
     sources = load_sources(sources_path)
     data.pop("evidence", None)
@@ -224,6 +232,55 @@ def load_scenario(path: str | Path) -> Loaded:
             ) from None
     _cross_check(scenario, locs, module_params)
     return Loaded(scenario, path, locs, sources, digest, module_params)
+
+
+#: Evidence given to a parameter that a sweep sets where the scenario left the default.
+OVERRIDE_ASSUMPTION = "sweep override: value set by the sweep design"
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], path: Path,
+                    locs: Locations) -> None:
+    """Set ``overrides`` (dotted path -> value) in the raw scenario dict, in place.
+
+    A path segment that is an integer indexes a list (``places.3.population``). Missing
+    mappings are created (a module listed as ``mortality: {}`` gets its parameter); a
+    parameter created this way (path ending in ``.value``) gets the assumption
+    :data:`OVERRIDE_ASSUMPTION`; an existing parameter keeps its evidence and gets a note
+    ``sweep override (was X)``. Unknown fields are then caught by validation as usual.
+    """
+    for dotted, value in overrides.items():
+        keys: list[str | int] = [int(k) if k.lstrip("-").isdigit() else k
+                                 for k in str(dotted).split(".")]
+        cur: Any = data
+        for i, k in enumerate(keys[:-1]):
+            nxt = keys[i + 1]
+            if isinstance(cur, list):
+                if not isinstance(k, int) or not -len(cur) <= k < len(cur):
+                    f, line = locs.find(tuple(keys[:i]))
+                    raise ScenarioError(f"override path: no item {k} in a list of {len(cur)}",
+                                        file=f or path, line=line, field=dotted)
+                cur = cur[k]
+                continue
+            if not isinstance(cur, dict):
+                f, line = locs.find(tuple(keys[:i]))
+                raise ScenarioError(f"override path: '{keys[i - 1]}' is not a mapping",
+                                    file=f or path, line=line, field=dotted)
+            if cur.get(k) is None:
+                cur[k] = {} if not isinstance(nxt, int) else []
+                if nxt == "value" and i + 1 == len(keys) - 1:
+                    cur[k]["assumption"] = OVERRIDE_ASSUMPTION
+            cur = cur[k]
+        last = keys[-1]
+        if isinstance(cur, list) and isinstance(last, int) and -len(cur) <= last < len(cur):
+            cur[last] = value
+        elif isinstance(cur, dict):
+            if last == "value" and "value" in cur and cur.get("assumption") != OVERRIDE_ASSUMPTION:
+                cur["note"] = f"sweep override (was {cur['value']!r})"
+            cur[last] = value
+        else:
+            f, line = locs.find(tuple(keys[:-1]))
+            raise ScenarioError("override path does not lead to a field", file=f or path,
+                                line=line, field=dotted)
 
 
 def _err(locs: Locations, path: tuple[Any, ...], field: str, msg: str) -> ScenarioError:

@@ -14,6 +14,14 @@ from ranks.errors import ScenarioError
 Path_ = tuple[str | int, ...]
 
 
+def fmt_path(path: Path_) -> str:
+    """``('timeline', 0, 'date')`` -> ``timeline[0].date``."""
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
 class Locations:
     """Where each value of a loaded document came from: path -> (file, line)."""
 
@@ -89,7 +97,7 @@ def _construct(node: yaml.Node, path: Path_, file: str, locs: Locations) -> Any:
             if key in out:
                 raise ScenarioError(
                     "duplicate key", file=file, line=knode.start_mark.line + 1,
-                    field=".".join(str(p) for p in (*path, key)),
+                    field=fmt_path((*path, key)),
                 )
             locs.add((*path, key), file, knode.start_mark.line + 1)
             out[key] = _construct(vnode, (*path, key), file, locs)
@@ -99,10 +107,10 @@ def _construct(node: yaml.Node, path: Path_, file: str, locs: Locations) -> Any:
     loader = yaml.SafeLoader(io.StringIO(""))
     try:
         return loader.construct_object(node, deep=True)
-    except yaml.YAMLError as e:
+    except (yaml.YAMLError, ValueError, OverflowError) as e:
         raise ScenarioError(
-            f"cannot read value: {getattr(e, 'problem', e)}", file=file,
-            line=node.start_mark.line + 1, field=".".join(str(p) for p in path),
+            f"cannot read value {node.value!r}: {getattr(e, 'problem', None) or e}", file=file,
+            line=node.start_mark.line + 1, field=fmt_path(path),
         ) from None
 
 
