@@ -253,6 +253,9 @@ def _step_weight(age: np.ndarray, edges: list[int], weights: list[float]) -> np.
 
 # Marriage weights by age (assumption: shape only; totals are set by household counts).
 HEAD_EDGES, HEAD_W = [20, 25, 30, 65], [0.0, 0.35, 0.75, 1.0, 0.8]
+#: Shape of the Gamma weights that spread children and elders over households (assumption:
+#: gives household sizes a spread like the survey's, mean fixed by household_size_mean).
+HH_WEIGHT_SHAPE = 2.5
 WIFE_EDGES, WIFE_W = [16, 20, 25, 50, 65], [0.0, 0.3, 0.65, 0.92, 0.8, 0.5]
 
 
@@ -281,7 +284,7 @@ def synthesize(
     band = rng.choice(len(shares), size=N, p=shares / shares.sum())
     width = np.where(band == len(shares) - 1, 10, 5)
     age_days = (band * 5 * 365 + (rng.random(N) * width * 365).astype(np.int64)).astype(np.int64)
-    age = age_days // 365
+    age = age_days * 4 // 1461  # whole years, as People.age_years
     male = rng.random(N) < spec.male_share.value
 
     rng = stream(seed, "population.households", 0)
@@ -318,16 +321,32 @@ def synthesize(
     household[wives] = hh_start[hp] + (j * H_p[hp]) // np.maximum(W_p[hp], 1)
     role[wives] = Role.WIFE
 
+    # Children, unmarried adults and dependent elders: each joins a household whose head
+    # is about a generation older (younger for elders). Within a place they are ranked by
+    # the head age they look for, households by head age, and matched by quantile of a
+    # random household weight (Gamma, shape HH_WEIGHT_SHAPE): age-correlated, sizes vary.
     rest = np.flatnonzero(household < 0)
-    r_age = age[rest]
+    r_age = age[rest].astype(np.float64)
     elder = r_age >= 60
     gap = 20.0 + rng.random(len(rest)) * 20.0
     target = np.where(elder, np.maximum(r_age - gap, 20.0), r_age + gap)
-    hh_key = hh_place * 1000.0 + age[heads]
     r_home = home[rest]
-    pos = np.searchsorted(hh_key, r_home * 1000.0 + target)
-    pos = np.clip(pos, hh_start[r_home], hh_start[r_home] + np.maximum(H_p[r_home], 1) - 1)
-    household[rest] = pos
+    order = np.lexsort((target, r_home))
+    R_p = np.bincount(r_home, minlength=P)
+    r_start = np.concatenate([[0], np.cumsum(R_p)[:-1]])
+    ranked = rest[order]
+    q = (np.arange(len(ranked)) - r_start[r_home[order]] + 0.5) / np.maximum(
+        R_p[r_home[order]], 1)
+    w = rng.gamma(HH_WEIGHT_SHAPE, 1.0, H)
+    cw = np.cumsum(w)
+    place_total = np.bincount(hh_place, weights=w, minlength=P)
+    before = np.concatenate([[0.0], np.cumsum(place_total)[:-1]])
+    hh_q = (cw - before[hh_place]) / np.maximum(place_total[hh_place], 1e-12)  # in (0, 1]
+    pos = np.searchsorted(hh_place + np.minimum(hh_q, 1.0 - 1e-12) + (hh_q >= 1.0) * 1e-12,
+                          r_home[order] + q)
+    pos = np.clip(pos, hh_start[r_home[order]],
+                  hh_start[r_home[order]] + np.maximum(H_p[r_home[order]], 1) - 1)
+    household[ranked] = pos
     role[rest] = np.where(elder, Role.PARENT, Role.CHILD)
 
     people = People(N, P, n_actors, n_days)

@@ -83,7 +83,8 @@ def load_sources(path: Path) -> dict[str, dict[str, Any]]:
     for i, s in enumerate(items):
         f, line = locs.find(("sources", i))
         if not isinstance(s, dict) or not isinstance(s.get("id"), str):
-            raise ScenarioError("each source needs an 'id'", file=f, line=line, field=f"sources[{i}]")
+            raise ScenarioError("each source needs an 'id'", file=f, line=line,
+                                field=f"sources[{i}]")
         if s["id"] in out:
             raise ScenarioError(f"duplicate source id '{s['id']}'", file=f, line=line, field="id")
         out[s["id"]] = s

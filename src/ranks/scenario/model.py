@@ -47,7 +47,8 @@ class Evidenced(Strict):
 
             hint = difflib.get_close_matches(self.source or "", sorted(ids), n=1)
             extra = f"; did you mean '{hint[0]}'?" if hint else ""
-            raise ValueError(f"unknown source id '{self.source}' (not in evidence/sources.yaml){extra}")
+            raise ValueError(
+                f"unknown source id '{self.source}' (not in evidence/sources.yaml){extra}")
         return self
 
     @property
