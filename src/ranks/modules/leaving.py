@@ -1,0 +1,591 @@
+"""Leaving: desertion and defection from named drivers, deterrence, destinations, suspicion
+(M18-M21), with a safe-exit programme and massacres as timeline events.
+
+Requires: members (``people.actor >= 0`` in TRAINING or SERVING, made by joining, service or
+coercion), ``world.control`` (territory trend), ``world.front`` (fear). Reads defensively
+``sim.economy.pay_usd`` (USD a month by actor) and ``sim.economy.food_price_index`` (by
+place); without an economy module it keeps its own pay index by actor (timeline
+``pay_change``: value = factor on pay) and a food price index (``set_param
+leaving.food_price_index``).
+
+Outputs: events ``deserted`` and ``defected`` (reason = the driver drawn, destination = place
+index), ``executed`` (reason caught_leaving / checkpoint / raid / public), ``punished``,
+``property_confiscated``, ``suspected``, ``reassigned`` (reason suspicion); deaths ``massacre``
+and ``executed`` through ``sim.request_death``. Stock ``suspected`` by actor.
+
+Step behaviour, each day (members only: one scan of ``people.actor``, 0.3 ms at full scale):
+  h_i = (base + sum_k w_k x_k,i) * deterrence(a_i, place_i) + w_safe * safe_exit(a_i, place_i)
+with drivers x (0..1): losing (relative loss of population-weighted territory over a window),
+disillusion (recent executions of members from the same home place), favouritism (share of
+foreign members, for local members), pay (fall of real pay: pay / food price against the best
+seen), redeployment (distant fronts; former members of other groups at the front), tribe
+massacre (recent massacre of the household's tribe by the actor), fear (by assignment and
+front intensity). A member leaves with chance h_i; the reason is drawn in proportion to the
+terms. Leavers are caught with a chance raised for the suspected (informers): executed or
+detained (M19). The others go to a destination (M20): a rebel group (defection), home into
+hiding (state DESERTED, wanted), an area of a safe actor, or abroad; families of those who
+escape may lose their property. Members with a high hazard become suspected and may be sent
+on dangerous missions (M21). Draws are per person (``person_uniform``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import numpy as np
+from pydantic import Field
+
+from ranks.errors import RanksInputError
+from ranks.modules.base import Module, ModuleParams
+from ranks.modules.wanted import WantedBook, wanted_book
+from ranks.population import Assignment, Flag, State
+from ranks.scenario.model import P, TimelineEvent
+
+if TYPE_CHECKING:
+    from ranks.engine import Simulation
+    from ranks.scenario.model import Scenario
+
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+PosF = Annotated[float, Field(gt=0.0)]
+
+#: Reasons in the order of the hazard terms.
+REASONS = ("other", "losing", "disillusion", "favouritism", "pay", "redeployment",
+           "tribe_massacre", "fear", "safe_exit")
+DESTINATIONS = ("rebel", "home", "safe_area", "abroad")
+
+
+class LeavingParams(ModuleParams):
+    """Parameters of leaving. Hazards are daily chances per member."""
+
+    base_per_day: P[Prob] = P(
+        value=0.0002, assumption="background desertion of about 7% a year when no driver acts")
+    w_losing: P[NonNeg] = P(
+        value=0.004, source="seed-003",
+        note="'they are growing weaker by the day'; daily chance at a total loss of territory "
+        "(size assumed)")
+    losing_window_days: P[Annotated[int, Field(gt=0)]] = P(
+        value=90, assumption="members judge the trend over about three months")
+    w_disillusion: P[NonNeg] = P(
+        value=0.0015, source="seed-003",
+        note="executions of friends and of suspected members; daily chance at saturation "
+        "(assumed)")
+    disillusion_exec_ref: P[PosF] = P(
+        value=50.0, assumption="executions (full-scale count) of members from one home place "
+        "that bring disillusion to 63% of its maximum")
+    disillusion_days: P[PosF] = P(
+        value=180.0, assumption="disillusion after executions fades with an e-folding time of "
+        "half a year")
+    w_favouritism: P[NonNeg] = P(
+        value=0.002, source="seed-003",
+        note="foreign fighters paid two to three times more and promoted; daily chance for local "
+        "members when the foreign share reaches foreign_share_ref (assumed)")
+    foreign_share_ref: P[PosF] = P(
+        value=0.3, assumption="foreign share of members at which favouritism is felt fully")
+    w_pay: P[NonNeg] = P(
+        value=0.004, source="seed-003",
+        note="pay cut by up to half against rising food prices; daily chance at a total loss of "
+        "real pay (assumed)")
+    w_redeployment: P[NonNeg] = P(
+        value=0.003, source="seed-003",
+        note="redeployment to Iraq or against former comrades; daily chance on a distant front")
+    former_comrades: P[Prob] = P(
+        value=0.5, source="seed-003",
+        note="former members of other groups at the front: share of the redeployment driver")
+    w_tribe_massacre: P[NonNeg] = P(
+        value=0.01, source="seed-002",
+        note="a massacre of one's own tribe as the final break; daily chance at full strength")
+    massacre_ref_killed: P[PosF] = P(
+        value=700.0, source="seed-002",
+        note="more than 700 Sheitat killed: a massacre of this size has full strength")
+    massacre_days: P[PosF] = P(
+        value=365.0, assumption="the memory of a massacre fades with an e-folding time of a year")
+    w_fear: P[NonNeg] = P(
+        value=0.003, source="seed-004",
+        note="escapes from the front almost every day for fear of death; daily chance at "
+        "fear 1 (assumed)")
+    fear_by_assignment: P[list[Prob]] = P(
+        value=[0.0, 0.0, 0.0, 0.5, 0.8, 1.0], source="seed-004",
+        note="none, training, guard, front, distant, dangerous: guards stay, the front is feared "
+        "(levels assumed)")
+    w_safe_exit: P[NonNeg] = P(
+        value=0.01, assumption="daily chance added by a safe-exit programme at full strength")
+    deterrence_max: P[Prob] = P(
+        value=0.8, source="seed-000",
+        note="public trials and executions: largest cut of others' leaving (size assumed)")
+    deterrence_exec_half: P[PosF] = P(
+        value=5.0, assumption="executions (full-scale count) at a place that give 63% of the "
+        "largest deterrence")
+    deterrence_days: P[PosF] = P(
+        value=30.0, assumption="deterrence fades with an e-folding time of a month")
+    caught_chance: P[Prob] = P(
+        value=0.1, source="seed-003",
+        note="hundreds executed for trying to flee; share of leavers caught assumed")
+    informer_boost: P[NonNeg] = P(
+        value=1.0, source="seed-002",
+        note="informers: catch chance x (1 + boost) for suspected members (assumed)")
+    execute_share: P[Prob] = P(
+        value=0.5, source="seed-003",
+        note="caught deserters executed; others detained or punished (share assumed)")
+    execute_share_by_actor: dict[str, P[Prob]] = Field(default_factory=dict)
+    confiscate_chance: P[Prob] = P(
+        value=0.5, source="seed-000",
+        note="property of escapees confiscated; share assumed")
+    destination_weights: P[dict[str, NonNeg]] = P(
+        value={"rebel": 0.15, "home": 0.45, "safe_area": 0.15, "abroad": 0.25},
+        source="seed-003",
+        note="some join moderate rebels, others leave for Turkey or Jordan (seed-003), home "
+        "into hiding (seed-004 raids); weights assumed")
+    rebel_actors: list[str] = Field(default_factory=list)
+    safe_actors: list[str] = Field(default_factory=list)
+    abroad_places: list[str] = Field(default_factory=list)
+    suspicion_gain: P[NonNeg] = P(
+        value=1.0, source="seed-003",
+        note="suspicion builds on those likely to leave: daily chance = gain x hazard (assumed)")
+    dangerous_chance: P[Prob] = P(
+        value=0.05, source="seed-003",
+        note="suspected members sent on the most dangerous missions; daily chance assumed")
+
+    @staticmethod
+    def check_scenario(scenario: Scenario, params: LeavingParams) -> tuple[str, tuple] | None:
+        """Actors and places named in the parameters exist."""
+        actors = {a.id for a in scenario.actors}
+        places = {p.name for p in scenario.places}
+        for field in ("rebel_actors", "safe_actors"):
+            for i, a in enumerate(getattr(params, field)):
+                if a not in actors:
+                    return f"unknown actor '{a}'", (field, i)
+        for k in params.execute_share_by_actor:
+            if k not in actors:
+                return f"unknown actor '{k}'", ("execute_share_by_actor", k)
+        for i, n in enumerate(params.abroad_places):
+            if n not in places:
+                return f"unknown place '{n}'", ("abroad_places", i)
+        for k in params.destination_weights.value:
+            if k not in DESTINATIONS:
+                return (f"unknown destination '{k}'; allowed: {', '.join(DESTINATIONS)}",
+                        ("destination_weights",))
+        if len(params.fear_by_assignment.value) != len(Assignment):
+            return f"fear_by_assignment needs {len(Assignment)} values", ("fear_by_assignment",)
+        return None
+
+
+class Leaving(Module):
+    """Desertion and defection, deterrence, destinations and suspicion (M18-M21)."""
+
+    name = "leaving"
+    mids = ("M18", "M19", "M20", "M21")
+    Params = LeavingParams
+    event_types = ("massacre", "public_execution", "safe_exit", "pay_change")
+    check_scenario = staticmethod(LeavingParams.check_scenario)
+
+    def init(self, sim: Simulation) -> None:
+        p: LeavingParams = self.params  # type: ignore[assignment]
+        self.p = p
+        w = sim.world
+        A, Pn = w.n_actors, w.n_places
+        self.book: WantedBook = wanted_book(sim)
+        self.book.punish_deserters = self.punish
+        self.scale = sim.scale
+        # territory held, population-weighted, by day and actor (M18 losing)
+        pop = w.population.astype(np.float64)
+        held = np.zeros((w.n_days, A))
+        for a in range(A):
+            held[:, a] = ((w.control == a) * pop).sum(axis=1)
+        self.held = held
+        self.exec_place = np.zeros((A, Pn))  # deterrence: recent executions at a place
+        self.exec_home = np.zeros((A, Pn))  # disillusion: recent executions by home place
+        self.massacre = np.zeros((A, max(len(w.tribes), 1)))
+        self.safe_exit: list[tuple[int, np.ndarray | None, float, int, int, int]] = []
+        self.pay_index = np.ones(A)
+        self.real_pay_ref = np.zeros(A)
+        self.execute_share = np.full(A, p.execute_share.value)
+        for k, v in p.execute_share_by_actor.items():
+            self.execute_share[w.actor_index[k]] = v.value
+        self.rebels = np.array([w.actor_index[a] for a in p.rebel_actors], dtype=np.int64)
+        self.safe = np.array([w.actor_index[a] for a in p.safe_actors], dtype=np.int64)
+        abroad = ([w.place_index[n] for n in p.abroad_places] if p.abroad_places
+                  else list(w.places_of_type("abroad")))
+        self.abroad = np.array(abroad, dtype=np.int64)
+        dw = p.destination_weights.value
+        self.dest_w = np.array([dw.get(d, 0.0) for d in DESTINATIONS])
+        self.fear = np.asarray(p.fear_by_assignment.value, dtype=np.float64)
+        self.decay_det = float(np.exp(-1.0 / p.deterrence_days.value))
+        self.decay_dis = float(np.exp(-1.0 / p.disillusion_days.value))
+        self.decay_mas = float(np.exp(-1.0 / p.massacre_days.value))
+        self._m_day = -1
+        self._m = np.zeros(0, dtype=np.int64)
+        sim.leaving = self  # type: ignore[attr-defined]
+        sim.record.add_stock("suspected", ("actor",), (w.actor_ids,), lambda: np.bincount(
+            sim.people.actor[self._suspected_members(sim)].astype(np.int64), minlength=A)[:A])
+
+    def _suspected_members(self, sim: Simulation) -> np.ndarray:
+        m = self._members(sim)
+        return m[(sim.people.flags[m] & Flag.SUSPECTED) != 0]
+
+    def _members(self, sim: Simulation) -> np.ndarray:
+        """Members (TRAINING or SERVING with an actor): one scan of ``people.actor`` a day;
+        later calls the same day filter the cached set."""
+        p = sim.people
+        if self._m_day == sim.day:
+            m = self._m[p.actor[self._m] >= 0]
+        else:
+            m = np.flatnonzero(p.actor >= 0)
+            self._m_day = sim.day
+        st = p.state[m]
+        self._m = m[(st == State.TRAINING) | (st == State.SERVING)]
+        return self._m
+
+    # -- timeline ---------------------------------------------------------------------------
+    def _actor(self, sim: Simulation, ev: TimelineEvent) -> int:
+        name = ev.actor or ev.args.get("actor")
+        if name is None or name not in sim.world.actor_index:
+            raise RanksInputError(f"{ev.type} needs a known actor (got {name!r})",
+                                  field="timeline")
+        return sim.world.actor_index[name]
+
+    def _places(self, sim: Simulation, ev: TimelineEvent) -> np.ndarray | None:
+        names = ev.args.get("places") or ev.places
+        if isinstance(names, str):
+            names = [names]
+        if not names:
+            return None
+        return np.array([sim.world.place_index[n] for n in names], dtype=np.int64)
+
+    def on_event(self, sim: Simulation, ev: TimelineEvent) -> None:
+        a = self._actor(sim, ev)
+        if ev.type == "massacre":
+            self._massacre(sim, ev, a)
+        elif ev.type == "public_execution":
+            self._public_execution(sim, ev, a)
+        elif ev.type == "safe_exit":
+            until = sim.world.day_of(ev.until) if ev.until else sim.world.n_days
+            dest = ev.args.get("destination")
+            d = sim.world.place_index[dest] if dest else -1
+            self.safe_exit.append((a, self._places(sim, ev),
+                                   float(ev.value if ev.value is not None else 1.0),
+                                   sim.day, until, d))
+        elif ev.type == "pay_change" and ev.value is not None:
+            # own pay index, used only when no economy module provides pay
+            self.pay_index[a] *= float(ev.args.get("factor", ev.value))
+
+    def _massacre(self, sim: Simulation, ev: TimelineEvent, a: int) -> None:
+        """A massacre of one tribe by actor ``a``: deaths, and a lasting driver to leave."""
+        w, people = sim.world, sim.people
+        if ev.tribe is None:
+            raise RanksInputError("massacre needs a tribe", field="timeline")
+        t = w.tribes.index(ev.tribe)
+        killed = float(ev.value or 0.0)
+        self.massacre[a, t] += min(killed / self.p.massacre_ref_killed.value, 1.0)
+        n = int(round(killed * self.scale))
+        if n <= 0:
+            return
+        places = self._places(sim, ev)
+        hh_t = sim.households.tribe[people.household] == t
+        cand = hh_t & (people.sex == 1) & (people.actor != a) & np.isin(
+            people.state, (State.CIVILIAN, State.HIDING, State.DESERTED))
+        if places is not None:
+            cand &= np.isin(people.place, places)
+        ids = np.flatnonzero(cand)
+        ids = ids[people.age_years(sim.day, ids) >= 15]
+        if ids.size:
+            pick = sim.rng("leaving.massacre").choice(ids, size=min(n, ids.size), replace=False)
+            sim.request_death(np.sort(pick), "massacre", a)
+
+    def _public_execution(self, sim: Simulation, ev: TimelineEvent, a: int) -> None:
+        """Public executions by ``a``: suspected members first, then other men, at places."""
+        people = sim.people
+        n = int(round(float(ev.value or 1.0) * self.scale))
+        if n <= 0:
+            return
+        places = self._places(sim, ev)
+        m = self._members(sim)
+        m = m[people.actor[m] == a]
+        if places is not None:
+            m = m[np.isin(people.place[m], places)]
+        sus = m[(people.flags[m] & Flag.SUSPECTED) != 0]
+        g = sim.rng("leaving.public_execution")
+        pick = g.permutation(sus)[:n]
+        if pick.size < n:
+            rest = np.setdiff1d(m, pick)
+            pick = np.concatenate([pick, g.permutation(rest)[: n - pick.size]])
+        if pick.size < n and places is not None:
+            civ = np.flatnonzero(np.isin(people.place, places) & (people.sex == 1)
+                                 & (people.state == State.CIVILIAN))
+            pick = np.concatenate([pick, g.permutation(civ)[: n - pick.size]])
+        self._execute(sim, np.sort(pick).astype(np.int64), a, "public")
+
+    # -- deterrence (M19) -------------------------------------------------------------------
+    def _execute(self, sim: Simulation, ids: np.ndarray, a: int, reason: str) -> None:
+        if ids.size == 0:
+            return
+        people = sim.people
+        sim.record.event("executed", people.place[ids], actor=a, reason=reason)
+        sim.request_death(ids, "executed", a)
+        w = 1.0 / self.scale  # full-scale equivalent counts
+        np.add.at(self.exec_place[a], people.place[ids].astype(np.int64), w)
+        np.add.at(self.exec_home[a], people.home[ids].astype(np.int64), w)
+
+    def punish(self, sim: Simulation, ids: np.ndarray, a: int, day: int, how: str) -> None:
+        """Caught deserters (or members caught leaving): executed, else detained (with
+        coercion) or sent back to their unit on dangerous missions (M19, M21)."""
+        u = sim.person_uniform(f"leaving.execute.{how}", ids)
+        ex = ids[u < self.execute_share[a]]
+        self._execute(sim, ex, a, how)
+        rest = ids[u >= self.execute_share[a]]
+        if rest.size == 0:
+            return
+        if getattr(sim, "coercion", None) is not None:
+            self.book.detain(sim, rest, a, day, how)
+        else:
+            people = sim.people
+            sim.record.event("punished", people.place[rest], actor=a, reason=how)
+            self.book.clear_wanted(sim, rest)
+            people.flags[rest] |= np.uint8(Flag.SUSPECTED)
+            people.set(rest, day, state=State.SERVING, actor=a, assignment=Assignment.DANGEROUS)
+
+    # -- drivers ----------------------------------------------------------------------------
+    def _real_pay_loss(self, sim: Simulation) -> np.ndarray:
+        """Fall of real pay (0..1) by actor and place against the best seen so far."""
+        w = sim.world
+        econ = getattr(sim, "economy", None)
+        pay = getattr(econ, "pay_usd", None)
+        price = getattr(econ, "food_price_index", None)
+        pay = np.asarray(pay, dtype=np.float64) if pay is not None else None
+        if pay is None or pay.shape != (w.n_actors,):
+            pay = self.pay_index
+        if price is not None and np.shape(price) == (w.n_places,):
+            price = np.maximum(np.asarray(price, dtype=np.float64), 1e-9)
+        else:
+            price = np.full(w.n_places, max(sim.param("leaving", "food_price_index", 1.0), 1e-9))
+        real = pay[:, None] / price[None, :]
+        self.real_pay_ref = np.maximum(self.real_pay_ref, pay / float(np.mean(price)))
+        ref = self.real_pay_ref[:, None]
+        return np.where(ref > 0, np.clip(1.0 - real / np.maximum(ref, 1e-12), 0.0, 1.0), 0.0)
+
+    def _losing(self, day: int) -> np.ndarray:
+        past = self.held[max(day - self.p.losing_window_days.value, 0)]
+        now = self.held[day]
+        return np.where(past > 0, np.clip((past - now) / np.maximum(past, 1.0), 0.0, 1.0), 0.0)
+
+    # -- the day ----------------------------------------------------------------------------
+    def step(self, sim: Simulation, day: int) -> None:
+        self.exec_place *= self.decay_det
+        self.exec_home *= self.decay_dis
+        self.massacre *= self.decay_mas
+        self._m_day = -1  # members changed since yesterday: scan again
+        m = self._members(sim)
+        if m.size == 0:
+            return
+        self._tables(sim, day)
+        terms, det, safe = self._terms(sim, day, m)
+        core = terms[0]
+        for t in terms[1:]:
+            if t is not None:
+                core = core + t
+        h = core * det + safe
+        # one uniform a member: leave (u < h), else become suspected (M21) with chance
+        # suspicion_gain x hazard (without the safe-exit term); disjoint, so exact
+        u = sim.person_uniform("leaving.leave", m)
+        leave = u < h
+        flags = sim.people.flags[m]
+        sus = (flags & Flag.SUSPECTED) != 0
+        new_sus = ~leave & ~sus & (u < h + self.p.suspicion_gain.value * core * det)
+        self._suspicion(sim, day, m[new_sus], m[sus])
+        if not leave.any():
+            return
+        ids = m[leave]
+        t_l, det_l, safe_l = self._terms(sim, day, ids)
+        x = np.zeros((ids.size, len(REASONS)))
+        for k, t in enumerate(t_l):
+            if t is not None:
+                x[:, k] = t * det_l
+        x[:, -1] = safe_l
+        cum = np.cumsum(x, axis=1)
+        r = sim.person_uniform("leaving.reason", ids) * cum[:, -1]
+        reason = (cum < r[:, None]).sum(axis=1).clip(0, len(REASONS) - 1)
+        pl = sim.people.place[ids].astype(np.int64)
+        a = sim.people.actor[ids].astype(np.int64)
+        self._leave(sim, day, ids, a, reason, self._safe_dest[a, pl])
+
+    def _tables(self, sim: Simulation, day: int) -> None:
+        """Today's drivers by group: actor, actor x place, assignment x place (small)."""
+        p, w = self.p, sim.world
+        A, Pn = w.n_actors, w.n_places
+        self._t_losing = p.w_losing.value * self._losing(day)
+        self._t_pay = (p.w_pay.value * self._real_pay_loss(sim)).ravel()
+        self._t_det = (1.0 - p.deterrence_max.value * (
+            1.0 - np.exp(-self.exec_place / p.deterrence_exec_half.value))).ravel()
+        # terms that are zero (or one) for everyone today are skipped
+        self._any_losing = bool(self._t_losing.max(initial=0.0) > 0)
+        self._any_pay = bool(self._t_pay.max(initial=0.0) > 0)
+        self._any_det = bool(self._t_det.min(initial=1.0) < 1.0)
+        self._t_dis = (p.w_disillusion.value * (
+            1.0 - np.exp(-self.exec_home / p.disillusion_exec_ref.value))).ravel()
+        self._any_dis = bool(self.exec_home.max(initial=0.0) > 1e-6)
+        fear = self.fear[:, None] * (0.5 + 0.5 * w.front[day][None, :].astype(np.float64))
+        self._t_fear = (p.w_fear.value * fear).ravel()
+        self._t_mas = (p.w_tribe_massacre.value * np.minimum(self.massacre, 1.0))
+        self._any_mas = bool(self.massacre.max(initial=0.0) > 1e-6)
+        safe = np.zeros((A, Pn))
+        self._safe_dest = np.full((A, Pn), -1, dtype=np.int64)
+        for sa, places, val, start, until, dest in self.safe_exit:
+            if start <= day < until:
+                cols = slice(None) if places is None else places
+                safe[sa, cols] += p.w_safe_exit.value * val
+                self._safe_dest[sa, cols] = dest
+        self._t_safe = safe.ravel()
+        self._any_safe = bool(safe.any())
+
+    def _terms(self, sim: Simulation, day: int, ids: np.ndarray
+               ) -> tuple[list[np.ndarray | None], np.ndarray, np.ndarray]:
+        """Hazard terms of members ``ids`` in the order of REASONS[:-1] (None: zero today),
+        the deterrence factor and the safe-exit term. Daily chances."""
+        p, people, w = self.p, sim.people, sim.world
+        Pn = w.n_places
+        a = people.actor[ids].astype(np.int64)
+        pl = people.place[ids].astype(np.int64)
+        key = a * Pn + pl
+        assign = people.assignment[ids].astype(np.int64)
+        flags = people.flags[ids]
+        terms: list[np.ndarray | None] = [np.full(ids.size, p.base_per_day.value)]
+        terms.append(self._t_losing[a] if self._any_losing else None)
+        terms.append(self._t_dis[a * Pn + people.home[ids]] if self._any_dis else None)
+        foreign = (flags & Flag.FOREIGN) != 0
+        if foreign.any() and p.w_favouritism.value > 0:
+            A = w.n_actors
+            n_a = np.bincount(a, minlength=A).astype(np.float64)
+            share = np.bincount(a[foreign], minlength=A) / np.maximum(n_a, 1.0)
+            fav = p.w_favouritism.value * np.minimum(share / p.foreign_share_ref.value, 1.0)
+            terms.append(fav[a] * ~foreign)
+        else:
+            terms.append(None)
+        terms.append(self._t_pay[key] if self._any_pay else None)
+        redeploy = (assign == Assignment.DISTANT) + p.former_comrades.value * (
+            (assign == Assignment.FRONT) & ((flags & Flag.WAS_MEMBER) != 0))
+        terms.append(p.w_redeployment.value * redeploy)
+        if self._any_mas:
+            tribe = sim.households.tribe[people.household[ids]].astype(np.int64)
+            terms.append(np.where(tribe >= 0, self._t_mas[a, np.maximum(tribe, 0)], 0.0))
+        else:
+            terms.append(None)
+        terms.append(self._t_fear[assign * Pn + pl])
+        det = self._t_det[key] if self._any_det else np.ones(ids.size)
+        safe = self._t_safe[key] if self._any_safe else np.zeros(ids.size)
+        return terms, det, safe
+
+    def _suspicion(self, sim: Simulation, day: int, new: np.ndarray,
+                   suspected: np.ndarray) -> None:
+        """M21: suspicion builds on likely leavers; the suspected get dangerous missions."""
+        p, people = self.p, sim.people
+        if new.size:
+            people.flags[new] |= np.uint8(Flag.SUSPECTED)
+            act = people.actor[new]
+            for a in np.unique(act):
+                sim.record.event("suspected", people.place[new[act == a]], actor=int(a))
+        s = suspected[(people.state[suspected] == State.SERVING)
+                      & (people.assignment[suspected] != Assignment.DANGEROUS)]
+        send = s[sim.person_uniform("leaving.dangerous", s) < p.dangerous_chance.value]
+        if send.size:
+            act = people.actor[send]
+            for a in np.unique(act):
+                sim.record.event("reassigned", people.place[send[act == a]], actor=int(a),
+                                 reason="suspicion")
+            people.set(send, day, assignment=Assignment.DANGEROUS)
+
+    def _leave(self, sim: Simulation, day: int, ids: np.ndarray, a: np.ndarray,
+               reason: np.ndarray, safe_dest: np.ndarray) -> None:
+        """Leavers: caught (deterrence) or gone to a destination (M19, M20)."""
+        p, people, w = self.p, sim.people, sim.world
+        suspected = (people.flags[ids] & Flag.SUSPECTED) != 0
+        p_caught = np.minimum(p.caught_chance.value * (1.0 + p.informer_boost.value * suspected),
+                              1.0)
+        p_caught[reason == REASONS.index("safe_exit")] = 0.0
+        caught = sim.person_uniform("leaving.caught", ids) < p_caught
+        for b in np.unique(a[caught]):
+            self.punish(sim, ids[caught & (a == b)], int(b), day, "caught_leaving")
+        ids, a, reason, safe_dest = ids[~caught], a[~caught], reason[~caught], safe_dest[~caught]
+        if ids.size == 0:
+            return
+        ctrl = w.control[day].astype(np.int64)
+        pop = np.maximum(w.population.astype(np.float64), 1.0)
+        u_dest = sim.person_uniform("leaving.destination", ids)
+        u_place = sim.person_uniform("leaving.destination_place", ids)
+        u_conf = sim.person_uniform("leaving.confiscate", ids)
+        people.flags[ids] |= np.uint8(Flag.WAS_MEMBER)
+        people.flags[ids] &= np.uint8(~Flag.SUSPECTED & 0xFF)
+        dest = np.ones(ids.size, dtype=np.int64)  # index into DESTINATIONS
+        to = people.home[ids].astype(np.int64)
+        held_by = np.where(ctrl >= 0, ctrl, w.n_actors)
+        for b in np.unique(a):  # destinations open to leavers of actor b today
+            ib = np.flatnonzero(a == b)
+            is_rebel = np.zeros(w.n_actors + 1, dtype=bool)
+            is_rebel[self.rebels[self.rebels != b]] = True
+            is_safe = np.zeros(w.n_actors + 1, dtype=bool)
+            is_safe[self.safe[self.safe != b]] = True
+            rebel_places = np.flatnonzero(is_rebel[held_by])
+            safe_places = np.flatnonzero(is_safe[held_by])
+            avail = np.array([rebel_places.size > 0, True, safe_places.size > 0,
+                              self.abroad.size > 0])
+            wts = self.dest_w * avail
+            if wts.sum() <= 0:
+                wts = np.array([0.0, 1.0, 0.0, 0.0])
+            cw = np.cumsum(wts / wts.sum())
+            d = np.minimum(np.searchsorted(cw, u_dest[ib], side="right"), 3)
+            forced = safe_dest[ib] >= 0  # a safe-exit programme names the destination
+            d[forced] = DESTINATIONS.index("safe_area")
+            dest[ib] = d
+            t = to[ib]
+            k = d == DESTINATIONS.index("rebel")
+            t[k] = _pick(rebel_places, pop, u_place[ib][k])
+            k = (d == DESTINATIONS.index("safe_area")) & ~forced & (safe_places.size > 0)
+            t[k] = _pick(safe_places, pop, u_place[ib][k])
+            t[forced] = safe_dest[ib][forced]
+            k = d == DESTINATIONS.index("abroad")
+            t[k] = _pick(self.abroad, np.ones(w.n_places), u_place[ib][k])
+            to[ib] = t
+        self._record_moves(sim, ids, a, reason, dest, to)
+        rebel = dest == DESTINATIONS.index("rebel")
+        if rebel.any():
+            people.set(ids[rebel], day, state=State.SERVING, place=to[rebel],
+                       actor=ctrl[to[rebel]], assignment=Assignment.FRONT)
+        gone = ~rebel
+        state = np.array([State.SERVING, State.DESERTED, State.CIVILIAN, State.ABROAD],
+                         dtype=np.uint8)[dest[gone]]
+        people.set(ids[gone], day, state=state, place=to[gone], actor=-1,
+                   assignment=Assignment.NONE)
+        self.book.add_wanted(sim, ids[gone], a[gone], evader=False)
+        self.book.stop_work(sim, ids[dest == DESTINATIONS.index("home")])
+        # M19: families of those who got away may lose their property (seed-000)
+        away = (dest != DESTINATIONS.index("home")) & (u_conf < p.confiscate_chance.value)
+        if away.any():
+            hh = people.household[ids[away]]
+            hh, first = np.unique(hh, return_index=True)
+            act = a[away][first]
+            has = sim.households.savings[hh] > 0
+            hh, act = hh[has], act[has]
+            sim.households.savings[hh] = 0.0
+            for b in np.unique(act):
+                sim.record.event("property_confiscated",
+                                 sim.households.place[hh[act == b]].astype(np.int64),
+                                 actor=int(b))
+
+    @staticmethod
+    def _record_moves(sim: Simulation, ids: np.ndarray, a: np.ndarray, reason: np.ndarray,
+                      dest: np.ndarray, to: np.ndarray) -> None:
+        """Events ``deserted`` / ``defected`` by actor left, reason and destination place."""
+        frm = sim.people.place[ids].astype(np.int64)
+        rebel = DESTINATIONS.index("rebel")
+        key = np.stack([a, reason, to, dest == rebel], axis=1)
+        combos, inv = np.unique(key, axis=0, return_inverse=True)
+        inv = inv.ravel()
+        for j, (b, r, d, is_rebel) in enumerate(combos):
+            sim.record.event("defected" if is_rebel else "deserted", frm[inv == j],
+                             actor=int(b), reason=REASONS[int(r)], destination=int(d))
+
+def _pick(places: np.ndarray, weight: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """One of ``places`` per uniform in ``u``, in proportion to ``weight[places]``."""
+    if places.size == 0:
+        return np.full(u.size, -1, dtype=np.int64)
+    cw = np.cumsum(weight[places])
+    return places[np.minimum(np.searchsorted(cw / cw[-1], u, side="right"), places.size - 1)]

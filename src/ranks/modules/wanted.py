@@ -1,0 +1,190 @@
+"""The wanted book: who is wanted, hiding or detained, shared by coercion and leaving.
+
+Coercion (M7-M12) and leaving (M18-M21) both change who an armed actor is looking for:
+evaders of a conscription order and deserters. This small shared object keeps index sets of
+the wanted and the detained (so nobody scans everyone each day), the per-person columns
+they need, and the transitions both modules use (into hiding, conscription, detention).
+It is created by whichever module asks first (``wanted_book(sim)``) and lives on
+``sim.wanted_book``.
+
+Columns added to ``sim.people`` (2 bytes a person):
+    wanted_by (int8): actor index looking for the person, or holding them when DETAINED;
+        -1 none.
+    coercion_bits (uint8): FLEE_BIT (wants to flee: read by the flight module),
+        LOST_WORK_BIT (stopped working to hide; the wage comes back on return),
+        IN_WANTED and IN_DETAINED (bookkeeping of the index sets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ranks.population import Assignment, Flag, State
+
+if TYPE_CHECKING:
+    from ranks.engine import Simulation
+
+FLEE_BIT = 1
+LOST_WORK_BIT = 2
+IN_WANTED = 4  # bookkeeping: the id is in the wanted index
+IN_DETAINED = 8  # bookkeeping: the id is in the detained index
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+#: Hook signature for punishing caught deserters: (sim, ids, actor, day, how).
+PunishHook = Callable[["Simulation", np.ndarray, int, int, str], None]
+
+
+def _column(sim: Simulation, name: str, dtype: type, fill: int) -> np.ndarray:
+    p = sim.people
+    if name in p.columns:
+        return getattr(p, name)
+    return p.add_column(name, dtype, fill)
+
+
+class WantedBook:
+    """Index sets of wanted and detained people and the transitions that change them.
+
+    ``wage_usd`` is the monthly wage a hiding worker stops earning (the population's
+    ``wage_usd_month``).
+    """
+
+    def __init__(self, sim: Simulation) -> None:
+        self.wanted_by = _column(sim, "wanted_by", np.int8, -1)
+        self.bits = _column(sim, "coercion_bits", np.uint8, 0)
+        self._wanted: list[np.ndarray] = [_EMPTY]
+        self._detained: list[np.ndarray] = [_EMPTY]
+        self.wage_usd = float(sim.scenario.population.wage_usd_month.value)
+        #: Set by the leaving module: what happens to a caught deserter (M19).
+        self.punish_deserters: PunishHook | None = None
+
+    # -- index sets ------------------------------------------------------------------------
+    # An id is in an index array at most once: IN_WANTED / IN_DETAINED bits mark membership,
+    # so appending needs no np.unique; ids that no longer qualify are dropped (and unmarked)
+    # when the set is read.
+    def _read(self, chunks: list[np.ndarray], keep: np.ndarray, bit: int) -> np.ndarray:
+        ids = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+        k = keep(ids)
+        gone = ids[~k]
+        if gone.size:
+            self.bits[gone] &= np.uint8(~bit & 0xFF)
+        return ids[k]
+
+    def wanted(self, sim: Simulation) -> np.ndarray:
+        """Ids of living people flagged WANTED (each once, unordered)."""
+        p = sim.people
+        ids = self._read(self._wanted, lambda i: ((p.flags[i] & Flag.WANTED) != 0)
+                         & (p.state[i] != State.DEAD), IN_WANTED)
+        self._wanted = [ids]
+        return ids
+
+    def detained(self, sim: Simulation) -> np.ndarray:
+        """Ids of people in state DETAINED (each once, unordered)."""
+        p = sim.people
+        ids = self._read(self._detained, lambda i: p.state[i] == State.DETAINED, IN_DETAINED)
+        self._detained = [ids]
+        return ids
+
+    def _append(self, chunks: list[np.ndarray], ids: np.ndarray, bit: int) -> None:
+        ids = np.asarray(ids, dtype=np.int64)
+        new = ids[(self.bits[ids] & bit) == 0]
+        if new.size:
+            new = np.unique(new)
+            self.bits[new] |= np.uint8(bit)
+            chunks.append(new)
+
+    def add_wanted(self, sim: Simulation, ids: np.ndarray, actor: int | np.ndarray,
+                   evader: bool) -> None:
+        """Flag ``ids`` WANTED by ``actor`` (one or one each; EVADER for evaders of an order)."""
+        if ids.size == 0:
+            return
+        bits = Flag.WANTED | (Flag.EVADER if evader else 0)
+        sim.people.flags[ids] |= np.uint8(bits)
+        self.wanted_by[ids] = actor
+        self._append(self._wanted, ids, IN_WANTED)
+
+    def clear_wanted(self, sim: Simulation, ids: np.ndarray) -> None:
+        """No longer wanted (caught, settled, amnestied): clears WANTED, EVADER, FLEE_BIT."""
+        sim.people.flags[ids] &= np.uint8(~(Flag.WANTED | Flag.EVADER) & 0xFF)
+        self.bits[ids] &= np.uint8(~FLEE_BIT & 0xFF)
+        self.wanted_by[ids] = -1
+
+    # -- transitions -----------------------------------------------------------------------
+    def stop_work(self, sim: Simulation, ids: np.ndarray) -> None:
+        """Employed people among ``ids`` stop working: household income falls by a wage."""
+        p = sim.people
+        w = ids[(p.flags[ids] & Flag.EMPLOYED) != 0]
+        if w.size == 0:
+            return
+        p.flags[w] &= np.uint8(~Flag.EMPLOYED & 0xFF)
+        self.bits[w] |= np.uint8(LOST_WORK_BIT)
+        self._add_income(sim, p.household[w], -self.wage_usd)
+
+    def back_to_work(self, sim: Simulation, ids: np.ndarray) -> None:
+        """Those among ``ids`` who stopped work to hide work again: income rises by a wage."""
+        p = sim.people
+        w = ids[(self.bits[ids] & LOST_WORK_BIT) != 0]
+        if w.size == 0:
+            return
+        p.flags[w] |= np.uint8(Flag.EMPLOYED)
+        self.bits[w] &= np.uint8(~LOST_WORK_BIT & 0xFF)
+        self._add_income(sim, p.household[w], self.wage_usd)
+
+    @staticmethod
+    def _add_income(sim: Simulation, households: np.ndarray, usd: float) -> None:
+        """Add ``usd`` a month to the income of ``households`` (one entry per worker), and to
+        the economy module's 2011 work earnings (``economy.work_income``) when present, so
+        that its pay-day recomputation keeps a lost wage lost. Never below zero."""
+        hh = np.asarray(households, dtype=np.int64)
+        inc = sim.households.income
+        np.add.at(inc, hh, np.float32(usd))
+        inc[hh] = np.maximum(inc[hh], 0.0)
+        econ = getattr(sim, "economy", None)
+        wi = getattr(econ, "work_income", None)
+        if isinstance(wi, np.ndarray) and wi.shape == inc.shape:
+            np.add.at(wi, hh, usd)
+            wi[hh] = np.maximum(wi[hh], 0.0)
+
+    def go_hiding(self, sim: Simulation, ids: np.ndarray, day: int,
+                  state: State = State.HIDING) -> None:
+        """Move ``ids`` into hiding at home (state HIDING, or DESERTED for deserters)."""
+        if ids.size == 0:
+            return
+        sim.people.set(ids, day, state=state)
+        self.stop_work(sim, ids)
+
+    def conscript(self, sim: Simulation, ids: np.ndarray, actor: int, day: int,
+                  reason: str) -> None:
+        """Take ``ids`` into ``actor``'s training (M7, M8): event ``conscripted``."""
+        if ids.size == 0:
+            return
+        p = sim.people
+        sim.record.event("conscripted", p.place[ids], actor=actor, reason=reason)
+        self.clear_wanted(sim, ids)
+        self.stop_work(sim, ids)
+        self.bits[ids] &= np.uint8(~LOST_WORK_BIT & 0xFF)
+        p.set(ids, day, state=State.TRAINING, actor=actor, assignment=Assignment.TRAINING)
+
+    def detain(self, sim: Simulation, ids: np.ndarray, actor: int, day: int,
+               reason: str) -> None:
+        """Detain ``ids`` by ``actor`` (M10): event ``detained``; members leave their actor."""
+        if ids.size == 0:
+            return
+        p = sim.people
+        sim.record.event("detained", p.place[ids], actor=actor, reason=reason)
+        self.clear_wanted(sim, ids)
+        self.stop_work(sim, ids)
+        p.set(ids, day, state=State.DETAINED, actor=-1, assignment=Assignment.NONE)
+        self.wanted_by[ids] = actor
+        self._append(self._detained, ids, IN_DETAINED)
+
+
+def wanted_book(sim: Simulation) -> WantedBook:
+    """The simulation's wanted book, created on first use."""
+    book = getattr(sim, "wanted_book", None)
+    if book is None:
+        book = WantedBook(sim)
+        sim.wanted_book = book  # type: ignore[attr-defined]
+    return book
