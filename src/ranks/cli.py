@@ -127,6 +127,14 @@ def run(
                 run_replicates_dask(loaded, out, progress=lambda r: bar.advance(task), **kw)
         else:
             run_replicates_dask(loaded, out, **kw)
+        import json
+
+        other = json.loads((out / "manifest.json").read_text())["executor"].get(
+            "workers_with_other_code")
+        if other:
+            err_console.print(f"[yellow]warning:[/] {len(other)} Dask worker(s) run other "
+                              "ranks code than this process (restart them after updating "
+                              "ranks); results may not be reproducible", highlight=False)
     elif show_progress(quiet):
         days = ((until_d or loaded.scenario.period.end) - loaded.scenario.period.start).days
         with make_progress() as bar:
@@ -201,7 +209,7 @@ def _register_optional() -> None:
     """Commands that live in their own subpackages."""
     import importlib
 
-    for mod in ("ranks.flee.cli", "ranks.ensemble.cli"):
+    for mod in ("ranks.flee.cli", "ranks.ensemble.cli", "ranks.report.cli"):
         try:
             m = importlib.import_module(mod)
         except ImportError:

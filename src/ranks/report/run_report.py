@@ -1,0 +1,588 @@
+"""``ranks report``: one self-contained HTML page of a run directory.
+
+Sections (each says so plainly when the run has no data for it): overview (event totals,
+people by state), strength by actor and assignment, joins by motive, desertions and
+defections by reason, minors' share, conscription/bribes/detentions, displacement (map of
+flows, control strip, camp populations), deaths by cause, calibration targets, other stocks
+and events. Population figures are synthetic counts divided by the run's scale. With several
+replicates, lines are medians and shaded bands span min-max (5-95% from 20 replicates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+
+from ranks.errors import RanksInputError
+from ranks.report import htmlkit as hk
+from ranks.report.rundir import RunDir, is_count_stock, load_run_dir
+from ranks.report.series import (
+    band,
+    event_series,
+    event_totals,
+    nonzero,
+    people_under_control,
+    stock_series,
+    total,
+)
+from ranks.report.targets import LoadedTargets, TargetResult, evaluate, fmt_value, result_rows
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import FancyArrowPatch, Patch  # noqa: E402
+
+ETHICS = ("Scope: the people in this model are synthetic and places are aggregates; no real "
+          "person is represented. Nothing here optimises an armed actor's recruitment, "
+          "checkpoint, interdiction or punishment policy: experiments ask what happens to "
+          "people if conditions change.")
+
+#: Events shown in their own sections (others go to "Other events").
+JOIN_EVENTS = ("joined", "switched")
+LEAVE_EVENTS = ("deserted", "defected")
+COERCION_EVENTS = ("conscripted", "registered", "evaded", "bribed_release", "detained",
+                   "released", "raid", "property_confiscated")
+FLIGHT_EVENTS = ("fled", "arrived", "interdicted", "returned")
+DEATH_EVENTS = ("died", "killed", "executed", "forced_labour_death", "mine_death")
+SERVICE_EVENTS = ("trained", "deployed", "rotated")
+SHOWN_STOCKS = ("people", "strength", "minors_share", "control", "camp_population", "wanted",
+                "hiding", "detained", "displaced", "in_transit")
+
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39"]
+
+
+@dataclass
+class Section:
+    """One report section: id, title, an intro line, and body HTML parts."""
+
+    id: str
+    title: str
+    intro: str = ""
+    parts: list[str] = field(default_factory=list)
+
+    def html(self) -> str:
+        intro = f'<p class="note">{hk.esc(self.intro)}</p>' if self.intro else ""
+        return (f'<section id="{self.id}"><h2>{hk.esc(self.title)}</h2>{intro}'
+                + "".join(self.parts) + "</section>")
+
+
+class Builder:
+    """Builds the sections of one run's report."""
+
+    def __init__(self, run: RunDir, targets: LoadedTargets | None, targets_note: str) -> None:
+        self.run = run
+        self.targets = targets
+        self.targets_note = targets_note
+        self.n_fig = 0
+        self.multi = len(run.replicates) > 1
+        self.colors: dict[str, str] = {}
+        for i, (aid, a) in enumerate(run.actors.items()):
+            self.colors[aid] = a.get("color") or PALETTE[i % len(PALETTE)]
+
+    # -- helpers ------------------------------------------------------------------------
+    def color(self, key: str, i: int) -> str:
+        return self.colors.get(key) or PALETTE[i % len(PALETTE)]
+
+    def fig(self, fig: plt.Figure, alt: str, tight: bool = False) -> str:
+        self.n_fig += 1
+        return hk.img(hk.fig_png(fig, tight=tight), alt, f"fig-{self.n_fig}")
+
+    def lines(self, ax: Axes, frames: dict[str, pd.DataFrame], *, step: bool = False,
+              colors: dict[str, str] | None = None, maxn: int = 12) -> None:
+        """Median line and band per series; the largest ``maxn`` series, the rest summed
+        into 'other'."""
+        items = sorted(frames.items(), key=lambda kv: -float(kv[1].to_numpy().sum()))
+        if len(items) > maxn:
+            rest = total(dict(items[maxn - 1:]))
+            items = [*items[:maxn - 1], ("other", rest)]
+        for i, (k, f) in enumerate(items):
+            med, lo, hi, _ = band(f)
+            c = (colors or {}).get(k) or self.color(k, i)
+            kw = {"drawstyle": "steps-post"} if step else {}
+            ax.plot(med.index, med.to_numpy(), color=c, lw=1.6, label=k, **kw)
+            if self.multi:
+                ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=c, alpha=0.2,
+                                lw=0, step="post" if step else None)
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+        if items:
+            ax.legend(fontsize=7, ncol=2 if len(items) > 6 else 1, loc="best")
+
+    def series_fig(self, panels: list[tuple[str, dict[str, pd.DataFrame], str]], alt: str,
+                   step: bool = False, ncols: int = 2) -> str:
+        """A grid of panels (title, frames, y label)."""
+        n = len(panels)
+        ncols = min(ncols, n)
+        nrows = -(-n // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(5.4 * ncols, 3.0 * nrows),
+                                 squeeze=False, sharex=True)
+        for ax, (title, frames, ylab) in zip(axes.flat, panels, strict=False):
+            self.lines(ax, frames, step=step)
+            ax.set_title(title, fontsize=10)
+            ax.set_ylabel(ylab, fontsize=8)
+            ax.tick_params(labelsize=8)
+        for ax in list(axes.flat)[n:]:
+            ax.set_visible(False)
+        fig.tight_layout()
+        return self.fig(fig, alt)
+
+    @property
+    def per(self) -> str:
+        return "week" if (self.run.end - self.run.start).days <= 270 else "month"
+
+    def band_note(self) -> str:
+        if not self.multi:
+            return "One replicate: lines are that replicate."
+        _, _, _, lab = band(pd.DataFrame(np.zeros((1, len(self.run.replicates)))))
+        return (f"{len(self.run.replicates)} replicates: lines are medians, shaded bands "
+                f"span {lab} across replicates.")
+
+    # -- sections -----------------------------------------------------------------------
+    def overview(self) -> Section:
+        s = Section("overview", "Overview",
+                    "Event totals over the run and people by state (population figures: "
+                    "synthetic counts divided by the scale).")
+        ppl = nonzero(stock_series(self.run, "people", by="category"))
+        if ppl:
+            s.parts.append("<h3>People by state</h3>")
+            alive = {k: v for k, v in ppl.items() if k != "dead"}
+            panels = [("Living people by state", alive, "people")]
+            if "dead" in ppl:
+                panels.append(("Dead (cumulative)", {"dead": ppl["dead"]}, "people"))
+            s.parts.append(self.series_fig(panels, "people by state over time"))
+        else:
+            s.parts.append(hk.nodata("No 'people' stock in this run."))
+        ev = self.run.events
+        if ev.empty:
+            s.parts.append(hk.nodata("No events were recorded in this run."))
+        else:
+            t = event_totals(self.run, None, by="event")
+            rows = []
+            for name in t.index:
+                vals = t.loc[name].to_numpy()
+                rng = f"{fmt_value(vals.min())}–{fmt_value(vals.max())}" if self.multi else ""
+                rows.append((name, fmt_value(float(np.mean(vals))), rng))
+            hdr = ["event", "total (mean over replicates)" if self.multi else "total"]
+            if self.multi:
+                hdr.append("range")
+            else:
+                rows = [r[:2] for r in rows]
+            s.parts.append(f"<details><summary>Event totals over the run ({len(rows)} "
+                           "events; click to open)</summary>"
+                           + hk.table(hdr, rows, num_cols=(1, 2)) + "</details>")
+        return s
+
+    def strength(self) -> Section:
+        s = Section("strength", "Strength by actor and assignment",
+                    "Members of each armed actor by assignment (training, guard, front, "
+                    "distant, dangerous) at each stock snapshot.")
+        st = self.run.stocks
+        st = st[(st["stock"] == "strength") & (st["value"] != 0)]
+        actors = [a for a in self.run.actors if a in set(st["actor"])] or \
+            sorted(set(st["actor"].dropna()))
+        if not actors:
+            s.parts.append(hk.nodata("No members in this run (strength is zero throughout, "
+                                     "or no module recruits)."))
+            return s
+        totals = {a: total(stock_series(self.run, "strength", actor=a)) for a in actors}
+        panels = [("Total strength by actor", {a: v for a, v in totals.items() if v is not None},
+                   "members")]
+        for a in actors:
+            panels.append((f"{a} by assignment",
+                           nonzero(stock_series(self.run, "strength", by="category", actor=a)),
+                           "members"))
+        s.parts.append(self.series_fig(panels, "strength by actor and assignment"))
+        return s
+
+    def _event_section(self, sid: str, title: str, intro: str, groups: list[tuple[str, str]],
+                       empty: str) -> Section:
+        """Panels of events split by a column: groups = [(event, by)]."""
+        s = Section(sid, title, intro)
+        panels = []
+        for ev, by in groups:
+            fr = nonzero(event_series(self.run, ev, by=by))
+            if fr:
+                panels.append((f"{ev} by {by}", fr, f"people per {self.per}"))
+        if not panels:
+            s.parts.append(hk.nodata(empty))
+        else:
+            s.parts.append(self.series_fig(panels, title, step=True))
+        return s
+
+    def joins(self) -> Section:
+        return self._event_section(
+            "joins", "Joins by motive",
+            f"People joining an armed actor per {self.per}, by motive, and by actor; switches "
+            "between actors.",
+            [("joined", "reason"), ("joined", "actor"), ("switched", "actor")],
+            "No joins or switches in this run (no joining module, or nobody joined).")
+
+    def leaving(self) -> Section:
+        return self._event_section(
+            "leaving", "Desertions and defections by reason",
+            f"Members who deserted or defected per {self.per}, by reason; defections by "
+            "destination.",
+            [("deserted", "reason"), ("deserted", "actor"), ("defected", "reason"),
+             ("defected", "destination")],
+            "No desertions or defections in this run.")
+
+    def minors(self) -> Section:
+        s = Section("minors", "Minors' share",
+                    "Share of each actor's members under 18 (not scaled).")
+        fr = nonzero(stock_series(self.run, "minors_share", by="actor"))
+        if not fr:
+            s.parts.append(hk.nodata("No minors' share data (no members, or no minors)."))
+        else:
+            s.parts.append(self.series_fig([("Minors' share of members", fr, "share")],
+                                           "minors share", ncols=1))
+        return s
+
+    def coercion(self) -> Section:
+        s = Section("coercion", "Conscriptions, bribes, detentions",
+                    f"Conscription, registration, evasion, bribed releases, detentions and "
+                    f"releases per {self.per}; people wanted, hiding and detained.")
+        panels = []
+        ev = nonzero({k: v for k, v in ((e, total(event_series(self.run, e)))
+                                        for e in COERCION_EVENTS) if v is not None})
+        if ev:
+            panels.append(("Coercion events", ev, f"people per {self.per}"))
+        for e in ("conscripted", "detained", "bribed_release"):
+            fr = nonzero(event_series(self.run, e, by="actor"))
+            if fr:
+                panels.append((f"{e} by actor", fr, f"people per {self.per}"))
+        st = nonzero({k: v for k, v in ((n, total(stock_series(self.run, n)))
+                                        for n in ("wanted", "hiding", "detained"))
+                      if v is not None})
+        if st:
+            panels.append(("Wanted, hiding, detained (stocks)", st, "people"))
+        if not panels:
+            s.parts.append(hk.nodata("No conscription, bribe or detention data in this run."))
+        else:
+            s.parts.append(self.series_fig(panels, "coercion", step=False))
+        return s
+
+    def _flows(self) -> tuple[pd.DataFrame, str]:
+        ev = self.run.events
+        for name in ("fled", "arrived"):
+            df = ev[(ev["event"] == name) & ev["destination"].notna()]
+            if not df.empty:
+                g = df.groupby(["place", "destination"])["count"].sum() / (
+                    self.run.scale * len(self.run.replicates))
+                return g.reset_index(name="n"), name
+        return pd.DataFrame(columns=["place", "destination", "n"]), ""
+
+    def displacement(self) -> Section:
+        s = Section("displacement", "Displacement, control and camps",
+                    "Map: places sized by population at the start, arrows from origin to "
+                    "destination weighted by people who fled (mean over replicates). Strip: "
+                    "who holds each place over time. Camp populations over time.")
+        places = self.run.place_table()
+        flows, fname = self._flows()
+        if places.empty:
+            s.parts.append(hk.nodata("No places with coordinates (scenario.resolved.yaml "
+                                     "missing): no map."))
+        else:
+            s.parts.append("<h3>Map of flows</h3>")
+            if flows.empty:
+                s.parts.append(hk.nodata("No flight events with a destination in this run: "
+                                         "the map shows places only."))
+            s.parts.append(self.map_fig(places, flows, fname))
+        s.parts.append("<h3>Control over time</h3>")
+        strip = self.control_fig()
+        s.parts.append(strip or hk.nodata("No control stock in this run."))
+        s.parts.append("<h3>Flight over time and camp populations</h3>")
+        panels = []
+        fl = nonzero({k: v for k, v in ((e, total(event_series(self.run, e)))
+                                        for e in FLIGHT_EVENTS) if v is not None})
+        if fl:
+            panels.append(("Flight events", fl, f"people per {self.per}"))
+        camps = nonzero(stock_series(self.run, "camp_population", by="place"))
+        label = "Camp population (stock camp_population)"
+        if not camps and not places.empty:
+            cp = places.index[places["type"] == "camp"].tolist()
+            if cp:
+                camps = nonzero(stock_series(self.run, "people", by="place", place=cp,
+                                             category=[c for c in ("civilian", "camp",
+                                                                   "hiding", "transit")]))
+                label = "People at camp places (stock people)"
+        if camps:
+            panels.append((label, camps, "people"))
+        disp = nonzero({k: v for k, v in ((n, total(stock_series(self.run, n)))
+                                          for n in ("displaced", "in_transit")) if v is not None})
+        if disp:
+            panels.append(("Displaced and in transit (stocks)", disp, "people"))
+        if not panels:
+            s.parts.append(hk.nodata("No flight events and nobody in camps in this run."))
+        else:
+            s.parts.append(self.series_fig(panels, "flight and camps"))
+        return s
+
+    def map_fig(self, places: pd.DataFrame, flows: pd.DataFrame, fname: str) -> str:
+        run = self.run
+        pop = places["population"].astype(float)
+        ppl = stock_series(run, "people", by="place",
+                           category=["civilian", "hiding", "detained", "training", "serving",
+                                     "deserted", "transit", "camp"])
+        if ppl:
+            d0 = run.snapshot_dates()[0]
+            start = pd.Series({k: float(v.loc[d0].median()) for k, v in ppl.items()})
+            pop = start.reindex(places.index).fillna(0.0)
+        fig, ax = plt.subplots(figsize=(9, 7))
+        types = sorted(places["type"].unique())
+        tcol = {"city": "#37474f", "town": "#546e7a", "subdistrict": "#90a4ae",
+                "camp": "#e65100", "crossing": "#6a1b9a", "abroad": "#2e7d32"}
+        size = 25 + 600 * np.sqrt(pop / max(float(pop.max()), 1.0))
+        marker = {"camp": "s", "crossing": "D", "abroad": "^"}
+        handles = []
+        for t in types:
+            m = places["type"] == t
+            ax.scatter(places.loc[m, "lon"], places.loc[m, "lat"], s=size[m],
+                       color=tcol.get(t, "#777"), alpha=0.6, edgecolor="white", lw=0.5,
+                       marker=marker.get(t, "o"), zorder=3)
+            handles.append(Line2D([], [], ls="", marker=marker.get(t, "o"), ms=7, alpha=0.7,
+                                  color=tcol.get(t, "#777"), label=t))
+        if not flows.empty:
+            top = flows.sort_values("n", ascending=False).head(60)
+            nmax = float(top["n"].max())
+            for _, r in top.iterrows():
+                if r["place"] not in places.index or r["destination"] not in places.index:
+                    continue
+                a = places.loc[r["place"]]
+                b = places.loc[r["destination"]]
+                w = 0.5 + 6 * np.sqrt(float(r["n"]) / nmax)
+                ax.add_patch(FancyArrowPatch((a["lon"], a["lat"]), (b["lon"], b["lat"]),
+                                             arrowstyle="-|>", mutation_scale=6 + w * 2,
+                                             lw=w, color="#c62828", alpha=0.55,
+                                             connectionstyle="arc3,rad=0.15", zorder=4))
+            handles.append(Line2D([], [], color="#c62828", lw=3, alpha=0.6,
+                                  label=f"{fname} (widest: {fmt_value(nmax)} people)"))
+        big = set(pop.sort_values(ascending=False).head(12).index) | set(
+            places.index[places["type"].isin(["camp", "abroad"])])
+        for name in big:
+            r = places.loc[name]
+            ax.annotate(name, (r["lon"], r["lat"]), fontsize=7, xytext=(3, 3),
+                        textcoords="offset points", zorder=5)
+        ax.set_xlabel("longitude")
+        ax.set_ylabel("latitude")
+        ax.set_aspect(1 / np.cos(np.deg2rad(float(places["lat"].mean()))))
+        ax.grid(alpha=0.3)
+        ax.legend(handles=handles, fontsize=7, loc="best")
+        ax.set_title(f"Places (size: people at the start) and {fname or 'no'} flows",
+                     fontsize=10)
+        return self.fig(fig, "map of places and displacement flows", tight=True)
+
+    def control_fig(self) -> str | None:
+        run = self.run
+        st = run.stocks
+        c = st[(st["stock"] == "control") & (st["value"] > 0) &
+               (st["replicate"] == run.replicates[0])]
+        if c.empty:
+            return None
+        dates = run.snapshot_dates()
+        place_order = [p.name for p in run.places] or sorted(c["place"].unique())
+        held = [p for p in place_order if p in set(c["place"])]
+        actors = [a for a in run.actors if a in set(c["actor"])] or sorted(c["actor"].unique())
+        ai = {a: i for i, a in enumerate(actors)}
+        pi = {p: i for i, p in enumerate(held)}
+        di = {d: i for i, d in enumerate(dates)}
+        m = np.full((len(held), len(dates)), -1, dtype=int)
+        m[c["place"].map(pi).to_numpy(), c["date"].map(di).to_numpy()] = \
+            c["actor"].map(ai).to_numpy()
+        cmap = ListedColormap(["#ffffff"] + [self.color(a, i) for i, a in enumerate(actors)])
+        fig, ax = plt.subplots(figsize=(10, 1.2 + 0.16 * len(held)))
+        x0, x1 = mdates.date2num(dates[0]), mdates.date2num(dates[-1] + pd.Timedelta(days=1))
+        ax.imshow(m + 1, aspect="auto", cmap=cmap, vmin=0, vmax=len(actors),
+                  interpolation="nearest", extent=(x0, x1, len(held) - 0.5, -0.5))
+        ax.set_yticks(range(len(held)))
+        ax.set_yticklabels(held, fontsize=6)
+        ax.xaxis_date()
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+        ax.legend(handles=[Patch(color=self.color(a, i), label=a) for i, a in enumerate(actors)],
+                  fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.set_title("Control of each place over time", fontsize=10)
+        return self.fig(fig, "control of places over time", tight=True)
+
+    def deaths(self) -> Section:
+        s = Section("deaths", "Deaths by cause",
+                    f"Deaths per {self.per} by cause ('died' by reason), members killed by "
+                    "actor, executions and other deaths.")
+        panels = []
+        fr = nonzero(event_series(self.run, "died", by="reason"))
+        if fr:
+            panels.append(("died by cause", fr, f"people per {self.per}"))
+        fr = nonzero(event_series(self.run, "killed", by="actor"))
+        if fr:
+            panels.append(("members killed by actor", fr, f"people per {self.per}"))
+        other = nonzero({k: v for k, v in ((e, total(event_series(self.run, e)))
+                                           for e in DEATH_EVENTS[2:]) if v is not None})
+        if other:
+            panels.append(("executions and other deaths", other, f"people per {self.per}"))
+        if not panels:
+            s.parts.append(hk.nodata("No deaths recorded in this run."))
+        else:
+            s.parts.append(self.series_fig(panels, "deaths by cause", step=True))
+        return s
+
+    def calibration(self) -> Section:
+        s = Section("targets", "Calibration targets",
+                    "Each public figure against the simulated value (mean over replicates; "
+                    "dots are replicates). Grey band: the target's tolerance. Fitted targets "
+                    "informed parameter values; held-out ones did not.")
+        if self.targets is None:
+            s.parts.append(hk.nodata(self.targets_note or "No targets file found."))
+            return s
+        try:
+            res = evaluate(self.targets, self.run)
+        except RanksInputError as e:
+            s.parts.append(hk.nodata(f"The targets file does not fit this run: {e.format()}"))
+            return s
+        s.parts.append(f'<p class="note">Targets: {hk.esc(self.targets.path)}</p>')
+        for fitted in (True, False):
+            sub = [r for r in res if r.target.used_in_fitting == fitted]
+            s.parts.append(f"<h3>{'Fitted' if fitted else 'Held-out'} targets ({len(sub)})</h3>")
+            if not sub:
+                s.parts.append(hk.nodata("None."))
+                continue
+            rows = result_rows(sub)
+            s.parts.append(hk.table(
+                ["id", "description", "metric", "window", "target", "simulated", "evidence",
+                 "result"],
+                [(r["id"], r["description"], r["metric"], r["window"], r["target"],
+                  r["simulated"], r["evidence"], r["status"] + (f" ({r['note']})" if r["note"]
+                                                                else "")) for r in rows],
+                num_cols=(5,),
+                classes=[{"pass": "pass", "fail": "fail"}.get(r["status"], "nd") for r in rows]))
+            s.parts.append(self.targets_fig(sub))
+        return s
+
+    def targets_fig(self, res: list[TargetResult]) -> str:
+        n = len(res)
+        fig, axes = plt.subplots(n, 1, figsize=(8, 0.9 + 0.75 * n), squeeze=False)
+        for ax, r in zip(axes[:, 0], res, strict=True):
+            t = r.target
+            lo, hi = t.bounds()
+            vals = r.values
+            span = [t.value, *(vals.tolist() if vals.size else [])]
+            for b in (lo, hi):
+                if np.isfinite(b):
+                    span.append(b)
+            xmin, xmax = min(span), max(span)
+            pad = 0.1 * (xmax - xmin) or max(abs(t.value) * 0.1, 1.0)
+            xmin, xmax = xmin - pad, xmax + pad
+            ax.axvspan(max(lo, xmin), min(hi, xmax), color="#bdbdbd", alpha=0.6)
+            ax.axvline(t.value, color="black", lw=1)
+            col = {"pass": "#1b5e20", "fail": "#b71c1c"}.get(r.status, "#795548")
+            if vals.size:
+                ax.scatter(vals, np.zeros_like(vals), color=col, s=14, alpha=0.6, zorder=3)
+                ax.scatter([r.mean], [0], color=col, marker="D", s=50, zorder=4)
+            else:
+                ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center",
+                        va="center", color=col)
+            ax.set_xlim(xmin, xmax)
+            ax.set_yticks([])
+            ax.set_ylim(-1, 1)
+            ax.set_title(f"{t.id}: {r.status}", fontsize=9, loc="left", color=col)
+            ax.tick_params(labelsize=8)
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+                lambda x, _p: fmt_value(x)))
+        fig.tight_layout()
+        return self.fig(fig, "calibration targets against simulation")
+
+    def others(self) -> Section:
+        s = Section("other", "Other stocks and events",
+                    "Stocks and events recorded by modules that the sections above do not "
+                    "show: counts summed over places and categories (by actor where they have "
+                    "one); indices by place averaged over places.")
+        panels = []
+        for name in self.run.stock_names():
+            if name in SHOWN_STOCKS:
+                continue
+            sub = self.run.stocks[self.run.stocks["stock"] == name]
+            by = "actor" if sub["actor"].notna().any() else None
+            if is_count_stock(name) or by == "actor" or not sub["place"].notna().any():
+                fr = nonzero(stock_series(self.run, name, by=by))
+                title = f"stock {name}"
+            else:  # an index by place: the mean over places, not the sum
+                per = stock_series(self.run, name, by="place")
+                fr = nonzero({"mean over places": sum(per.values()) / len(per)} if per else {})
+                title = f"stock {name} (mean over {len(per)} places)"
+            if fr:
+                panels.append((title, fr, name))
+        shown = set(JOIN_EVENTS + LEAVE_EVENTS + COERCION_EVENTS + FLIGHT_EVENTS +
+                    DEATH_EVENTS)
+        rest = nonzero({k: v for k, v in ((e, total(event_series(self.run, e)))
+                                          for e in self.run.event_names() if e not in shown)
+                        if v is not None})
+        if rest:
+            panels.append(("other events", rest, f"people per {self.per}"))
+        if not panels:
+            s.parts.append(hk.nodata("No other stocks or events in this run."))
+        else:
+            s.parts.append(self.series_fig(panels, "other stocks and events"))
+        return s
+
+
+def header_html(run: RunDir) -> str:
+    """Scenario name, seeds, scale, dates, runtime, version."""
+    m = run.manifest
+    seeds = ", ".join(str(s) for s in run.seeds.values()) or str(m.get("seed", "?"))
+    mods = ", ".join(m.get("modules") or []) or "none"
+    rt = m.get("runtime_s")
+    return (f"<h1>Ranks run report: {hk.esc(run.name)}</h1><div class=\"meta\">"
+            f"Run directory <code>{hk.esc(run.path)}</code><br>"
+            f"Dates {hk.esc(m.get('start', '?'))} to {hk.esc(m.get('end', '?'))} "
+            f"({hk.esc(m.get('days', '?'))} days) · scale {run.scale:g} "
+            f"({hk.esc(m.get('people', '?'))} synthetic people) · "
+            f"{len(run.replicates)} replicate(s), seed(s) {hk.esc(seeds)}<br>"
+            f"Modules: {hk.esc(mods)} · runtime {hk.esc(rt if rt is not None else '?')} s · "
+            f"peak memory {hk.esc(m.get('peak_rss_mb', '?'))} MB · ranks "
+            f"{hk.esc(m.get('ranks_version', '?'))} · scenario sha256 "
+            f"{hk.esc(str((m.get('scenario') or {}).get('sha256', '?'))[:12])}</div>")
+
+
+def how_to_read(run: RunDir, b: Builder) -> str:
+    return (
+        "<section id=\"howto\"><h2>How to read this</h2><p class=\"note\">"
+        f"All figures are population figures: counts of synthetic people divided by the run's "
+        f"scale ({run.scale:g}), so they estimate the whole modelled population; shares are "
+        "not scaled. Event plots show people per "
+        f"{b.per} (steps); stock plots show the level at each snapshot. "
+        f"{hk.esc(b.band_note())} A section without data says so instead of showing an empty "
+        "plot. The model is a tool to explore mechanisms, not a forecast: compare scenarios "
+        "rather than reading single numbers as facts.</p>"
+        f"<p class=\"ethics\">{hk.esc(ETHICS)}</p></section>")
+
+
+def build_report(run_dir: str | Path, out: Path | None = None,
+                 targets: LoadedTargets | None = None, targets_note: str = "") -> Path:
+    """Write the report of ``run_dir`` to ``out`` (default ``run_dir/report.html``),
+    atomically, replacing an existing file. Returns the path written."""
+    t0 = time.perf_counter()
+    run = load_run_dir(run_dir)
+    out = out or run.path / "report.html"
+    b = Builder(run, targets, targets_note)
+    makers: list[Callable[[], Section]] = [b.overview, b.strength, b.joins, b.leaving,
+                                           b.minors, b.coercion, b.displacement, b.deaths,
+                                           b.calibration, b.others]
+    sections = [m() for m in makers]
+    nav = "<nav>" + "".join(f'<a href="#{s.id}">{hk.esc(s.title)}</a>' for s in sections) + \
+        "</nav>"
+    took = time.perf_counter() - t0
+    foot = (f'<p class="note">Generated {dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}'
+            f" in {took:.1f} s by <code>ranks report</code>.</p>")
+    body = nav + how_to_read(run, b) + "".join(s.html() for s in sections) + foot
+    return hk.write_atomic(hk.page(f"Ranks report: {run.name}", header_html(run), body), out)
+
+
+__all__ = ["build_report", "people_under_control"]
