@@ -295,7 +295,11 @@ def _unknown(kind: str, name: str, known: list[str]) -> str:
 
 
 def _cross_check(sc: Scenario, locs: Locations, module_params: dict[str, BaseModel]) -> None:
-    """Names exist, dates in order and inside the period, types handled."""
+    """Names exist, dates in order and inside the period, types handled.
+
+    Control and front rows dated after the period end are allowed (and unused), so that
+    scenarios of different periods can share one table.
+    """
     from ranks.modules import registry
 
     places: dict[str, int] = {}
@@ -331,9 +335,6 @@ def _cross_check(sc: Scenario, locs: Locations, module_params: dict[str, BaseMod
             if prev is not None and row.date < prev:
                 raise _err(locs, (section, i, "date"), f"{section}[{i}].date",
                            f"dates out of order: {row.date} comes after {prev}")
-            if row.date >= sc.period.end:
-                raise _err(locs, (section, i, "date"), f"{section}[{i}].date",
-                           f"date {row.date} is after the period end {sc.period.end}")
             prev = row.date
     handled = set(CORE_EVENT_TYPES)
     for name, cls in registry.MODULES.items():

@@ -1,0 +1,117 @@
+"""Returns: displaced people go home when home is safe again (M27).
+
+Requires: the flight module (``sim.flight``: its pool of displaced parties, party members,
+the ``fled_from`` and ``flight_bits`` person columns); ``world.control`` and ``world.front``.
+
+Outputs: event ``returned`` (reason ``safe``; place = where the party returns from,
+destination = home, actor = the actor holding home).
+
+Step behaviour, each day: candidate parties are drawn by thinning from the displaced pool
+(camps, abroad, settled in towns away from home) at the largest daily chance; a party is
+accepted with its own chance (by where it is) divided by that bound, and only when home is
+safe: held by an actor other than the one it fled (and held by someone), with front
+intensity below ``safe_front_max``, at least ``min_days_away`` days after it left. Members
+of a party return together (state CIVILIAN at home). Counts keep common random numbers per
+day (thinning), acceptance is keyed by the party. A party listed twice in the pool (between
+its compactions) has about twice the chance to be drawn until the next compaction.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import numpy as np
+from pydantic import Field
+
+from ranks.errors import RanksInputError
+from ranks.modules.base import Module, ModuleParams
+from ranks.modules.flight import FLED, LONE, NOCAMP, SMUGGLED
+from ranks.population import State
+from ranks.scenario.model import P
+
+if TYPE_CHECKING:
+    from ranks.engine import Simulation
+    from ranks.scenario.model import Scenario
+
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ReturnsParams(ModuleParams):
+    """Daily chances of a displaced party to go home once home is safe."""
+
+    from_camp_per_day: P[Prob] = P(
+        value=0.01, source="timeline-shared",
+        note="2017-11: residents of east-bank towns start returning weeks after the SDF took "
+        "them; daily chance (about 3 months on average) assumed")
+    from_town_per_day: P[Prob] = P(
+        value=0.01, source="timeline-shared",
+        note="as from camps: displaced living in towns return weeks to months after their home "
+        "is taken (assumed)")
+    from_abroad_per_day: P[Prob] = P(
+        value=0.002, assumption="people abroad return more slowly (a year on average): "
+        "crossing back is costly and risky")
+    safe_front_max: P[Prob] = P(
+        value=0.2, assumption="home counts as safe below this front intensity")
+    min_days_away: P[Annotated[int, Field(ge=0)]] = P(
+        value=7, assumption="nobody turns round within a week of leaving")
+
+    @staticmethod
+    def check_scenario(scenario: Scenario, params: ReturnsParams) -> tuple[str, tuple] | None:
+        """Returns needs the flight module (the displaced it sends home)."""
+        fl = scenario.modules.get("flight", None) if params.enabled else {}
+        if params.enabled and (fl is None or (isinstance(fl, dict)
+                                               and fl.get("enabled", True) is False)):
+            return "the returns module needs the flight module enabled", ("enabled",)
+        return None
+
+
+class Returns(Module):
+    """Displaced people return home when it is safe again (M27)."""
+
+    name = "returns"
+    mids = ("M27",)
+    Params = ReturnsParams
+    check_scenario = staticmethod(ReturnsParams.check_scenario)
+
+    def init(self, sim: Simulation) -> None:
+        self.p: ReturnsParams = self.params  # type: ignore[assignment]
+
+    def step(self, sim: Simulation, day: int) -> None:
+        flight = getattr(sim, "flight", None)
+        if flight is None:
+            raise RanksInputError("the returns module needs the flight module enabled",
+                                  field="modules.returns")
+        p, people, w = self.p, sim.people, sim.world
+        rate = np.zeros(len(State))
+        rate[State.CAMP] = p.from_camp_per_day.value
+        rate[State.CIVILIAN] = p.from_town_per_day.value
+        rate[State.HIDING] = p.from_town_per_day.value
+        rate[State.ABROAD] = p.from_abroad_per_day.value
+        p_max = float(rate.max())
+        pool = flight.displaced_parties(sim, day)
+        keys = np.unique(sim.thin_candidates("returns.candidates", day, p_max, pool))
+        if keys.size == 0:
+            return
+        ids, k = flight.party_members(sim, keys)
+        if ids.size == 0:
+            return
+        home = people.home[ids].astype(np.int64)
+        ctrl = w.control[day].astype(np.int64)[home]
+        safe = ((ctrl >= 0) & (ctrl != flight.fled_from[ids])
+                & (w.front[day][home] < p.safe_front_max.value)
+                & (day - people.since[ids] >= p.min_days_away.value)
+                & (people.place[ids] != home))
+        u = sim.person_uniform("returns.accept", k)
+        go = safe & (u * p_max < rate[people.state[ids]])
+        ids, home, ctrl = ids[go], home[go], ctrl[go]
+        if ids.size == 0:
+            return
+        frm = people.place[ids].astype(np.int64)
+        for h in np.unique(home):
+            m = home == h
+            sim.record.event("returned", frm[m], actor=int(ctrl[m][0]), reason="safe",
+                             destination=int(h))
+        flight.count_displaced(sim, ids, -1)
+        flight.bits[ids] &= np.uint8(~(FLED | LONE | SMUGGLED | NOCAMP) & 0xFF)
+        flight.fled_from[ids] = -1
+        people.set(ids, day, state=State.CIVILIAN, place=home)
