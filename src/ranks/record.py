@@ -99,20 +99,24 @@ class Recorder:
 
     def end_day(self, day: int, last: bool = False) -> None:
         """Flush today's event counts; take a stock snapshot when due."""
-        for (ev, actor, reason, dest), buf in self._today.items():
-            nz = np.flatnonzero(buf)
-            if nz.size == 0:
-                continue
-            k = nz.size
-            self._cols["day"].append(np.full(k, day, dtype=np.int32))
-            self._cols["actor"].append(np.full(k, actor, dtype=np.int16))
-            self._cols["place"].append(nz.astype(np.int32))
-            self._cols["event"].append(np.full(k, ev, dtype=np.int32))
-            self._cols["reason"].append(np.full(k, reason, dtype=np.int32))
-            self._cols["destination"].append(np.full(k, dest, dtype=np.int32))
-            self._cols["count"].append(buf[nz].copy())
-            name = self._names[ev]
-            self.totals[name] = self.totals.get(name, 0) + int(buf[nz].sum())
+        if self._today:
+            keys = np.array(list(self._today.keys()), dtype=np.int64)  # (K, 4)
+            bufs = np.stack(list(self._today.values()))  # (K, P)
+            k_idx, p_idx = np.nonzero(bufs)
+            if k_idx.size:
+                counts = bufs[k_idx, p_idx]
+                self._cols["day"].append(np.full(k_idx.size, day, dtype=np.int32))
+                self._cols["actor"].append(keys[k_idx, 1].astype(np.int16))
+                self._cols["place"].append(p_idx.astype(np.int32))
+                self._cols["event"].append(keys[k_idx, 0].astype(np.int32))
+                self._cols["reason"].append(keys[k_idx, 2].astype(np.int32))
+                self._cols["destination"].append(keys[k_idx, 3].astype(np.int32))
+                self._cols["count"].append(counts)
+                per_event = np.bincount(keys[k_idx, 0], weights=counts,
+                                        minlength=len(self._names))
+                for code in np.flatnonzero(per_event):
+                    name = self._names[code]
+                    self.totals[name] = self.totals.get(name, 0) + int(per_event[code])
         self._today.clear()
         if day % self.stocks_every == 0 or last:
             self.snapshot_days.append(day)
