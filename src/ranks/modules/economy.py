@@ -34,7 +34,7 @@ Step behaviour: on pay day (every ``pay_day_every_days``), after timeline events
 for all members (one scan of ``people.actor``) and household hardship for all households.
 Joiners are added in between by :meth:`Economy.add_members` for their households only.
 
-Hardship of household h at home place p (see docs/odd/joining-service.md):
+Hardship of household h at home place p (see docs/odd.md section 3.4):
     income_h = work_h * wage_index_p * jobs_index_p + pay_h
     need_h = size_h * food_usd_per_person * food_price_index_p
     hardship_h = clip(1 - income_h / need_h, 0, 1) + control_p, clipped to 1

@@ -21,7 +21,7 @@ actor = the intercepting actor; destination = where the party was heading on tha
 ``camp_exit`` (reason sponsored); deaths ``mine`` through ``sim.request_death``. Stocks
 ``camp_population`` (place), ``in_transit`` (place), ``displaced`` (place x home place).
 
-Step behaviour, each day (details and equations in docs/odd/flight.md):
+Step behaviour, each day (details and equations in docs/odd.md section 3.6):
   1. decide (M22): the daily chance of a decision unit is one minus the product of one minus
      each named term: conscription (men of service age where an order or checkpoint campaign
      of the actor holding their place is active), planned (men who chose flight under an
@@ -76,7 +76,7 @@ NOCAMP = 8  # left a camp (or found it full): heads for towns or abroad
 EVER_FLED = 16  # fled at least once (not cleared on return)
 
 #: Reasons of a decision, in the order of the terms.
-REASONS = ("conscription", "planned", "punishment", "front")
+REASONS = ("conscription", "planned", "punishment", "front", "hardship")
 #: Interdiction outcomes.
 OUTCOMES = ("returned", "conscripted", "detained")
 _TOWN_TYPES = tuple(PLACE_TYPES.index(t) for t in ("city", "town", "subdistrict"))
@@ -143,6 +143,13 @@ class FlightParams(ModuleParams):
         note="the besieged government enclave fell from 228,000 (Mar 2015) to about 90,000 "
         "(Sep 2017), about 0.1% a day at front intensity about 0.6: daily chance of a "
         "household at intensity 1")
+    hardship_flight_per_day: P[Prob] = P(
+        value=0.004, source="domain-figures",
+        note="households that cannot meet their needs leave the actor's area (M22: what "
+        "staying costs against what leaving costs); daily chance of a household at hardship 1 "
+        "(economy module), fleeing the actor that holds its place. Fitted so that about "
+        "600,000 people remain in ISIS-held places in August 2017 (target "
+        "people-under-isis-aug-2017; see docs/calibration.md)")
     # -- M23 smugglers -----------------------------------------------------------------------
     smuggler_price_usd: P[NonNeg] = P(
         value=400.0, source="domain-figures",
@@ -645,6 +652,19 @@ class Flight(Module):
                                       np.int64))
                 fam.append(picks)
                 fam_r.append(np.full(picks.size, 3, dtype=np.int64))
+        # hardship: households that cannot meet their needs (economy module)
+        eco = getattr(sim, "economy", None)
+        rate = p.hardship_flight_per_day.value
+        if eco is not None and rate > 0 and self.H:
+            g = sim.rng("flight.hardship", day)
+            k = g.binomial(self.H, min(rate, 1.0))
+            if k:
+                picks = np.unique(g.integers(0, self.H, size=k))
+                picks = picks[g.random(picks.size) < np.asarray(eco.hardship)[picks]]
+                home = sim.households.place[picks].astype(np.int64)
+                picks = picks[~self.is_camp[home] & ~self.is_abroad[home]]
+                fam.append(picks)
+                fam_r.append(np.full(picks.size, 4, dtype=np.int64))
         if lone:
             ids = np.concatenate(lone)
             ids, first = np.unique(ids, return_index=True)

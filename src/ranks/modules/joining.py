@@ -92,7 +92,7 @@ JoiningActor.PRESETS = {
     "ISIS": {
         "initial_members": assume(1500, "ISIS fighters in the governorate in June 2014, before "
                                   "the July takeover; calibrated with the rates below "
-                                  "(docs/odd/joining-service.md)"),
+                                  "(docs/odd.md section 3.4)"),
         "foreign_members": assume(300, "foreign contingent in the governorate (seed-003 "
                                   "describes it; its size there is not reported)"),
         "belief_per_year": assume(0.004, _YEARLY_NOTE),

@@ -26,7 +26,7 @@ deaths are drawn by thinning: candidates among serving members at the largest ha
 the day, each accepted with their own hazard over it (common random numbers per day, not
 per person).
 
-Death hazard per year of a member of actor a (see docs/odd/joining-service.md):
+Death hazard per year of a member of actor a (see docs/odd.md section 3.4):
     guard:      guard_death
     front:      front_death * max(front_intensity(place), front_floor)
     distant:    distant_death

@@ -1,0 +1,100 @@
+"""Flagship figures (issue 7): the 2014-2017 Deir Ezzor scenario at full scale, all modules.
+
+Runs `ranks run scenarios/deir-ezzor-2014-2017.yaml` (about 1.24 million people, 1,310
+days) in a fresh process pinned to one core, side by side with a peer: the same period and
+people with no mechanism modules (the skeleton's core loop), so the ratio shows what the
+mechanisms cost on this machine at this moment. Then times `ranks report` and `ranks check`
+on the run. Peak memory is the child's maximum resident set size (os.wait4).
+Writes benchmarks/results/flagship.json. Goals: under 60 s and under 2 GB (aim 20 s).
+
+Usage: python benchmarks/flagship.py [--repeat 1] [--scenario PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGSHIP = ROOT / "scenarios" / "deir-ezzor-2014-2017.yaml"
+OUT = ROOT / "benchmarks" / "results" / "flagship.json"
+
+PEER = """
+import sys, datetime as dt
+from ranks.scenario import load_scenario
+from ranks.runner import run_replicate
+loaded = load_scenario(sys.argv[1], overrides={"modules": {"mortality": {}}})
+run_replicate(loaded, loaded.scenario.seed, 1.0, None)
+"""
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of a child process pinned to one core."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    if shutil.which("taskset"):
+        cmd = ["taskset", "-c", "0", *cmd]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) not in (0, 1):  # check exits 1 when a target fails
+        raise RuntimeError(f"{cmd} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--scenario", default=str(FLAGSHIP))
+    args = ap.parse_args()
+    ranks = [sys.executable, "-m", "ranks.cli"]
+    runs, peers = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "run"
+        for _ in range(args.repeat):  # interleaved with the peer: same machine load
+            runs.append(timed([*ranks, "run", args.scenario, "--out", str(out), "--force",
+                               "-q"]))
+            peers.append(timed([sys.executable, "-c", PEER, args.scenario]))
+        manifest = json.loads((out / "manifest.json").read_text())
+        report = timed([*ranks, "report", str(out)])
+        check = timed([*ranks, "check", str(out)])
+        checked = subprocess.run([*ranks, "check", str(out)], capture_output=True, text=True)
+    wall = statistics.median(r[0] for r in runs)
+    peer = statistics.median(p[0] for p in peers)
+    res = {
+        "scenario": str(Path(args.scenario).relative_to(ROOT)),
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version(), "load_avg": os.getloadavg(),
+                    "pinned_to_one_core": bool(shutil.which("taskset"))},
+        "people": manifest["people"], "days": manifest["days"],
+        "modules": manifest["modules"],
+        "run_wall_s_median": round(wall, 2),
+        "run_wall_s_all": [round(r[0], 2) for r in runs],
+        "run_peak_rss_mb": round(max(r[1] for r in runs), 1),
+        "in_run": {"synthesis_s": manifest["synthesis_s"][0], "loop_s": manifest["loop_s"][0],
+                   "module_s": manifest["module_s"][0]},
+        "ms_per_day": round(manifest["loop_s"][0] / manifest["days"] * 1000, 2),
+        "peer_core_only_wall_s_median": round(peer, 2),
+        "ratio_flagship_over_core_only": round(wall / peer, 2),
+        "goal_s": 60, "aim_s": 20, "goal_rss_mb": 2048,
+        "report_wall_s": round(report[0], 2), "report_peak_rss_mb": round(report[1], 1),
+        "check_wall_s": round(check[0], 2),
+        "check_exit_code": checked.returncode,
+        "check_output": checked.stdout.splitlines()[-1] if checked.stdout else "",
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(res, indent=2) + "\n")
+    print(json.dumps(res, indent=2))
+
+
+if __name__ == "__main__":
+    main()
