@@ -188,14 +188,16 @@ def test_default_targets_file_and_missing_one(runner, run: Path, tmp_path: Path)
     assert "targets.yaml" in r.output
 
 
-def test_deir_ezzor_targets_file_is_valid_and_found_for_skeleton_runs() -> None:
-    lt = load_targets(ROOT / "scenarios" / "deir-ezzor" / "targets.yaml")
+def test_flagship_targets_files_are_valid() -> None:
+    lt = load_targets(ROOT / "scenarios" / "deir-ezzor-2014-2017" / "targets.yaml")
     ids = {t.id for t in lt.targets}
     assert {"isis-fighters-late-2014", "people-under-isis-aug-2017",
             "displaced-jul-aug-2017", "besieged-enclave-mar-2015"} <= ids
     assert all(t.source == "domain-figures" for t in lt.targets)
     assert any(t.used_in_fitting for t in lt.targets)
     assert any(not t.used_in_fitting for t in lt.targets)
+    lt2 = load_targets(ROOT / "scenarios" / "deir-ezzor-2017-2020" / "targets.yaml")
+    assert lt2.targets and not any(t.used_in_fitting for t in lt2.targets)
 
 
 def test_check_on_a_real_run(runner, tmp_path: Path) -> None:

@@ -250,7 +250,7 @@ def test_targets_that_do_not_fit_the_run_are_reported_not_fatal(runner, synth_ru
     run, _ = synth_run
     out = tmp_path / "r.html"
     r = runner.invoke(app, ["report", str(run), "--out", str(out), "--targets",
-                            str(ROOT / "scenarios" / "deir-ezzor" / "targets.yaml")])
+                            str(ROOT / "scenarios" / "deir-ezzor-2014-2017" / "targets.yaml")])
     assert r.exit_code == 0, r.output
     sec = sections_of(out.read_text(encoding="utf-8"))
     assert "does not fit this run" in sec["targets"] and "unknown actor" in sec["targets"]

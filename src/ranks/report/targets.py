@@ -189,7 +189,8 @@ def load_targets(path: str | Path) -> LoadedTargets:
 
 def find_targets(run: RunDir, cwd: Path | None = None) -> Path | None:
     """Default targets file of a run: ``targets.yaml`` beside the scenario named in the
-    manifest, else ``scenarios/<scenario name>/targets.yaml`` (also trying the name without
+    manifest or in a folder named after it (``scenarios/x.yaml`` -> ``scenarios/x/``),
+    else ``scenarios/<scenario name>/targets.yaml`` (also trying the name without
     its last ``-part``s, so ``deir-ezzor-skeleton`` finds ``scenarios/deir-ezzor``) under the
     current directory or a parent of the run directory. None when there is none."""
     cwd = cwd or Path.cwd()
@@ -197,8 +198,8 @@ def find_targets(run: RunDir, cwd: Path | None = None) -> Path | None:
     cands: list[Path] = []
     if sc.get("path"):
         p = Path(sc["path"])
-        cands += [p.parent / "targets.yaml"] if p.is_absolute() else \
-            [cwd / p.parent / "targets.yaml"]
+        base = p.parent if p.is_absolute() else cwd / p.parent
+        cands += [base / "targets.yaml", base / p.stem / "targets.yaml"]
     name = str(sc.get("name") or "")
     parts = name.split("-")
     names = ["-".join(parts[:k]) for k in range(len(parts), 0, -1) if parts[:k]]
