@@ -188,9 +188,8 @@ class People:
                 self.state[ids] = state
                 self.since[ids] = day
             new = self.place[ids].astype(np.int64) * S + self.state[ids]
-            flat = self.by_place_state.reshape(-1)
-            flat -= np.bincount(old, minlength=P * S)
-            flat += np.bincount(new, minlength=P * S)
+            _add_counts(self.by_place_state.reshape(-1), old, -1)
+            _add_counts(self.by_place_state.reshape(-1), new, +1)
         if actor is not None or assignment is not None or state is not None:
             old_actor = self.actor[ids].astype(np.int64)
             is_member = old_actor >= 0
@@ -214,11 +213,9 @@ class People:
 
     def _strength_add(self, actor: np.ndarray, assign: np.ndarray, ids: np.ndarray,
                       sign: int) -> None:
-        A, K, B = self.strength.shape[0], N_ASSIGN, self._n_buckets
-        self.strength.reshape(-1)[:] += sign * np.bincount(
-            actor * K + assign.astype(np.int64), minlength=A * K)
-        self.members_by_birth.reshape(-1)[:] += sign * np.bincount(
-            actor * B + self.birth_bucket(ids), minlength=A * B)
+        K, B = N_ASSIGN, self._n_buckets
+        _add_counts(self.strength.reshape(-1), actor * K + assign.astype(np.int64), sign)
+        _add_counts(self.members_by_birth.reshape(-1), actor * B + self.birth_bucket(ids), sign)
 
     # -- checks --------------------------------------------------------------------------
     def recount(self) -> dict[str, np.ndarray]:
@@ -230,6 +227,19 @@ class People:
         st = np.bincount(self.actor[members].astype(np.int64) * K + self.assignment[members],
                          minlength=A * K)
         return {"by_place_state": bps.reshape(P, S), "strength": st.reshape(A, K)}
+
+
+#: Below this many people, counters are updated with ``np.add.at`` instead of a full-length
+#: ``bincount`` (same result; cheaper for the few people most transitions move).
+SMALL_UPDATE = 256
+
+
+def _add_counts(flat: np.ndarray, idx: np.ndarray, sign: int) -> None:
+    """``flat[idx] += sign`` for every entry of ``idx`` (repeats counted), in place."""
+    if idx.size < SMALL_UPDATE:
+        np.add.at(flat, idx, sign)
+    else:
+        flat += sign * np.bincount(idx, minlength=flat.size)
 
 
 def _top_k_by_group(group: np.ndarray, key: np.ndarray, k: np.ndarray) -> np.ndarray:

@@ -293,6 +293,7 @@ class Joining(Module):
         self.members = np.zeros(0, dtype=np.int64)
         self.flagged = np.zeros(0, dtype=np.int64)  # WANTED or WAS_MEMBER men (weekly)
         self.avengers = np.zeros(0, dtype=np.int64)  # men whose relatives an actor killed
+        self._bereaved: list[np.ndarray] = []  # households bereaved since the last flush
         self.wage = float(sim.scenario.population.wage_usd_month.value)
         self._power(sim, 0)
         self._initial_members(sim)
@@ -339,11 +340,20 @@ class Joining(Module):
         if actor < 0 or len(ids) == 0:
             return
         h = self._sim_households_of(ids)
-        cnt = np.bincount(h, minlength=self.killed_by.shape[0])
-        nz = np.flatnonzero(cnt)
-        col = self.killed_by[nz, actor].astype(np.int64) + cnt[nz]
+        nz, cnt = np.unique(h, return_counts=True)
+        col = self.killed_by[nz, actor].astype(np.int64) + cnt
         self.killed_by[nz, actor] = np.minimum(col, 255).astype(np.uint8)
-        kin = self.pool[np.isin(self._household[self.pool], nz)]
+        self._bereaved.append(nz)  # their kin join the avengers once a day (_flush_bereaved)
+
+    def _flush_bereaved(self) -> None:
+        """Add the men of the candidate pool from households bereaved since the last call to
+        the avengers (one pass over the pool a day, however many deaths were resolved)."""
+        if not self._bereaved:
+            return
+        mark = np.zeros(self.killed_by.shape[0], dtype=bool)
+        mark[np.concatenate(self._bereaved)] = True
+        self._bereaved.clear()
+        kin = self.pool[mark[self._household[self.pool]]]
         self.avengers = np.union1d(self.avengers, kin)
 
     def _sim_households_of(self, ids: np.ndarray) -> np.ndarray:
@@ -394,6 +404,7 @@ class Joining(Module):
         p: JoiningParams = self.params  # type: ignore[assignment]
         w = sim.world
         self._household = sim.people.household
+        self._flush_bereaved()
         if day % 7 == 0:
             self.members = np.flatnonzero(sim.people.actor >= 0)
         strength = sim.people.strength[: w.n_actors].sum(axis=1).astype(np.float64)
