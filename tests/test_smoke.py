@@ -58,3 +58,23 @@ def test_ruff_clean() -> None:
     r = subprocess.run([sys.executable, "-m", "ruff", "check", "src", "tests", "benchmarks"],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+FLAGSHIPS = [(ROOT / "scenarios" / "deir-ezzor-2014-2017.yaml", "2014-11-01"),
+             (ROOT / "scenarios" / "deir-ezzor-2017-2020.yaml", "2017-12-01")]
+
+
+@pytest.mark.parametrize(("scenario", "until"), FLAGSHIPS, ids=lambda x: getattr(x, "stem", x))
+def test_flagship_validates_and_runs_a_few_months(runner, tmp_path: Path, scenario: Path,
+                                                  until: str) -> None:
+    from ranks.evidence import evidence_rows
+    from ranks.scenario import load_scenario
+
+    rows = evidence_rows(load_scenario(scenario))
+    assert all(r.evidence.startswith(("source: ", "assumption: ")) for r in rows)
+    out = tmp_path / "run"
+    r = runner.invoke(app, ["run", str(scenario), "--out", str(out), "--scale", "0.02",
+                            "--until", until, "--check", "-q"])
+    assert r.exit_code == 0, r.output
+    e = pd.read_parquet(out / "events.parquet")
+    assert {"joined", "fled"} <= set(e["event"].astype(str))

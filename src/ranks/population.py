@@ -179,7 +179,7 @@ class People:
         ids = np.asarray(ids, dtype=np.int64)
         if ids.size == 0:
             return
-        P, S = self.n_places, N_STATES
+        S = N_STATES
         if state is not None or place is not None:
             old = self.place[ids].astype(np.int64) * S + self.state[ids]
             if place is not None:
