@@ -93,12 +93,12 @@ def flee_worker(scenario: str, seed: int, days: int | None) -> dict[str, Any]:
     devnull = open(os.devnull, "w")  # noqa: SIM115 - Flee prints a lot
     real_stdout, real_stderr = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = devnull
-    wall0, cpu0 = time.perf_counter(), time.process_time()
     try:
         from flee import InputGeography, flee, spawning
         from flee.datamanager import handle_refugee_data, read_period
         from flee.SimulationSettings import SimulationSettings
 
+        wall0, cpu0 = time.perf_counter(), time.process_time()  # imports excluded, as Ranks
         SimulationSettings.ReadFromYML(str(settings))
         SimulationSettings.ConflictInputFile = str(inp / "conflicts.csv")
         period = inp / "sim_period.csv"

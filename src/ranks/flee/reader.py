@@ -111,8 +111,9 @@ def _auto_camp(loc: Location, s: FleeSettings) -> bool:
 
 
 
-def _is_header(fields: list[str]) -> bool:
-    return fields[0].startswith("#")
+def _is_header(fields: list[str], first: str | None = None) -> bool:
+    """A ``#`` comment/header row, or an uncommented header starting with ``first``."""
+    return fields[0].startswith("#") or (first is not None and fields[0].lower() == first)
 
 
 
@@ -142,7 +143,7 @@ def read_locations(path: Path, hasten: int) -> list[Location]:
     locs: list[Location] = []
     seen: dict[str, int] = {}
     for line, f in csv_rows(path):
-        if _is_header(f):
+        if _is_header(f, "name"):
             extra = f[len(LOCATION_COLUMNS):]
             continue
         if len(f) < len(LOCATION_COLUMNS):
@@ -184,7 +185,7 @@ def read_routes(path: Path, index: dict[str, int]) -> list[Route]:
     extra: list[str] = []
     routes: list[Route] = []
     for line, f in csv_rows(path):
-        if _is_header(f):
+        if _is_header(f, "name1"):
             extra = f[len(ROUTE_COLUMNS):]
             continue
         if len(f) < 3:
@@ -219,7 +220,7 @@ def read_closures(path: Path, locs: list[Location], warnings: list[str]) -> list
     countries = {loc.country for loc in locs}
     out: list[Closure] = []
     for line, f in csv_rows(path):
-        if _is_header(f):
+        if _is_header(f, "closure_type"):
             continue
         if len(f) < 5:
             raise RanksInputError("expected closure_type,name1,name2,closure_start,closure_end",

@@ -1,0 +1,111 @@
+"""``ranks flee``: run a Flee-format scenario with the vectorized engine.
+
+Use :func:`register` to add the command to a Typer app; ``python -m ranks.flee.cli`` runs it
+standalone (input errors are then printed as one line, exit code 2).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
+
+from ranks.errors import RanksInputError
+from ranks.io.atomic import atomic_dir
+
+
+def flee_command(
+    input_dir: Path = typer.Argument(..., help="Flee input directory (locations.csv, ...)."),
+    validation_dir: Path | None = typer.Argument(
+        None, help="Flee validation directory (data_layout.csv and camp series)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output directory (written atomically)."),
+    settings: Path | None = typer.Option(
+        None, "--settings", "-s",
+        help="Flee simsetting.yml (default: INPUT_DIR/simsetting.yml, else Flee's defaults)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed; same seed, same out.csv."),
+    days: int | None = typer.Option(None, "--days", min=1,
+                                    help="Run only the first DAYS days."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing output directory."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Run a Flee refugee scenario (Flee 3.1 rules, vectorized) and score it.
+
+    Writes OUT/out.csv (per day: simulated and observed refugees per camp, totals, errors)
+    and OUT/summary.json (averaged_relative_difference, total_error, agent_steps, wall_s,
+    peak_rss_mb, seed, ...).
+    """
+    from ranks.flee.engine import FleeEngine
+    from ranks.flee.output import write_outputs
+    from ranks.flee.reader import read_scenario
+
+    t_start = time.perf_counter()
+    scen = read_scenario(input_dir, validation_dir, settings, days=days)
+    console = Console(stderr=True)
+    show = not quiet and sys.stdout.isatty()
+    with atomic_dir(out, force) as tmp:
+        engine = FleeEngine(scen, seed=seed)
+        with Progress(TextColumn("[bold]flee[/] day {task.completed}/{task.total}"),
+                      BarColumn(), TimeElapsedColumn(), console=console,
+                      disable=not show, transient=True) as progress:
+            task = progress.add_task("days", total=scen.days)
+            result = engine.run(on_day=lambda _t: progress.advance(task))
+        result.wall_s = time.perf_counter() - t_start  # reading included
+        summary = write_outputs(result, tmp)
+    if not quiet:
+        ard = summary["averaged_relative_difference"]
+        err = f"{ard:.4f}" if ard is not None else "n/a (no validation data)"
+        typer.echo(f"{scen.days} days, {summary['agents_final']} agents, "
+                   f"{summary['agent_steps']} agent-steps in {summary['wall_s']:.2f} s; "
+                   f"averaged relative difference {err}; wrote {out}")
+        for w in summary["warnings"]:
+            typer.echo(f"warning: {w}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``flee`` command to ``app``.
+
+    Input errors propagate as :class:`RanksInputError`.  When the main ``ranks`` CLI is
+    loaded, its ``handle_errors`` decorator (one line on stderr, exit code 2) wraps the
+    command like the other ``ranks`` commands; :func:`make_app` does the same standalone.
+    """
+    main_cli = sys.modules.get("ranks.cli")
+    wrap = getattr(main_cli, "handle_errors", None)
+    app.command("flee")(wrap(flee_command) if callable(wrap) else flee_command)
+
+
+class _OneLineErrors(TyperGroup):
+    """Click group that reports :class:`RanksInputError` as one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except RanksInputError as exc:
+            typer.echo(f"error: {exc.format()}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+def make_app() -> typer.Typer:
+    """A standalone Typer app with only the ``flee`` command (input errors: exit 2)."""
+    app = typer.Typer(cls=_OneLineErrors, add_completion=False, no_args_is_help=True)
+
+    @app.callback()
+    def _root() -> None:
+        """Ranks Flee engine."""
+
+    register(app)
+    return app
+
+
+def main() -> None:
+    """Standalone entry point (``python -m ranks.flee.cli flee ...``)."""
+    make_app()()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,629 @@
+"""Vectorized Flee 3.1 daily rules: agents are NumPy arrays, draws are made for all at once.
+
+One day follows Flee's ``runscripts/run.py``: new conflict zones, spawning (data-driven from the
+refugee totals with Flee's refugee debt, or conflict-driven), closures, then ``evolve``: every
+agent at a location draws against its location's move chance and movers pick a route from the
+per-origin cumulative weight table (one ``searchsorted`` for all movers); then every agent on a
+link advances by the day's speed (km/day).  Agents that arrive with distance to spare decide
+again at once, in waves, as Flee's recursive ``finish_travel`` does; location counts (and so
+capacity) are refreshed between waves rather than after every single agent.  At camps and
+other locations with a small move chance, movers are drawn per location (see
+:class:`FleeEngine`), so the many agents who stay cost nothing.
+
+Random numbers come from ``numpy.random.default_rng([seed, day])``, so a run is reproducible
+and a day's draws do not depend on earlier days' consumption.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ranks.flee.agents import AgentStore
+from ranks.flee.network import Network, PathTable
+from ranks.flee.reader import Scenario
+from ranks.flee.validation import metrics
+
+FALLBACK_SPAWN_PER_CONFLICT_DAY = 10.0  # agents per unit conflict intensity per day
+
+
+@dataclass
+class RunResult:
+    """Per-day outputs of a run (counts are agents; one agent stands for ``hasten`` people)."""
+
+    scenario: Scenario
+    seed: int
+    camp_names: list[str]
+    camp_sim: np.ndarray  # (T, C) agents in each camp at the end of the day
+    camp_obs: np.ndarray  # (T, C) observed (people / hasten), NaN where no series
+    total_obs: np.ndarray  # (T,) observed total refugees (raw UNHCR count), NaN if none
+    agents: np.ndarray  # (T,) agents alive at the end of the day
+    on_links: np.ndarray  # (T,) agents travelling at the end of the day
+    new_agents: np.ndarray  # (T,) agents spawned that day
+    debt: np.ndarray  # (T,) Flee's refugee debt after spawning
+    agent_steps: int  # sum over days of agents evolved
+    agents_final: int
+    loop_s: float  # s spent in the day loop
+    wall_s: float  # s from engine construction (the CLI: from reading inputs) to the end
+    peak_rss_mb: float
+    spawn_mode: str
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """summary.json content (metric is None without validation data)."""
+        has = ~np.isnan(self.camp_obs[0]) if self.camp_obs.size else np.zeros(0, bool)
+        ard = tot = None
+        if self.scenario.validation is not None and has.any():
+            m = metrics(self.camp_sim[:, has].astype(np.float64), self.camp_obs[:, has],
+                        self.total_obs)
+            ard, tot = m["averaged_relative_difference"], m["total_error"]
+        s = self.scenario.settings
+        return {
+            "averaged_relative_difference": ard,
+            "total_error": tot,
+            "agent_steps": self.agent_steps,
+            "wall_s": round(self.wall_s, 3),
+            "loop_s": round(self.loop_s, 3),
+            "agent_steps_per_s": round(self.agent_steps / self.loop_s, 1) if self.loop_s else None,
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "seed": self.seed,
+            "days": int(self.scenario.days),
+            "start_date": self.scenario.start_date.isoformat(),
+            "agents_final": self.agents_final,
+            "people_per_agent": s.hasten,
+            "spawn_mode": self.spawn_mode,
+            "camps": self.camp_names,
+            "camps_final_sim": [int(x) for x in self.camp_sim[-1]],
+            "settings": s.source or "Flee defaults (simsetting.yml)",
+            "compat": {k: getattr(s.compat, k) for k in s.compat.__dataclass_fields__},
+            "input_dir": str(self.scenario.input_dir),
+            "warnings": list(self.warnings),
+        }
+
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+DORMANT_MOVECHANCE = 0.05  # locations below this daily move chance are sampled per location
+
+
+class FleeEngine:
+    """Runs a :class:`Scenario` day by day with Flee 3.1's rules.
+
+    Agents idle at locations with a high move chance are kept in an index (``awake``) and
+    draw individually.  Agents at locations with a low move chance (camps) are not visited
+    one by one: agent indices are sampled with geometric gaps and thinned (see
+    :meth:`_pick_dormant`), which gives each of them the same independent daily chance
+    without touching the (many) agents who stay.
+    """
+
+    def __init__(self, scen: Scenario, seed: int = 0) -> None:
+        self.t0 = time.perf_counter()
+        self.scen = scen
+        self.s = s = scen.settings
+        self.seed = int(seed)
+        self.warnings = list(scen.warnings)
+        self.net = Network(scen)
+        net = self.net
+        self.awareness = s.awareness_level
+        self.no_move = self.awareness <= 0 and not s.compat.fix_awareness_zero
+        self.uniform = self.awareness <= 0
+        self.paths: PathTable = net.build_paths(max(self.awareness, 1))
+        self.paths_version = net.structure_version
+        self.lookup = net.open_link_lookup() if self.awareness >= 2 else None
+        width = net._max_hops - 1 if self.awareness >= 2 else 0
+        self.ag = AgentStore(max(width, 1) if self.awareness >= 2 else 0, s.avoid_short_stints,
+                          s.start_on_foot)
+        self.count = np.zeros(net.n, np.int64)  # agents present at each location
+        self.trav = _EMPTY  # agents on links
+        self.awake = _EMPTY  # agents idle at non-dormant locations
+        self.dormant = np.zeros(net.n, bool)
+        self._dormant_q = 0.0  # selection probability covering every dormant move chance
+        self._dormant_p = np.zeros(net.n)  # keep probability p_l / q at dormant locations
+        self.mce = net.effective_movechance()
+        self.camp_idx = np.array(scen.camp_indices, dtype=np.int64)
+        self.camp_names = scen.camp_names
+        self.cols = np.array([net.index[c] for c in scen.conflict_names], dtype=np.int64)
+        cap = net.capacity * s.capacity_scaling
+        self.cap_idx = np.flatnonzero(cap >= 1)
+        self.cap_val = cap[self.cap_idx]
+        self.cap_lo = s.capacity_buffer * self.cap_val  # multiplier 1 up to here
+        # Only closures (or, with the fix, reopenings) can send an agent back.
+        self.track_epoch = any(c.kind in ("country", "location", "link") for c in scen.closures)
+        self.debt = 0
+        self.spawn_time = 0
+        self.pop_warned = False
+        self.unspawned = 0  # agents the data asked for but no conflict zone could supply
+        self._wcache: dict[str, Any] = {}
+        v = scen.validation
+        self.total_int = v.total if v is not None else None
+        self.spawn_mode = "data-driven (refugee totals)"
+        self.cds = s.conflict_driven_spawning
+        self.cds_mode, self.cds_rate = s.conflict_spawn_mode, s.displaced_per_conflict_day
+        if s.conflict_driven_spawning:
+            self.spawn_mode = f"conflict-driven ({s.conflict_spawn_mode})"
+        elif v is None:
+            self.cds, self.cds_mode = True, "constant"
+            self.cds_rate = FALLBACK_SPAWN_PER_CONFLICT_DAY / s.hasten
+            self.spawn_mode = (f"conflict-driven fallback ({self.cds_rate:g} agents per "
+                               "conflict-zone day)")
+            self.warnings.append("no validation data and no conflict_driven_spawning in the "
+                                 f"settings: spawning {self.cds_rate:g} agents per day per "
+                                 "unit of conflict intensity")
+        # Flee's insert_day0: observed day-0 camp populations start in the camps.
+        if s.insert_day0 and v is not None:
+            for i, name in zip(self.camp_idx, self.camp_names, strict=True):
+                obs = v.observed(name)
+                if obs is not None and obs[0] > 0:
+                    self._spawn_at(np.full(int(obs[0]), i, dtype=np.int32), count_pop=False)
+
+    # ------------------------------------------------------------------ spawning
+
+    def _spawn_at(self, where: np.ndarray, count_pop: bool = True) -> None:
+        if len(where) == 0:
+            return
+        net = self.net
+        ids = self.ag.add(where)
+        self.count += np.bincount(where, minlength=net.n)
+        awake = ~self.dormant[where]
+        if awake.any():
+            self.awake = np.concatenate((self.awake, ids[awake]))
+        if count_pop and self.s.take_from_population:
+            taken = np.bincount(where, minlength=net.n)
+            taken[net.conflict <= 0] = 0
+            net.pop -= taken
+            if (net.pop < 0).any():
+                if not self.pop_warned:
+                    self.warnings.append("take_from_population: more agents spawned than "
+                                         "people in a conflict zone (Flee 3.1 would stop); "
+                                         "population clipped at 0")
+                    self.pop_warned = True
+                np.maximum(net.pop, 0, out=net.pop)
+
+    def _spawn(self, t: int, rng: np.random.Generator) -> int:
+        net = self.net
+        if self.cds:
+            c = net.conflict > 0
+            n = np.zeros(net.n, dtype=np.int64)
+            if self.cds_mode == "constant":
+                n[c] = (self.cds_rate * net.conflict[c]).astype(np.int64)
+            elif self.cds_mode == "pop_ratio":
+                n[c] = (self.cds_rate * net.pop[c] * net.conflict[c]).astype(np.int64)
+            else:
+                n[c] = rng.poisson(self.cds_rate * net.conflict[c])
+            self._spawn_at(np.repeat(np.arange(net.n, dtype=np.int32), n))
+            return int(n.sum())
+        tot = self.total_int
+        diff = int(tot[t] - (tot[t - 1] if t > 0 else 0))
+        new = diff - self.debt
+        if self.s.insert_day0 and t == 0:
+            new = 0
+        if new < 0:
+            self.debt, new = -new, 0
+        elif self.debt > 0:
+            self.debt = 0
+        if new == 0:
+            return 0
+        w = net.spawn_weights(self.spawn_time)
+        if w.sum() <= 0:
+            if not self.unspawned:
+                self.warnings.append(f"day {t}: no conflict zone with population to spawn "
+                                     "from (Flee 3.1 would stop); such agents are skipped")
+            self.unspawned += new
+            return 0
+        n = rng.multinomial(new, w / w.sum())
+        self._spawn_at(np.repeat(np.arange(net.n, dtype=np.int32), n))
+        return new
+
+    # ------------------------------------------------------------------ route weights
+
+    def _refresh_structure(self) -> None:
+        if self.paths_version != self.net.structure_version:
+            self.paths = self.net.build_paths(max(self.awareness, 1))
+            if self.awareness >= 2:
+                self.lookup = self.net.open_link_lookup()
+            self.paths_version = self.net.structure_version
+            self._wcache.clear()
+
+    def _base_weights(self, score: np.ndarray) -> np.ndarray:
+        """Path weights without the capacity factor, raised to weight_power."""
+        s, net, p = self.s, self.net, self.paths
+        if self.uniform:
+            return np.ones(len(p.end))
+        base = score[p.end]
+        if s.use_pop_for_loc_weight:
+            pop = net.pop[p.end].astype(np.float64)
+            pf = (np.maximum(1.0, pop) if s.compat.fix_pop_loc_weight
+                  else np.minimum(1.0, pop)) ** s.pop_power_for_loc_weight
+            base = np.where(net.camp[p.end], base, base * pf)
+        w = (s.weight_softening + base) / (s.distance_softening + p.dist) ** s.distance_power
+        return w ** s.weight_power if s.weight_power != 1.0 else w
+
+    def _capm(self) -> np.ndarray | None:
+        """Capacity multipliers of all locations, or None when all are 1 (cached)."""
+        if len(self.cap_idx) == 0:
+            return None
+        buf = self.s.capacity_buffer
+        n = np.minimum(np.maximum(self.count[self.cap_idx], self.cap_lo), self.cap_val)
+        key = n.tobytes()
+        c = self._wcache
+        if c.get("capm_key") == key:
+            return c["capm"]
+        if not (n > self.cap_lo).any():
+            m = None
+        else:
+            if buf >= 1.0:
+                mm = np.where(n >= self.cap_val, 0.0, 1.0)
+            else:
+                mm = (self.cap_val - n) / (self.cap_val * (1.0 - buf))
+            m = np.ones(self.net.n)
+            m[self.cap_idx] = mm
+            c.pop("cw1", None)
+        c["capm_key"], c["capm"] = key, m
+        return m
+
+    def _cum_weights(self, capm: np.ndarray | None) -> tuple[np.ndarray, ...]:
+        """Cumulative path weights for the current capacities (cached).
+
+        Returns the global cumulative weights with a leading 0 (P+1,), each origin's start and
+        total weight (L,), and each path's usability (destination not a camp
+        whose capacity multiplier is below 0.5), or None when all are usable.
+        """
+        c = self._wcache
+        key = "cw0" if capm is None else "cw1"
+        hit = c.get(key)
+        if hit is not None:
+            return hit
+        p = self.paths
+        w = c["base"]
+        ok = None
+        if capm is not None:
+            ce = capm[p.end]
+            w = w * (ce ** self.s.weight_power if self.s.weight_power != 1.0 else ce)
+            full = self.net.camp[p.end] & (ce < 0.5)
+            ok = ~full if full.any() else None
+        cw = np.empty(len(w) + 1)
+        cw[0] = 0.0
+        np.cumsum(w, out=cw[1:])
+        lo = cw[p.ptr[:-1]]
+        tot = cw[p.ptr[1:]] - lo
+        zero = (tot <= 0) & c["has_paths"]
+        if zero.any():  # Flee: all-zero weights mean equal weights
+            w = np.where(zero[c["origin"]], 1.0, w)
+            np.cumsum(w, out=cw[1:])
+            lo = cw[p.ptr[:-1]]
+            tot = cw[p.ptr[1:]] - lo
+        out = (cw, lo, tot, ok)
+        c[key] = out
+        return out
+
+    # ------------------------------------------------------------------ movement
+
+    def _choose(self, origin: np.ndarray, capm: np.ndarray | None, rng: np.random.Generator
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw a path for each origin from the cumulative weights: (path index, usable).
+
+        Unusable draws (no route from the origin, or a destination camp that is nearly full,
+        which Flee's ``take_next_step`` refuses) keep an in-range index.
+        """
+        cw, lo, tot, ok = self._cum_weights(capm)
+        target = rng.random(len(origin))
+        target *= tot[origin]
+        target += lo[origin]
+        pick = cw.searchsorted(target, "right")
+        pick -= 1
+        np.minimum(pick, self._wcache["last_path"][origin], out=pick)  # -1: no route
+        go = pick >= 0
+        if ok is not None:
+            go &= ok[pick]
+        return pick, go
+
+    def _depart(self, ids: np.ndarray, origin: np.ndarray, rng: np.random.Generator
+                ) -> np.ndarray:
+        """Agents ``ids`` at ``origin`` decided to move: take a route; return link or -1."""
+        ag, net, p = self.ag, self.net, self.paths
+        k = len(ids)
+        if k == 0 or self.no_move or len(p.end) == 0:
+            return np.full(k, -1, dtype=np.int64)
+        capm = self._capm()
+        if self.awareness < 2:
+            pick, go = self._choose(origin, capm, rng)
+            link = np.where(go, p.first_link[pick], -1)
+        else:
+            link = np.full(k, -1, dtype=np.int64)
+            has_route = ag.rlen[ids] > 0
+            choose = np.flatnonzero(~has_route)
+            pick, go = self._choose(origin[choose], capm, rng)
+            dest = p.end[pick]
+            link[choose[go]] = p.first_link[pick[go]]
+            a_go = ids[choose[go]]
+            rest = p.hops[pick[go], 1:]
+            w = min(rest.shape[1], ag.route.shape[1])
+            ag.route[a_go] = -1
+            ag.route[a_go, :w] = rest[:, :w]
+            ag.rlen[a_go] = (rest >= 0).sum(axis=1)
+            ag.rdest[a_go] = dest[go]
+            ri = np.flatnonzero(has_route)
+            if len(ri):
+                a = ids[ri]
+                nxt = ag.route[a, 0]
+                keys, first = self.lookup
+                key = origin[ri].astype(np.int64) * net.n + nxt
+                pos = np.clip(np.searchsorted(keys, key), 0, max(len(keys) - 1, 0))
+                found = (keys[pos] == key) if len(keys) else np.zeros(len(a), bool)
+                ok = found
+                if capm is not None:
+                    ok &= ~(net.camp[ag.rdest[a]] & (capm[ag.rdest[a]] < 0.5))
+                ag.rlen[a[~ok]] = 0  # route vanished or destination full: drop it
+                ag.route[a[~ok]] = -1
+                g = a[ok]
+                link[ri[ok]] = first[pos[ok]]
+                ag.route[g, :-1] = ag.route[g, 1:]
+                ag.route[g, -1] = -1
+                ag.rlen[g] -= 1
+            go = link >= 0
+        if self.track_epoch:
+            ag.epoch[ids[go]] = net.close_count[link[go]]
+        self.count -= np.bincount(origin[go], minlength=net.n)
+        return link
+
+    def _pick_dormant(self, rng: np.random.Generator) -> np.ndarray:
+        """Agents at dormant locations who decide to move today.
+
+        Every agent index is first selected with probability q (the largest dormant move
+        chance) by drawing geometric gaps between selected indices, then a selected agent
+        idle at a dormant location l is kept with probability p_l / q: overall each such
+        agent moves with probability p_l, independently, as with one draw per agent, but
+        only about q * agents indices are touched.
+        """
+        ag = self.ag
+        n = ag.n
+        q = self._dormant_q
+        if n == 0 or q <= 0.0:
+            return _EMPTY
+        m = int(q * n + 6.0 * np.sqrt(q * n) + 16)
+        pos = np.cumsum(rng.geometric(q, size=m)) - 1
+        while pos[-1] < n:  # not enough gaps drawn to cover every index (rare)
+            more = np.cumsum(rng.geometric(q, size=m)) + pos[-1]
+            pos = np.concatenate((pos, more))
+        pos = pos[: np.searchsorted(pos, n)]
+        lc = ag.loc[pos]
+        keep = (ag.link[pos] < 0) & (rng.random(len(pos)) < self._dormant_p[lc])
+        return pos[keep]
+
+    def _travel(self, rng: np.random.Generator, active: np.ndarray, a_link: np.ndarray,
+                n_old: int) -> tuple[np.ndarray, np.ndarray]:
+        """Flee's finish_travel for everyone on a link, in waves until nobody has time left.
+
+        ``active[:n_old]`` were already travelling at the start of the day (only they can
+        have had their link closed under them).  Wave 0 advances everyone on a link by the
+        day's speed; agents who arrive with distance to spare decide again, and those who
+        set out form the next wave (their km on the new link start at 0).  Returns (agents
+        still on links, agents settled at a location this day) and writes their state back.
+        """
+        s, ag, net = self.s, self.ag, self.net
+        mce, dst = self.mce, net.dst
+        keep_id: list[np.ndarray] = []
+        keep_link: list[np.ndarray] = []
+        keep_dl: list[np.ndarray] = []
+        settled: list[np.ndarray] = []
+        settled_loc: list[np.ndarray] = []
+        moved_id: list[np.ndarray] = []
+        moved_dm: list[np.ndarray] = []
+        special_speed = s.start_on_foot or net.any_walk
+        fix_leftover = s.compat.fix_leftover_speed
+        stints = s.avoid_short_stints
+        a_dl = ag.d_link[active]  # km done on the link before today's step
+        a_dm = None  # km moved today before this wave (None: 0 for everyone)
+        for wave in range(10_000):
+            if len(active) == 0:
+                break
+            speed = net.speed[a_link]
+            dist = net.dist[a_link]
+            if special_speed:
+                if s.start_on_foot:
+                    speed = np.where(ag.first[active], s.max_walk_speed, speed)
+                if net.any_walk:
+                    speed = np.where(rng.random(len(active)) < net.walk_prob[a_link],
+                                     s.max_walk_speed, speed)
+            step = speed
+            if fix_leftover and a_dm is not None:
+                step = np.maximum(speed - a_dm, 0.0)
+            fresh = a_dl is None  # set out in this wave: km on the link = this step
+            a_dl = step if fresh else a_dl + step
+            arr = a_dl > dist
+            n_arr = int(np.count_nonzero(arr))
+            if n_arr < len(active):
+                stay = ~arr
+                keep_id.append(active[stay])
+                keep_link.append(a_link[stay])
+                keep_dl.append(a_dl[stay])
+                if stints:
+                    moved_id.append(active[stay])
+                    moved_dm.append(step[stay] if a_dm is None else (a_dm + step)[stay])
+                if n_arr == 0:
+                    break
+                active, a_link, dist, speed = active[arr], a_link[arr], dist[arr], speed[arr]
+                if fresh:
+                    a_dl = step = speed if step is speed else step[arr]
+                else:
+                    a_dl, step = a_dl[arr], (speed if step is speed else step[arr])
+                if a_dm is not None:
+                    a_dm = a_dm[arr]
+            if s.start_on_foot:
+                ag.first[active] = False
+            # km moved today up to the arrival (Flee removes the overshoot)
+            if fresh:
+                dm = dist if a_dm is None else a_dm + dist
+            else:
+                dm = dist - (a_dl - step)
+                if a_dm is not None:
+                    dm += a_dm
+            if wave == 0 and n_old and self.track_epoch:
+                if s.compat.fix_reopened_link_bounce:
+                    bounce = ~net.open[a_link]
+                else:
+                    bounce = net.close_count[a_link] > ag.epoch[active]
+                where = np.where(bounce, net.src[a_link], dst[a_link])
+                go = ~bounce & (dm < speed)
+            else:
+                where = dst[a_link]
+                go = dm < speed
+            self.count += np.bincount(where, minlength=net.n)
+            if stints:
+                moved_id.append(active)
+                moved_dm.append(dm)
+                stint = (ag.recent[active] + dm / s.max_move_speed) / 2.0 < 0.5
+                mc = np.where(stint & net.town[where], 1.0, mce[where])
+            else:
+                mc = mce[where]
+            go &= rng.random(len(active)) < mc
+            n_go = int(np.count_nonzero(go))
+            if n_go < len(active):
+                stop = ~go
+                settled.append(active[stop])
+                settled_loc.append(where[stop])
+                if n_go == 0:
+                    break
+                active, where, dm = active[go], where[go], dm[go]
+            link = self._depart(active, where, rng)
+            dep = link >= 0
+            n_dep = int(np.count_nonzero(dep))
+            if n_dep < len(active):
+                stop = ~dep
+                settled.append(active[stop])
+                settled_loc.append(where[stop])
+                if n_dep == 0:
+                    break
+                active, link, dm = active[dep], link[dep], dm[dep]
+            a_link, a_dm, a_dl = link, dm, None
+        else:
+            self.warnings.append("travel waves did not settle in 10000 steps")
+        trav = np.concatenate(keep_id) if keep_id else _EMPTY
+        if len(trav):
+            ag.link[trav] = np.concatenate(keep_link)
+            ag.d_link[trav] = np.concatenate(keep_dl)
+        done = np.concatenate(settled) if settled else _EMPTY
+        if len(done):
+            ag.loc[done] = np.concatenate(settled_loc)
+            ag.link[done] = -1
+            ag.d_link[done] = 0.0
+        if stints:
+            ag.recent[: ag.n] *= 0.5
+            if moved_id:
+                ids = np.concatenate(moved_id)
+                ag.recent[ids] += np.concatenate(moved_dm) / s.max_move_speed / 2.0
+        return trav, done
+
+    def _daily_state(self, t: int) -> None:
+        """Refresh scores, move chances and the dormant set when the network changed."""
+        net = self.net
+        version = (net.structure_version, net.state_version)
+        s = self.s
+        daily = bool(s.conflict_spawn_decay or s.movechance_pop_scale_factor
+                     or (s.take_from_population and s.use_pop_for_loc_weight))
+        if self._wcache.get("version") == version and not daily:
+            return
+        self.mce = net.effective_movechance()
+        score = net.scores(t)
+        p = self.paths
+        npaths = np.diff(p.ptr)
+        self._wcache.clear()
+        self._wcache.update(version=version, base=self._base_weights(score),
+                            has_paths=npaths > 0,
+                            last_path=np.where(npaths > 0, p.ptr[1:] - 1, -1),
+                            origin=np.repeat(np.arange(net.n), npaths))
+        dormant = self.mce < DORMANT_MOVECHANCE
+        self._dormant_q = float(self.mce[dormant].max()) if dormant.any() else 0.0
+        q = self._dormant_q if self._dormant_q > 0 else 1.0
+        self._dormant_p = np.where(dormant, self.mce / q, 0.0)
+        if not np.array_equal(dormant, self.dormant):
+            self.dormant = dormant
+            ag = self.ag
+            n = ag.n
+            self.awake = np.flatnonzero((ag.link[:n] < 0) & ~dormant[ag.loc[:n]])
+
+    def step(self, t: int) -> int:
+        """Simulate day ``t``; return the number of agents evolved (agent-steps)."""
+        scen, net, ag = self.scen, self.net, self.ag
+        rng = np.random.default_rng([self.seed, t])
+        prev = scen.conflicts[t - 1] if t > 0 else None
+        if net.update_conflicts(self.cols, scen.conflicts[t], prev, t):
+            self.spawn_time = t
+        self._daily_state(t)  # spawning sorts new agents into awake/dormant
+        self._spawn(t, rng)
+        self.spawn_time = t  # Flee refreshes spawn weights after spawning and in evolve
+        net.enact_closures(scen.closures, t)
+        self._refresh_structure()
+        self._daily_state(t)
+        n = ag.n
+        # Phase 1 (Flee's evolve): agents at locations decide and set out.
+        aw = self.awake
+        go = rng.random(len(aw)) < self.mce[ag.loc[aw]]
+        movers = np.concatenate((aw[go], self._pick_dormant(rng)))
+        link = self._depart(movers, ag.loc[movers], rng)
+        dep = link >= 0
+        left = movers[dep]
+        stay_aw = movers[~dep]
+        stay_aw = stay_aw[~self.dormant[ag.loc[stay_aw]]]
+        rest = aw[~go]
+        # Phase 2 (Flee's finish_travel): everyone on a link advances.
+        active = np.concatenate((self.trav, left))
+        a_link = np.concatenate((ag.link[self.trav].astype(np.int64), link[dep]))
+        ag.d_link[left] = 0.0
+        self.trav, done = self._travel(rng, active, a_link, len(self.trav))
+        done_aw = done[~self.dormant[ag.loc[done]]]
+        self.awake = np.concatenate((rest, stay_aw, done_aw))
+        return n
+
+    def run(self, on_day: Callable[[int], None] | None = None) -> RunResult:
+        """Run all days; ``on_day(t)`` is called after each day (for progress bars)."""
+        scen = self.scen
+        T, C = scen.days, len(self.camp_idx)
+        camp_sim = np.zeros((T, C), dtype=np.int64)
+        agents = np.zeros(T, dtype=np.int64)
+        on_links = np.zeros(T, dtype=np.int64)
+        new_agents = np.zeros(T, dtype=np.int64)
+        debt = np.zeros(T, dtype=np.int64)
+        steps = 0
+        loop0 = time.perf_counter()
+        for t in range(T):
+            n0 = self.ag.n
+            steps += self.step(t)
+            new_agents[t] = self.ag.n - n0
+            debt[t] = self.debt
+            camp_sim[t] = self.count[self.camp_idx]
+            agents[t] = self.ag.n
+            on_links[t] = len(self.trav)
+            if on_day is not None:
+                on_day(t)
+        loop_s = time.perf_counter() - loop0
+        if self.unspawned:
+            self.warnings.append(f"{self.unspawned} agents in all were not spawned")
+        v = scen.validation
+        obs = np.full((T, C), np.nan)
+        total = np.full(T, np.nan)
+        if v is not None:
+            total = v.total.astype(np.float64)
+            for j, name in enumerate(self.camp_names):
+                o = v.observed(name)
+                if o is not None:
+                    obs[:, j] = o
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rss_mb = rss / (1024.0 * 1024.0) if sys.platform == "darwin" else rss / 1024.0
+        return RunResult(
+            scenario=scen, seed=self.seed, camp_names=list(self.camp_names), camp_sim=camp_sim,
+            camp_obs=obs, total_obs=total, agents=agents, on_links=on_links,
+            new_agents=new_agents, debt=debt, agent_steps=steps, agents_final=self.ag.n,
+            loop_s=loop_s, wall_s=time.perf_counter() - self.t0, peak_rss_mb=rss_mb,
+            spawn_mode=self.spawn_mode, warnings=self.warnings)
+
+
+def run_scenario(scen: Scenario, seed: int = 0,
+                 on_day: Callable[[int], None] | None = None) -> RunResult:
+    """Build an engine for ``scen`` and run it (see :class:`FleeEngine`)."""
+    return FleeEngine(scen, seed).run(on_day)

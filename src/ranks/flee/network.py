@@ -1,0 +1,321 @@
+"""Location and route state of a Flee scenario as NumPy arrays, with closures and paths.
+
+Routes become directed links (two per route, as Flee's ``linkUp``).  A link is open or closed;
+``close_count`` counts its closings so an agent can tell whether the link it is on was closed
+after it set out (Flee keeps such agents on the orphaned link object and sends them back).
+Paths are what Flee's ``selectRoute`` enumerates: sequences of open links from an origin up to
+``awareness_level`` steps (markers do not count as steps, loops are skipped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ranks.flee.reader import (
+    KIND_CAMP,
+    KIND_CONFLICT,
+    KIND_FORWARD,
+    KIND_IDPCAMP,
+    KIND_MARKER,
+    KIND_TOWN,
+    Closure,
+    Scenario,
+)
+from ranks.flee.settings import FleeSettings
+
+
+@dataclass
+class PathTable:
+    """Candidate routes grouped by origin (CSR): ``ptr[o]:ptr[o+1]`` are origin ``o``'s."""
+
+    ptr: np.ndarray  # (L+1,) int64
+    end: np.ndarray  # (P,) final location
+    dist: np.ndarray  # (P,) km along the path
+    first_link: np.ndarray  # (P,) link taken first
+    hops: np.ndarray  # (P, H) locations after the origin, -1 padded
+
+
+class Network:
+    """Mutable per-location and per-link state (units: km, km/day, daily probabilities)."""
+
+    def __init__(self, scen: Scenario) -> None:
+        s = scen.settings
+        self.settings: FleeSettings = s
+        locs = scen.locations
+        n = len(locs)
+        self.n = n
+        self.names = [loc.name for loc in locs]
+        self.index = {name: i for i, name in enumerate(self.names)}
+        kinds = np.array([loc.kind for loc in locs], dtype=np.int8)
+        countries = sorted({loc.country for loc in locs})
+        self.country_names = countries
+        self.country = np.array([countries.index(loc.country) for loc in locs], dtype=np.int32)
+        home = locs[0].country
+        self.foreign = np.array([loc.country != home for loc in locs])
+        self.camp = np.isin(kinds, (KIND_CAMP, KIND_IDPCAMP))
+        self.idpcamp = kinds == KIND_IDPCAMP
+        self.town = kinds == KIND_TOWN
+        self.marker = kinds == KIND_MARKER
+        mc = np.empty(n)
+        mc[kinds == KIND_CONFLICT] = s.conflict_movechance
+        mc[kinds == KIND_TOWN] = s.default_movechance
+        mc[kinds == KIND_CAMP] = s.camp_movechance
+        mc[kinds == KIND_IDPCAMP] = s.idpcamp_movechance
+        mc[np.isin(kinds, (KIND_FORWARD, KIND_MARKER))] = 1.0
+        auto = (mc < 0.005) & ~self.camp  # Flee: low move chance makes a camp
+        self.camp |= auto
+        self.town &= ~auto
+        self.movechance = mc
+        self.conflict = np.full(n, -1.0)
+        for i, loc in enumerate(locs):
+            if kinds[i] == KIND_CONFLICT:
+                self.conflict[i] = float(loc.attributes.get("conflict_intensity") or 1.0)
+        self.time_of_conflict = np.full(n, -1, dtype=np.int64)
+        self.pop = np.array([loc.pop for loc in locs], dtype=np.int64)
+        self.capacity = np.array([loc.capacity for loc in locs], dtype=np.float64)
+
+        src, dst, dist, speed, walk = [], [], [], [], []
+        fix_dup = s.compat.fix_forced_redirection_duplicates
+
+        def link_up(a: int, b: int, d: float, attrs: dict[str, str]) -> None:
+            sp = float(attrs.get("max_move_speed") or s.max_move_speed)
+            wp = float(attrs.get("walk_probability") or 0.0)
+            for x, y in ((a, b), (b, a)):
+                src.append(x)
+                dst.append(y)
+                dist.append(d)
+                speed.append(sp)
+                walk.append(wp)
+
+        for r in scen.routes:
+            if r.forced == 2:
+                link_up(r.b, r.a, r.distance, r.attributes)
+            elif r.forced == 1 and not fix_dup:  # Flee 3.1's if/if/else links these twice
+                link_up(r.a, r.b, r.distance, r.attributes)
+                link_up(r.a, r.b, r.distance, r.attributes)
+            else:
+                link_up(r.a, r.b, r.distance, r.attributes)
+        self.src = np.array(src, dtype=np.int32)
+        self.dst = np.array(dst, dtype=np.int32)
+        self.dist = np.array(dist, dtype=np.float64)
+        self.speed = np.array(speed, dtype=np.float64)
+        self.walk_prob = np.array(walk, dtype=np.float64)
+        self.open = np.ones(len(src), dtype=bool)
+        self.close_count = np.zeros(len(src), dtype=np.int64)
+        self.any_walk = bool((self.walk_prob > 0).any())
+        self.structure_version = 0  # bumped when open links or markers change
+        self.state_version = 0  # bumped when move chances, scores or conflicts change
+        self._max_hops = 1
+
+    # ------------------------------------------------------------------ closures
+
+    def _set_links(self, mask: np.ndarray, open_: bool) -> None:
+        if open_:
+            change = mask & ~self.open
+        else:
+            change = mask & self.open
+            self.close_count[change] += 1
+        if change.any():
+            self.open[change] = open_
+            self.structure_version += 1
+
+    def _loc(self, name: str) -> int | None:
+        return self.index.get(name)
+
+    def enact_closures(self, closures: list[Closure], t: int) -> None:
+        """Apply closures that start or end on day ``t`` (file order, as Flee does)."""
+        for c in closures:
+            if t == c.start:
+                self._closure(c, close=True)
+            if t == c.end:
+                self._closure(c, close=False)
+
+    def _closure(self, c: Closure, close: bool) -> None:
+        s = self.settings
+        if c.kind == "country":
+            if c.name1 not in self.country_names or c.name2 not in self.country_names:
+                return
+            a = self.country_names.index(c.name1)
+            b = self.country_names.index(c.name2)
+            cs, cd = self.country[self.src], self.country[self.dst]
+            self._set_links(((cs == a) & (cd == b)) | ((cs == b) & (cd == a)), open_=not close)
+        elif c.kind == "location":
+            i = self._loc(c.name1)
+            if i is None:
+                return
+            state = self.open if close else ~self.open
+            out = (self.src == i) & state
+            back = np.isin(self.src, self.dst[out]) & (self.dst == i) & state
+            self._set_links(out | back, open_=not close)
+        elif c.kind == "link":
+            i, j = self._loc(c.name1), self._loc(c.name2)
+            if i is None or j is None or s.compat.link_closure == "flee":
+                return  # Flee 3.1 compares names by identity: link closures do nothing
+            mask = (self.src == j) & (self.dst == i)
+            if s.compat.link_closure == "both":
+                mask |= (self.src == i) & (self.dst == j)
+            self._set_links(mask, open_=not close)
+        elif c.kind in ("camp", "idpcamp"):
+            i = self._loc(c.name1)
+            if i is None:
+                return
+            self.conflict[i] = -1.0
+            self.marker[i] = False
+            if close:  # the camp becomes a town
+                self.movechance[i] = s.default_movechance
+                self.camp[i] = self.idpcamp[i] = False
+                self.town[i] = True
+            else:
+                idp = c.kind == "idpcamp"
+                self.movechance[i] = s.idpcamp_movechance if idp else s.camp_movechance
+                self.camp[i] = True
+                self.idpcamp[i] = idp
+                self.town[i] = False
+            self.structure_version += 1
+            self.state_version += 1
+        # remove_forced_redirection: Flee 3.1 stores the flag but never reads it.
+
+    # ------------------------------------------------------------------ conflicts
+
+    def update_conflicts(self, cols: np.ndarray, values: np.ndarray, prev: np.ndarray | None,
+                         t: int) -> bool:
+        """Flee's ``AddNewConflictZones`` for day ``t``; True when anything changed.
+
+        A zone starts when its intensity rises above 1e-6 (with that intensity) and ends when
+        it falls below 1e-6 after a day at exactly 1 (Flee 3.1; any positive value with
+        ``fix_conflict_removal``).
+        """
+        s = self.settings
+        eps = 1e-6
+        up = values > eps
+        if prev is not None:
+            up &= prev < eps
+            down = (values < eps) & ((prev >= eps) if s.compat.fix_conflict_removal
+                                     else (prev == 1))
+        else:
+            down = None
+        changed = False
+        if up.any():
+            i = cols[up]
+            self.movechance[i] = s.conflict_movechance
+            self.conflict[i] = values[up]
+            self.town[i] = False
+            self.time_of_conflict[i] = t
+            changed = True
+        if down is not None and down.any():
+            i = cols[down]
+            self.movechance[i] = s.default_movechance
+            self.conflict[i] = -1.0
+            self.town[i] = True
+            changed = True
+        if changed:
+            self.state_version += 1
+        return changed
+
+    def conflict_decay(self, t: int) -> np.ndarray:
+        """Per-location conflict decay multiplier on day ``t`` (1 without a decay list)."""
+        decay = self.settings.conflict_spawn_decay
+        if not decay:
+            return np.ones(self.n)
+        k = np.minimum(((t - self.time_of_conflict) // 30).astype(np.int64), len(decay) - 1)
+        return np.asarray(decay, dtype=np.float64)[np.maximum(k, 0)]
+
+    def spawn_weights(self, t: int) -> np.ndarray:
+        """Flee's spawn weights: population x conflict intensity (x decay) in conflict zones."""
+        w = np.zeros(self.n)
+        c = self.conflict > 0
+        mult = self.conflict * (self.conflict_decay(t) if self.settings.conflict_spawn_decay
+                                else 1.0)
+        w[c] = self.pop[c] * mult[c]
+        return w
+
+    def scores(self, t: int) -> np.ndarray:
+        """Location attractiveness (Flee's score 1) on day ``t``."""
+        s = self.settings
+        sc = np.ones(self.n)
+        sc[self.foreign] *= s.foreign_weight
+        sc[self.camp] *= s.camp_weight
+        c = self.conflict > 0
+        if c.any():
+            sc[c] *= s.conflict_weight ** (self.conflict_decay(t)[c] * self.conflict[c])
+        return sc
+
+    def effective_movechance(self) -> np.ndarray:
+        """Daily move chance including Flee's population scaling."""
+        s = self.settings
+        base = np.maximum(self.pop.astype(np.float64), self.capacity) / s.movechance_pop_base
+        return self.movechance * base ** s.movechance_pop_scale_factor
+
+    def cap_multiplier(self, count: np.ndarray) -> np.ndarray:
+        """Flee's capacity multiplier from agents present (1 below buffer x cap, 0 at cap)."""
+        s = self.settings
+        cap = self.capacity * s.capacity_scaling
+        buf = s.capacity_buffer
+        out = np.ones(self.n)
+        has = cap >= 1
+        if has.any():
+            c, n = cap[has], count[has].astype(np.float64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w = 1.0 - (n - buf * c) / (c * (1.0 - buf))
+            w = np.where(n <= buf * c, 1.0, np.where(n >= c, 0.0, w))
+            out[has] = w
+        return out
+
+    # ------------------------------------------------------------------ paths
+
+    def build_paths(self, awareness: int) -> PathTable:
+        """Enumerate candidate routes on open links (Flee's ``calculateLinkWeight`` tree)."""
+        out_links: list[list[int]] = [[] for _ in range(self.n)]
+        for k in np.flatnonzero(self.open):
+            out_links[self.src[k]].append(int(k))
+        ends: list[int] = []
+        dists: list[float] = []
+        firsts: list[int] = []
+        hops_l: list[list[int]] = []
+        origins: list[int] = []
+        marker = self.marker
+        dist = self.dist
+        dst = self.dst
+
+        def rec(o: int, k: int, prior: float, visited: list[int], step: int, first: int,
+                hops: list[int]) -> None:
+            e = int(dst[k])
+            h2 = hops + [e]
+            if not marker[e]:
+                origins.append(o)
+                ends.append(e)
+                dists.append(prior + dist[k])
+                firsts.append(first)
+                hops_l.append(h2)
+            else:
+                step -= 1
+            if awareness > step:
+                v2 = visited + [e]
+                for k2 in out_links[e]:
+                    if int(dst[k2]) in visited:
+                        continue
+                    rec(o, k2, prior + dist[k], v2, step + 1, first, h2)
+
+        for o in range(self.n):
+            for k in out_links[o]:
+                rec(o, k, 0.0, [o], 1, k, [])
+        width = max([len(h) for h in hops_l], default=1)
+        self._max_hops = max(self._max_hops, width)
+        hops = np.full((len(hops_l), width), -1, dtype=np.int32)
+        for r, h in enumerate(hops_l):
+            hops[r, : len(h)] = h
+        org = np.array(origins, dtype=np.int64)
+        ptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.add.at(ptr, org + 1, 1)
+        return PathTable(ptr=np.cumsum(ptr), end=np.array(ends, dtype=np.int32),
+                         dist=np.array(dists, dtype=np.float64),
+                         first_link=np.array(firsts, dtype=np.int64), hops=hops)
+
+    def open_link_lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted keys ``src * n + dst`` of open links and the first link id for each."""
+        ids = np.flatnonzero(self.open)
+        keys = self.src[ids].astype(np.int64) * self.n + self.dst[ids]
+        uk, first = np.unique(keys, return_index=True)
+        return uk, ids[first]
