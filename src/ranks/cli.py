@@ -223,8 +223,13 @@ _register_optional()
 
 
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point. Input errors that escape a command still give one line and
+    exit code 2 (a safety net: every command also handles its own)."""
+    try:
+        app()
+    except RanksInputError as e:
+        err_console.print(f"[bold red]error:[/] {e.format()}", highlight=False, soft_wrap=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":
