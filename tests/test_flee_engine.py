@@ -432,3 +432,58 @@ def test_take_from_population(tmp_path: Path) -> None:
     a = eng.net.index["A"]
     # every spawned agent came from the only conflict zone, A (population 10000)
     assert eng.net.pop[a] == 10000 - eng.ag.n
+
+
+# ----------------------------------------------------------------------------- speed paths
+
+
+def test_day_rng_matches_default_rng() -> None:
+    from ranks.flee.engine import DayRng
+
+    for seed in (0, 1, 12345, 2**32 - 1, 2**40):
+        day_rng = DayRng(seed, 400)
+        for t in (0, 1, 2, 99, 399, 400, 1000):
+            ref = np.random.default_rng([seed, t])
+            rng = day_rng(t)
+            assert np.array_equal(rng.random(7), ref.random(7))
+            assert np.array_equal(rng.geometric(0.01, size=5), ref.geometric(0.01, size=5))
+
+
+def _run_paths(scen, seed: int, fast: bool) -> tuple[np.ndarray, ...]:
+    eng = FleeEngine(scen, seed)
+    eng.fast_paths = fast
+    res = eng.run()
+    return res.camp_sim, res.agents, res.on_links, eng.ag.loc[: eng.ag.n].copy()
+
+
+@pytest.mark.parametrize("case", ["capacity", "closed_link", "mali"])
+def test_fast_paths_give_the_same_run(tmp_path: Path, case: str) -> None:
+    if case == "capacity":
+        locs = [
+            ["A", "R", "Home", "0", "0", "conflict_zone", "0", "100000"],
+            ["T", "R", "Home", "0", "1", "town", "", "5000"],
+            ["C1", "R", "Abroad", "1", "1", "camp", "", "100"],
+            ["C2", "R", "Abroad", "1", "0", "camp", "", "3000"],
+        ]
+        yml = ("spawn_rules:\n  conflict_driven_spawning:\n    spawn_mode: constant\n"
+               "    displaced_per_conflict_day: 40\n")
+        inp, _ = write_scenario(tmp_path, days=60, locations=locs, settings=yml,
+                                routes=[["A", "T", "100", "0"], ["T", "C1", "50", "0"],
+                                        ["A", "C2", "500", "0"], ["T", "C2", "90", "0"]])
+        scen = read_scenario(inp, None)
+    elif case == "closed_link":
+        inp, val = write_scenario(tmp_path, days=12, routes=[["A", "C2", "1000", "0"],
+                                                             ["A", "T", "100", "0"],
+                                                             ["T", "C1", "150", "0"]],
+                                  closures=[["location", "C2", "", "2", "5"]],
+                                  conflicts={"A": [0.0, 1.0] * 3 + [1.0] * 6})
+        scen = read_scenario(inp, val)
+    else:
+        data = flee_data()
+        scen = read_scenario(data / "conflict_input/mali", data / "conflict_validation/mali2012",
+                             data / "simsetting.yml", days=80)
+    for seed in (0, 3):
+        fast = _run_paths(scen, seed, True)
+        slow = _run_paths(scen, seed, False)
+        for a, b in zip(fast, slow, strict=True):
+            assert np.array_equal(a, b)

@@ -20,15 +20,15 @@ class AgentStore:
         self.route_width = route_width
         self.track_recent = track_recent
         self.track_first = track_first
-        self.loc = np.zeros(0, np.int32)
-        self.link = np.zeros(0, np.int32)
+        self.loc = np.zeros(0, np.intp)  # intp: used as an index without a cast
+        self.link = np.zeros(0, np.intp)
         self.d_link = np.zeros(0, np.float64)  # km done on the current link
         self.epoch = np.zeros(0, np.int64)  # link close_count when it was entered
         self.recent = np.zeros(0, np.float64)  # Flee's recent_travel_distance (0..1)
         self.first = np.zeros(0, bool)  # Flee's places_travelled == 1
         self.route = np.zeros((0, max(route_width, 1)), np.int32)  # remaining hops, -1 pad
         self.rlen = np.zeros(0, np.int16)  # remaining hops
-        self.rdest = np.zeros(0, np.int32)  # route destination
+        self.rdest = np.zeros(0, np.intp)  # route destination
 
     def _grow(self, need: int) -> None:
         new = max(need, 2 * self.cap, 1024)

@@ -16,6 +16,7 @@ and a day's draws do not depend on earlier days' consumption.
 
 from __future__ import annotations
 
+import math
 import resource
 import sys
 import time
@@ -88,6 +89,75 @@ class RunResult:
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+
+# numpy's SeedSequence and PCG64 seeding constants (numpy/random/bit_generator.pyx, pcg64.c)
+_SS_INIT_A, _SS_MULT_A, _SS_INIT_B, _SS_MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_SS_MIX_L, _SS_MIX_R = 0xCA01F9DD, 0x4973F715
+_PCG_MULT = (2549297995355413924 << 64) | 4865540595714422341
+_M128 = (1 << 128) - 1
+
+
+def day_seed_words(seed: int, days: int) -> list[list[int]]:
+    """``SeedSequence([seed, t]).generate_state(4, uint64)`` for t = 0..days-1, vectorized.
+
+    The same uint32 hash as numpy's SeedSequence (pool size 4, entropy [seed, t]), computed
+    for all days at once; valid for 0 <= seed, t < 2**32.
+    """
+    u = np.uint32
+    with np.errstate(over="ignore"):
+        zero = np.zeros(days, u)
+        ent = [np.full(days, seed, u), np.arange(days, dtype=u), zero, zero]
+        h = u(_SS_INIT_A)
+        pool = []
+        for e in ent:
+            v = e ^ h
+            h = u(h * u(_SS_MULT_A))
+            v = v * h
+            pool.append(v ^ (v >> u(16)))
+        for i_src in range(4):
+            for i_dst in range(4):
+                if i_src != i_dst:
+                    v = pool[i_src] ^ h
+                    h = u(h * u(_SS_MULT_A))
+                    v = v * h
+                    v = v ^ (v >> u(16))
+                    r = u(_SS_MIX_L) * pool[i_dst] - u(_SS_MIX_R) * v
+                    pool[i_dst] = r ^ (r >> u(16))
+        hb = u(_SS_INIT_B)
+        words = []
+        for i in range(8):
+            v = pool[i % 4] ^ hb
+            hb = u(hb * u(_SS_MULT_B))
+            v = v * hb
+            words.append((v ^ (v >> u(16))).astype(np.uint64))
+    w64 = [words[2 * i] | (words[2 * i + 1] << np.uint64(32)) for i in range(4)]
+    return np.stack(w64, axis=1).tolist()
+
+
+class DayRng:
+    """``numpy.random.default_rng([seed, day])`` without building a SeedSequence each day.
+
+    The PCG64 state is set from precomputed SeedSequence words (see :func:`day_seed_words`),
+    so the draws are identical to ``default_rng([seed, day])``'s.
+    """
+
+    def __init__(self, seed: int, days: int) -> None:
+        self.seed = seed
+        self.words = day_seed_words(seed, days) if 0 <= seed < 2**32 and days < 2**32 else []
+        self.bg = np.random.PCG64(0)
+        self.gen = np.random.Generator(self.bg)
+
+    def __call__(self, t: int) -> np.random.Generator:
+        if t >= len(self.words):
+            return np.random.default_rng([self.seed, t])
+        w = self.words[t]
+        inc = (((w[2] << 64) | w[3]) << 1 | 1) & _M128
+        state = (((inc + ((w[0] << 64) | w[1])) & _M128) * _PCG_MULT + inc) & _M128
+        self.bg.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc},
+                         "has_uint32": 0, "uinteger": 0}
+        return self.gen
+
+
 DORMANT_MOVECHANCE = 0.05  # locations below this daily move chance are sampled per location
 
 
@@ -106,6 +176,9 @@ class FleeEngine:
         self.scen = scen
         self.s = s = scen.settings
         self.seed = int(seed)
+        # The streamlined code paths (same results; False runs the general ones, for tests)
+        self.fast_paths = True
+        self.day_rng = DayRng(self.seed, scen.days)
         self.warnings = list(scen.warnings)
         self.net = Network(scen)
         net = self.net
@@ -125,9 +198,12 @@ class FleeEngine:
         self._dormant_q = 0.0  # selection probability covering every dormant move chance
         self._dormant_p = np.zeros(net.n)  # keep probability p_l / q at dormant locations
         self.mce = net.effective_movechance()
+        self._arrive_fresh = net.speed > net.dist  # set out this wave and arrive at once
+        self._dst64 = net.dst.astype(np.intp, copy=False)  # intp: indices without a cast
         self.camp_idx = np.array(scen.camp_indices, dtype=np.int64)
         self.camp_names = scen.camp_names
         self.cols = np.array([net.index[c] for c in scen.conflict_names], dtype=np.int64)
+        self._conflict_change = self._conflict_change_days(scen.conflicts)
         cap = net.capacity * s.capacity_scaling
         self.cap_idx = np.flatnonzero(cap >= 1)
         self.cap_val = cap[self.cap_idx]
@@ -136,6 +212,10 @@ class FleeEngine:
         self.track_epoch = any(c.kind in ("country", "location", "link") for c in scen.closures)
         self.debt = 0
         self.spawn_time = 0
+        self._spawn_cache: tuple[Any, ...] | None = None
+        self._trav_link: np.ndarray | None = None  # links of self.trav (int64), if known
+        self._done_loc: np.ndarray | None = None  # where the day's settled agents are
+        self._loc_ids = np.arange(net.n, dtype=np.intp)
         self.pop_warned = False
         self.unspawned = 0  # agents the data asked for but no conflict zone could supply
         self._wcache: dict[str, Any] = {}
@@ -159,16 +239,34 @@ class FleeEngine:
             for i, name in zip(self.camp_idx, self.camp_names, strict=True):
                 obs = v.observed(name)
                 if obs is not None and obs[0] > 0:
-                    self._spawn_at(np.full(int(obs[0]), i, dtype=np.int32), count_pop=False)
+                    self._spawn_at(np.full(int(obs[0]), i, dtype=np.intp), count_pop=False)
+
+    def _conflict_change_days(self, v: np.ndarray) -> np.ndarray:
+        """Days on which :meth:`Network.update_conflicts` changes anything (it is a no-op on
+        the others): a zone starts or ends, by the same tests on the same table."""
+        eps = 1e-6
+        v = np.asarray(v, dtype=np.float64)
+        if v.ndim != 2 or v.shape[1] == 0:
+            return np.zeros(len(v), dtype=bool)
+        up = v > eps
+        up[1:] &= v[:-1] < eps
+        prev = v[:-1]
+        down = (v[1:] < eps) & ((prev >= eps) if self.s.compat.fix_conflict_removal
+                                else (prev == 1))
+        change = up.any(axis=1)
+        change[1:] |= down.any(axis=1)
+        return change
 
     # ------------------------------------------------------------------ spawning
 
-    def _spawn_at(self, where: np.ndarray, count_pop: bool = True) -> None:
+    def _spawn_at(self, where: np.ndarray, count_pop: bool = True,
+                  per_loc: np.ndarray | None = None) -> None:
+        """Add agents at ``where`` (``per_loc``: the same as counts per location, if known)."""
         if len(where) == 0:
             return
         net = self.net
         ids = self.ag.add(where)
-        self.count += np.bincount(where, minlength=net.n)
+        self.count += np.bincount(where, minlength=net.n) if per_loc is None else per_loc
         awake = ~self.dormant[where]
         if awake.any():
             self.awake = np.concatenate((self.awake, ids[awake]))
@@ -195,7 +293,7 @@ class FleeEngine:
                 n[c] = (self.cds_rate * net.pop[c] * net.conflict[c]).astype(np.int64)
             else:
                 n[c] = rng.poisson(self.cds_rate * net.conflict[c])
-            self._spawn_at(np.repeat(np.arange(net.n, dtype=np.int32), n))
+            self._spawn_at(np.repeat(self._loc_ids, n), per_loc=n)
             return int(n.sum())
         tot = self.total_int
         diff = int(tot[t] - (tot[t - 1] if t > 0 else 0))
@@ -208,15 +306,26 @@ class FleeEngine:
             self.debt = 0
         if new == 0:
             return 0
-        w = net.spawn_weights(self.spawn_time)
-        if w.sum() <= 0:
+        # Spawn weights change with conflicts (state_version) and, with a decay list or
+        # take_from_population, with the day or the population: cache them otherwise.
+        key = (None if self.s.conflict_spawn_decay or self.s.take_from_population
+               else net.state_version)
+        hit = self._spawn_cache
+        if key is not None and hit is not None and hit[0] == key:
+            wsum, pvals = hit[1], hit[2]
+        else:
+            w = net.spawn_weights(self.spawn_time)
+            wsum = w.sum()
+            pvals = w / wsum if wsum > 0 else None
+            self._spawn_cache = (key, wsum, pvals)
+        if wsum <= 0:
             if not self.unspawned:
                 self.warnings.append(f"day {t}: no conflict zone with population to spawn "
                                      "from (Flee 3.1 would stop); such agents are skipped")
             self.unspawned += new
             return 0
-        n = rng.multinomial(new, w / w.sum())
-        self._spawn_at(np.repeat(np.arange(net.n, dtype=np.int32), n))
+        n = rng.multinomial(new, pvals)
+        self._spawn_at(np.repeat(self._loc_ids, n), per_loc=n)
         return new
 
     # ------------------------------------------------------------------ route weights
@@ -266,12 +375,91 @@ class FleeEngine:
         c["capm_key"], c["capm"] = key, m
         return m
 
+    def _weights_now(self) -> tuple[np.ndarray | None, tuple[np.ndarray, ...]]:
+        """(capacity multipliers, :meth:`_cum_weights`) for the current counts.
+
+        The same values as ``_cum_weights(_capm())`` with fewer array operations: cached on
+        the counts at the capacity-limited locations (raw, then clipped to the range where
+        the multiplier varies), and on a change only the paths' multipliers are rebuilt
+        (the multiplier array itself is not: the caller only needs the weights).
+        """
+        c = self._wcache
+        cap_idx = self.cap_idx
+        if len(cap_idx) == 0:
+            return None, self._cum_weights(None)
+        n = self.count[cap_idx]
+        raw = n.tobytes()
+        if c.get("raw_key") == raw:
+            return c["now"]
+        n = np.minimum(np.maximum(n, self.cap_lo), self.cap_val)
+        key = n.tobytes()
+        if c.get("lean_key") == key:
+            out = c["lean_now"]
+        elif not (n > self.cap_lo).any():
+            out = (None, self._cum_weights(None))
+        else:
+            tb = c.get("lean")
+            if tb is None:
+                tb = c["lean"] = self._lean_table()
+            slot_ext, campcap, ext, base_ext, denom = tb
+            if self.s.capacity_buffer >= 1.0:
+                ext[:-1] = np.where(n >= self.cap_val, 0.0, 1.0)
+            else:
+                ext[:-1] = (self.cap_val - n) / denom
+            ce = ext[slot_ext]  # (1, capm[p.end]...)
+            wp = self.s.weight_power
+            w = base_ext * (ce ** wp if wp != 1.0 else ce)  # leading 0: cumsum gives cw
+            ok = None
+            if (ext < 0.5).any():
+                full = campcap & (ce[1:] < 0.5)
+                ok = ~full if full.any() else None
+            out = (True, self._cumulate(w, ok))
+            c["lean_key"], c["lean_now"] = key, out
+        c["raw_key"], c["now"] = raw, out
+        return out
+
+    def _lean_table(self) -> tuple[Any, ...]:
+        """Per-path constants for :meth:`_weights_now` (rebuilt with the weight cache)."""
+        c, p, k = self._wcache, self.paths, len(self.cap_idx)
+        slot_of = np.full(self.net.n, k, dtype=np.int64)
+        slot_of[self.cap_idx] = np.arange(k)
+        slot = slot_of[p.end]
+        slot_ext = np.concatenate(([k], slot))  # a leading path-less entry (multiplier 1)
+        base_ext = np.concatenate(([0.0], c["base"]))
+        denom = self.cap_val * (1.0 - self.s.capacity_buffer)
+        return slot_ext, self.net.camp[p.end] & (slot < k), np.ones(k + 1), base_ext, denom
+
+    def _cumulate(self, w_ext: np.ndarray, ok: np.ndarray | None) -> tuple[Any, ...]:
+        """Cumulative weights from path weights with a leading 0 (see :meth:`_cum_weights`)."""
+        c, p = self._wcache, self.paths
+        cw = np.cumsum(w_ext)
+        g = cw[p.ptr]
+        lo = g[:-1]
+        tot = g[1:] - lo
+        if c["all_paths"]:
+            zero_any = len(tot) > 0 and tot.min() <= 0
+        else:
+            zero = tot <= 0
+            zero &= c["has_paths"]
+            zero_any = zero.any()
+        if zero_any:  # Flee: all-zero weights mean equal weights
+            zero = (tot <= 0) & c["has_paths"]
+            w = np.where(zero[c["origin"]], 1.0, w_ext[1:])
+            cw = np.empty(len(w) + 1)
+            cw[0] = 0.0
+            np.cumsum(w, out=cw[1:])
+            g = cw[p.ptr]
+            lo = g[:-1]
+            tot = g[1:] - lo
+        return (cw, lo, tot, ok, c["last_path"], cw[1:], c["all_paths"])
+
     def _cum_weights(self, capm: np.ndarray | None) -> tuple[np.ndarray, ...]:
         """Cumulative path weights for the current capacities (cached).
 
         Returns the global cumulative weights with a leading 0 (P+1,), each origin's start and
-        total weight (L,), and each path's usability (destination not a camp
-        whose capacity multiplier is below 0.5), or None when all are usable.
+        total weight (L,), each path's usability (destination not a camp whose capacity
+        multiplier is below 0.5, or None when all are usable) and each origin's last path
+        (-1: none).
         """
         c = self._wcache
         key = "cw0" if capm is None else "cw1"
@@ -286,41 +474,50 @@ class FleeEngine:
             w = w * (ce ** self.s.weight_power if self.s.weight_power != 1.0 else ce)
             full = self.net.camp[p.end] & (ce < 0.5)
             ok = ~full if full.any() else None
-        cw = np.empty(len(w) + 1)
-        cw[0] = 0.0
-        np.cumsum(w, out=cw[1:])
-        lo = cw[p.ptr[:-1]]
-        tot = cw[p.ptr[1:]] - lo
-        zero = (tot <= 0) & c["has_paths"]
-        if zero.any():  # Flee: all-zero weights mean equal weights
-            w = np.where(zero[c["origin"]], 1.0, w)
-            np.cumsum(w, out=cw[1:])
-            lo = cw[p.ptr[:-1]]
-            tot = cw[p.ptr[1:]] - lo
-        out = (cw, lo, tot, ok)
-        c[key] = out
+        out = c[key] = self._cumulate(np.concatenate(([0.0], w)), ok)
         return out
 
     # ------------------------------------------------------------------ movement
 
-    def _choose(self, origin: np.ndarray, capm: np.ndarray | None, rng: np.random.Generator
+    def _choose(self, origin: np.ndarray, capm: np.ndarray | None,
+                weights: tuple[np.ndarray, ...] | None, rng: np.random.Generator
                 ) -> tuple[np.ndarray, np.ndarray]:
         """Draw a path for each origin from the cumulative weights: (path index, usable).
 
         Unusable draws (no route from the origin, or a destination camp that is nearly full,
         which Flee's ``take_next_step`` refuses) keep an in-range index.
         """
-        cw, lo, tot, ok = self._cum_weights(capm)
+        cw, lo, tot, ok, last_path = (weights or self._cum_weights(capm))[:5]
         target = rng.random(len(origin))
         target *= tot[origin]
         target += lo[origin]
         pick = cw.searchsorted(target, "right")
         pick -= 1
-        np.minimum(pick, self._wcache["last_path"][origin], out=pick)  # -1: no route
+        np.minimum(pick, last_path[origin], out=pick)  # -1: no route
         go = pick >= 0
         if ok is not None:
             go &= ok[pick]
         return pick, go
+
+    def _choose_fast(self, origin: np.ndarray, weights: tuple[Any, ...],
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`_choose` with the weights given; the usable mask is None when all are."""
+        _, lo, tot, ok, last_path, cw1, sure = weights
+        target = rng.random(len(origin))
+        target *= tot[origin]
+        target += lo[origin]
+        pick = cw1.searchsorted(target, "right")  # = searchsorted(cw, ...) - 1 (target >= 0)
+        np.minimum(pick, last_path[origin], out=pick)  # -1: no route
+        if sure:  # every origin has a route
+            return pick, (None if ok is None else ok[pick])
+        go = pick >= 0
+        if ok is not None:
+            go &= ok[pick]
+        return pick, go
+
+    def _plain_choice(self) -> bool:
+        """One-step routes drawn from the weight table (no stored routes, someone can move)."""
+        return self.awareness < 2 and not self.no_move and len(self.paths.end) > 0
 
     def _depart(self, ids: np.ndarray, origin: np.ndarray, rng: np.random.Generator
                 ) -> np.ndarray:
@@ -329,15 +526,18 @@ class FleeEngine:
         k = len(ids)
         if k == 0 or self.no_move or len(p.end) == 0:
             return np.full(k, -1, dtype=np.int64)
-        capm = self._capm()
         if self.awareness < 2:
-            pick, go = self._choose(origin, capm, rng)
+            if self.fast_paths:
+                pick, go = self._choose(origin, *self._weights_now(), rng)
+            else:
+                pick, go = self._choose(origin, self._capm(), None, rng)
             link = np.where(go, p.first_link[pick], -1)
         else:
+            capm = self._capm()
             link = np.full(k, -1, dtype=np.int64)
             has_route = ag.rlen[ids] > 0
             choose = np.flatnonzero(~has_route)
-            pick, go = self._choose(origin[choose], capm, rng)
+            pick, go = self._choose(origin[choose], capm, None, rng)
             dest = p.end[pick]
             link[choose[go]] = p.first_link[pick[go]]
             a_go = ids[choose[go]]
@@ -385,8 +585,9 @@ class FleeEngine:
         q = self._dormant_q
         if n == 0 or q <= 0.0:
             return _EMPTY
-        m = int(q * n + 6.0 * np.sqrt(q * n) + 16)
-        pos = np.cumsum(rng.geometric(q, size=m)) - 1
+        m = int(q * n + 6.0 * math.sqrt(q * n) + 16)
+        pos = np.cumsum(rng.geometric(q, size=m))
+        pos -= 1
         while pos[-1] < n:  # not enough gaps drawn to cover every index (rare)
             more = np.cumsum(rng.geometric(q, size=m)) + pos[-1]
             pos = np.concatenate((pos, more))
@@ -406,6 +607,9 @@ class FleeEngine:
         still on links, agents settled at a location this day) and writes their state back.
         """
         s, ag, net = self.s, self.ag, self.net
+        if self.fast_paths and not (s.start_on_foot or net.any_walk or s.avoid_short_stints
+                                    or s.compat.fix_leftover_speed):
+            return self._travel_plain(rng, active, a_link, n_old)
         mce, dst = self.mce, net.dst
         keep_id: list[np.ndarray] = []
         keep_link: list[np.ndarray] = []
@@ -519,6 +723,120 @@ class FleeEngine:
                 ag.recent[ids] += np.concatenate(moved_dm) / s.max_move_speed / 2.0
         return trav, done
 
+    def _travel_plain(self, rng: np.random.Generator, active: np.ndarray, a_link: np.ndarray,
+                      n_old: int) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_travel` without walking speeds, short stints or the leftover-speed fix.
+
+        The same waves, draws and results with fewer array operations: an agent who set out
+        in a wave arrives iff its link's speed exceeds its length (a per-link table), and
+        the km it has done on a link it stays on are the link's speed.
+        """
+        ag, net = self.ag, self.net
+        spd, dist, dst = net.speed, net.dist, self._dst64
+        mce, count, n = self.mce, self.count, net.n
+        arrive_fresh = self._arrive_fresh
+        count_nonzero, bincount = np.count_nonzero, np.bincount
+        plain = self._plain_choice()
+        first_link = self.paths.first_link
+        keep_id: list[np.ndarray] = []
+        keep_link: list[np.ndarray] = []
+        settled: list[np.ndarray] = []
+        settled_loc: list[np.ndarray] = []
+        dl0 = _EMPTY  # km done by wave 0's agents who stay on their link
+        # Wave 0: everyone on a link at the start of the day advances by the day's speed.
+        speed = spd[a_link]
+        a_dl = ag.d_link[active] + speed
+        arr = a_dl > dist[a_link]
+        n_arr = int(count_nonzero(arr))
+        if n_arr < len(active):
+            stay = ~arr
+            keep_id.append(active[stay])
+            keep_link.append(a_link[stay])
+            dl0 = a_dl[stay]
+            active, a_link, a_dl, speed = active[arr], a_link[arr], a_dl[arr], speed[arr]
+        wave = 0
+        a_dm = a_dl  # km moved today before the wave (set at the end of each wave)
+        while n_arr:
+            # arrivals of this wave: km moved today up to the arrival (Flee removes the
+            # overshoot), then the decision to go on
+            if wave == 0:
+                dm = dist[a_link] - (a_dl - speed)
+                if n_old and self.track_epoch:
+                    if self.s.compat.fix_reopened_link_bounce:
+                        bounce = ~net.open[a_link]
+                    else:
+                        bounce = net.close_count[a_link] > ag.epoch[active]
+                    where = np.where(bounce, net.src[a_link], dst[a_link])
+                    go = ~bounce & (dm < speed)
+                else:
+                    where = dst[a_link]
+                    go = dm < speed
+            else:
+                dm = a_dm + dist[a_link]
+                where = dst[a_link]
+                go = dm < spd[a_link]
+            count += bincount(where, minlength=n)
+            go &= rng.random(len(active)) < mce[where]
+            n_go = int(count_nonzero(go))
+            if n_go < len(active):
+                stop = ~go
+                settled.append(active[stop])
+                settled_loc.append(where[stop])
+                if n_go == 0:
+                    break
+                active, where, dm = active[go], where[go], dm[go]
+            if plain:
+                pick, dep = self._choose_fast(where, self._weights_now()[1], rng)
+            else:
+                link = self._depart(active, where, rng)
+                dep = link >= 0
+            n_dep = len(active) if dep is None else int(count_nonzero(dep))
+            if n_dep < len(active):
+                stop = ~dep
+                settled.append(active[stop])
+                settled_loc.append(where[stop])
+                if n_dep == 0:
+                    break
+                active, dm = active[dep], dm[dep]
+                if plain:
+                    pick, where = pick[dep], where[dep]
+                else:
+                    link = link[dep]
+            if plain:
+                link = first_link[pick]
+                if self.track_epoch:
+                    ag.epoch[active] = net.close_count[link]
+                count -= bincount(where, minlength=n)
+            # the next wave: agents who set out (their km on the new link start at 0)
+            wave += 1
+            if wave == 10_000:
+                self.warnings.append("travel waves did not settle in 10000 steps")
+                break
+            a_link, a_dm = link, dm
+            arr = arrive_fresh[a_link]
+            n_arr = int(count_nonzero(arr))
+            if n_arr < len(active):
+                stay = ~arr
+                keep_id.append(active[stay])
+                keep_link.append(a_link[stay])
+                if n_arr:
+                    active, a_link, a_dm = active[arr], a_link[arr], a_dm[arr]
+        trav = np.concatenate(keep_id) if keep_id else _EMPTY
+        if len(trav):
+            links = np.concatenate(keep_link)
+            ag.link[trav] = links
+            self._trav_link = links
+            dl = spd[links]  # set out today: km done = the link's speed
+            dl[: len(dl0)] = dl0
+            ag.d_link[trav] = dl
+        done = np.concatenate(settled) if settled else _EMPTY
+        if len(done):
+            self._done_loc = np.concatenate(settled_loc)
+            ag.loc[done] = self._done_loc
+            ag.link[done] = -1
+            ag.d_link[done] = 0.0
+        return trav, done
+
     def _daily_state(self, t: int) -> None:
         """Refresh scores, move chances and the dormant set when the network changed."""
         net = self.net
@@ -534,7 +852,7 @@ class FleeEngine:
         npaths = np.diff(p.ptr)
         self._wcache.clear()
         self._wcache.update(version=version, base=self._base_weights(score),
-                            has_paths=npaths > 0,
+                            has_paths=npaths > 0, all_paths=bool((npaths > 0).all()),
                             last_path=np.where(npaths > 0, p.ptr[1:] - 1, -1),
                             origin=np.repeat(np.arange(net.n), npaths))
         dormant = self.mce < DORMANT_MOVECHANCE
@@ -550,10 +868,11 @@ class FleeEngine:
     def step(self, t: int) -> int:
         """Simulate day ``t``; return the number of agents evolved (agent-steps)."""
         scen, net, ag = self.scen, self.net, self.ag
-        rng = np.random.default_rng([self.seed, t])
-        prev = scen.conflicts[t - 1] if t > 0 else None
-        if net.update_conflicts(self.cols, scen.conflicts[t], prev, t):
-            self.spawn_time = t
+        rng = self.day_rng(t)
+        if not self.fast_paths or t >= len(self._conflict_change) or self._conflict_change[t]:
+            prev = scen.conflicts[t - 1] if t > 0 else None
+            if net.update_conflicts(self.cols, scen.conflicts[t], prev, t):
+                self.spawn_time = t
         self._daily_state(t)  # spawning sorts new agents into awake/dormant
         self._spawn(t, rng)
         self.spawn_time = t  # Flee refreshes spawn weights after spawning and in evolve
@@ -565,18 +884,37 @@ class FleeEngine:
         aw = self.awake
         go = rng.random(len(aw)) < self.mce[ag.loc[aw]]
         movers = np.concatenate((aw[go], self._pick_dormant(rng)))
-        link = self._depart(movers, ag.loc[movers], rng)
-        dep = link >= 0
-        left = movers[dep]
-        stay_aw = movers[~dep]
-        stay_aw = stay_aw[~self.dormant[ag.loc[stay_aw]]]
+        origin = ag.loc[movers]
+        if self.fast_paths and self._plain_choice():
+            pick, dep = self._choose_fast(origin, self._weights_now()[1], rng)
+            if dep is None:
+                dep = np.ones(len(movers), dtype=bool)
+            left = movers[dep]
+            link_left = self.paths.first_link[pick[dep]]
+            if self.track_epoch:
+                ag.epoch[left] = net.close_count[link_left]
+            self.count -= np.bincount(origin[dep], minlength=net.n)
+        else:
+            link = self._depart(movers, origin, rng)
+            dep = link >= 0
+            left = movers[dep]
+            link_left = link[dep]
+        stay = ~dep
+        stay_aw = movers[stay]
+        stay_aw = stay_aw[~self.dormant[origin[stay]]]
         rest = aw[~go]
         # Phase 2 (Flee's finish_travel): everyone on a link advances.
         active = np.concatenate((self.trav, left))
-        a_link = np.concatenate((ag.link[self.trav].astype(np.int64), link[dep]))
+        trav_link = self._trav_link
+        if trav_link is None or len(trav_link) != len(self.trav):
+            trav_link = ag.link[self.trav].astype(np.int64)
+        a_link = np.concatenate((trav_link, link_left))
         ag.d_link[left] = 0.0
+        self._trav_link = None
+        self._done_loc = None
         self.trav, done = self._travel(rng, active, a_link, len(self.trav))
-        done_aw = done[~self.dormant[ag.loc[done]]]
+        done_loc = self._done_loc if self._done_loc is not None else ag.loc[done]
+        done_aw = done[~self.dormant[done_loc]]
         self.awake = np.concatenate((rest, stay_aw, done_aw))
         return n
 

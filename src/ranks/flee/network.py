@@ -97,8 +97,8 @@ class Network:
                 link_up(r.a, r.b, r.distance, r.attributes)
             else:
                 link_up(r.a, r.b, r.distance, r.attributes)
-        self.src = np.array(src, dtype=np.int32)
-        self.dst = np.array(dst, dtype=np.int32)
+        self.src = np.array(src, dtype=np.intp)
+        self.dst = np.array(dst, dtype=np.intp)
         self.dist = np.array(dist, dtype=np.float64)
         self.speed = np.array(speed, dtype=np.float64)
         self.walk_prob = np.array(walk, dtype=np.float64)
@@ -309,7 +309,7 @@ class Network:
         org = np.array(origins, dtype=np.int64)
         ptr = np.zeros(self.n + 1, dtype=np.int64)
         np.add.at(ptr, org + 1, 1)
-        return PathTable(ptr=np.cumsum(ptr), end=np.array(ends, dtype=np.int32),
+        return PathTable(ptr=np.cumsum(ptr), end=np.array(ends, dtype=np.intp),
                          dist=np.array(dists, dtype=np.float64),
                          first_link=np.array(firsts, dtype=np.int64), hops=hops)
 

@@ -10,6 +10,7 @@ location, fewer conflict rows than days); Ranks does the same and records a warn
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -287,6 +288,7 @@ def read_conflicts(path: Path, locs: list[Location], days: int, warnings: list[s
         return [loc.name for loc in cz], arr
     header: list[str] | None = None
     rows: list[list[float]] = []
+    fast: list[int] | None = None  # columns with a name
     for line, f in csv_rows(path):
         if header is None:
             header = f
@@ -294,6 +296,16 @@ def read_conflicts(path: Path, locs: list[Location], days: int, warnings: list[s
         if len(f) > len(header) and any(f[len(header):]):
             raise RanksInputError(f"expected at most {len(header)} columns, got {len(f)}",
                                   file=path, line=line)
+        if fast is None:
+            fast = [i for i in range(1, len(header)) if header[i]]
+        if len(f) >= len(header):  # fast path; any bad field is parsed again below
+            try:
+                vals = [float(f[i]) if f[i] else 0.0 for i in fast]
+                if all(map(math.isfinite, vals)):
+                    rows.append(vals)
+                    continue
+            except ValueError:
+                pass
         vals = []
         for i in range(1, len(header)):
             if not header[i]:

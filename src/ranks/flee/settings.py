@@ -142,11 +142,15 @@ _UNSUPPORTED_TRUE = [
 ]
 
 
+# libyaml's parser when PyYAML has it (same SafeConstructor, so the same values)
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _key_lines(text: str) -> dict[str, int]:
     """Map dotted YAML key paths to 1-based line numbers (best effort)."""
     lines: dict[str, int] = {}
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=_FAST_LOADER)
     except yaml.YAMLError:
         return lines
 
@@ -213,7 +217,10 @@ def load_settings(path: str | Path | None) -> FleeSettings:
     except OSError as exc:
         raise RanksInputError(f"cannot read settings: {exc.strerror}", file=path) from None
     try:
-        data = yaml.safe_load(text)
+        try:
+            data = yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
+        except yaml.YAMLError:
+            data = yaml.safe_load(text)  # the pure-Python parser's message and line
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RanksInputError(
