@@ -95,3 +95,19 @@ def test_scale_and_seed(synth) -> None:
     np.testing.assert_array_equal(a.birth, b.birth)
     assert not np.array_equal(a.birth, c.birth)
     assert abs(a.n - world.population.sum() * 0.01) <= world.n_places
+
+
+def test_set_with_repeated_ids_moves_each_person_once(synth) -> None:
+    """A module that passes a person twice must not unbalance the books (found in a
+    full-period flagship run with --check: a member listed twice after rejoining)."""
+    _, world, people, _ = synth
+    before = people.by_place_state.copy()
+    ids = np.array([5, 7, 5, 9, 7], dtype=np.int64)
+    people.set(ids, 3, state=State.HIDING, place=np.array([1, 2, 3, 4, 5]), actor=0)
+    rc = people.recount()
+    np.testing.assert_array_equal(rc["by_place_state"], people.by_place_state)
+    np.testing.assert_array_equal(rc["strength"], people.strength)
+    assert people.by_place_state.sum() == before.sum()
+    assert list(people.place[[5, 7, 9]]) == [1, 2, 4]  # first occurrence wins
+    people.set(np.array([5, 7, 9]), 4, state=State.CIVILIAN, actor=-1,
+               place=people.home[[5, 7, 9]])  # undo for the other tests

@@ -78,3 +78,15 @@ def test_flagship_validates_and_runs_a_few_months(runner, tmp_path: Path, scenar
     assert r.exit_code == 0, r.output
     e = pd.read_parquet(out / "events.parquet")
     assert {"joined", "fled"} <= set(e["event"].astype(str))
+
+
+@pytest.mark.parametrize("scenario", [f[0] for f in FLAGSHIPS], ids=lambda p: p.stem)
+def test_flagship_whole_period_conserves_people(scenario: Path) -> None:
+    """The whole period at a tenth of the people, recounting everyone every day."""
+    from ranks.engine import Simulation
+    from ranks.scenario import load_scenario
+
+    sim = Simulation(load_scenario(scenario), scale=0.1, check=True)
+    info = sim.run()
+    assert info.days == sim.scenario.n_days
+    assert sim.people.by_place_state.sum() == sim.people.n

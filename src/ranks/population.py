@@ -171,7 +171,8 @@ class People:
         place: int | np.ndarray | None = None, actor: int | np.ndarray | None = None,
         assignment: int | np.ndarray | None = None,
     ) -> None:
-        """Move people ``ids`` (unique int64 indices) to a new state, place, actor or assignment.
+        """Move people ``ids`` (int64 indices; repeats are moved once, with the values given
+        at their first occurrence) to a new state, place, actor or assignment.
 
         Keeps ``by_place_state``, ``strength`` and ``members_by_birth`` in step, and sets
         ``since`` to ``day`` when the state changes.
@@ -179,6 +180,20 @@ class People:
         ids = np.asarray(ids, dtype=np.int64)
         if ids.size == 0:
             return
+        if ids.size > 1:
+            ids, first = np.unique(ids, return_index=True)  # a person moves once
+            for name, v in (("state", state), ("place", place), ("actor", actor),
+                            ("assignment", assignment)):
+                if v is not None and np.ndim(v) > 0:
+                    v = np.asarray(v)[first]
+                    if name == "state":
+                        state = v
+                    elif name == "place":
+                        place = v
+                    elif name == "actor":
+                        actor = v
+                    else:
+                        assignment = v
         S = N_STATES
         if state is not None or place is not None:
             old = self.place[ids].astype(np.int64) * S + self.state[ids]

@@ -554,7 +554,7 @@ class Joining(Module):
             econ.add_members(sim, ids)
 
     def _valid_members(self, sim: Simulation) -> np.ndarray:
-        m = self.members
+        m = np.unique(self.members)  # a man who joined twice within a week is listed twice
         st = sim.people.state[m]
         return m[(sim.people.actor[m] >= 0) & ((st == State.SERVING) | (st == State.TRAINING))]
 
