@@ -212,3 +212,30 @@ def test_outputs_schema_and_atomic_dir(runner, tmp_path: Path) -> None:
                             "--force", "--seed", "99"])
     assert r.exit_code == 0
     assert json.loads((out / "manifest.json").read_text())["seed"] == 99
+
+
+def test_set_overrides_a_value_and_is_recorded(runner, tmp_path: Path) -> None:
+    """--set changes the scenario for this run only, is validated, and lands in the manifest;
+    Dask workers load the same overrides."""
+    from ranks.ensemble.replicates import replicate_task
+    from ranks.scenario import load_scenario
+
+    base, cut = tmp_path / "base", tmp_path / "cut"
+    common = ["--scale", "0.1", "--until", "2014-10-01", "-q", "--seed", "3"]
+    assert runner.invoke(app, ["run", str(DEMO), "--out", str(base), *common]).exit_code == 0
+    r = runner.invoke(app, ["run", str(DEMO), "--out", str(cut), *common,
+                            "--set", "modules.mortality.background_per_year.value=0.5"])
+    assert r.exit_code == 0, r.output
+    m = json.loads((cut / "manifest.json").read_text())
+    assert m["overrides"] == {"modules.mortality.background_per_year.value": 0.5}
+    died = [pd.read_parquet(d / "events.parquet").query("event == 'died'")["count"].sum()
+            for d in (base, cut)]
+    assert died[1] > 3 * died[0]
+    loaded = load_scenario(DEMO, overrides=m["overrides"])
+    res = replicate_task(str(DEMO), loaded.digest, 3, 0.1, dt.date(2014, 10, 1), 0, False,
+                         overrides=m["overrides"])
+    pd.testing.assert_frame_equal(res.events, pd.read_parquet(cut / "events.parquet"),
+                                  check_categorical=False, check_dtype=False)
+    r = runner.invoke(app, ["run", str(DEMO), "--out", str(tmp_path / "x"), "-q",
+                            "--set", "modules.mortality.background_per_year.value=2"])
+    assert r.exit_code == 2 and "background_per_year" in r.output

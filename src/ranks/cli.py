@@ -85,6 +85,22 @@ def parse_date(value: str | None, field: str) -> dt.date | None:
         raise RanksInputError(f"expected a date YYYY-MM-DD, got {value!r}", field=field) from None
 
 
+def parse_sets(items: list[str]) -> dict[str, Any]:
+    """``["a.b=1", "c=[1, 2]"]`` -> ``{"a.b": 1, "c": [1, 2]}`` (values read as YAML)."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise RanksInputError(f"expected PATH=VALUE, got {item!r}", field="--set")
+        try:
+            out[key.strip()] = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise RanksInputError(f"cannot read the value of {item!r}", field="--set") from None
+    return out
+
+
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
 
 
@@ -101,6 +117,10 @@ def run(
     check: Annotated[bool, typer.Option(help="Recount everyone daily; fail if anyone is lost "
                                         "or counted twice.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a scenario value by dotted path, e.g. --set "
+        "modules.flight.smuggler_price_usd.value=1000 (repeatable; recorded in the manifest)."
+    )] = None,
     workers: Annotated[int, typer.Option(min=1, help="Dask worker processes on this machine "
                                          "(replicates in parallel when > 1).")] = 1,
     scheduler: Annotated[str | None, typer.Option(help="Address of a running Dask scheduler "
@@ -113,7 +133,7 @@ def run(
     from ranks.scenario import load_scenario
 
     check_out_dir(out, force)
-    loaded = load_scenario(scenario)
+    loaded = load_scenario(scenario, overrides=parse_sets(set_ or []))
     until_d = parse_date(until, "--until")
     if workers > 1 or scheduler:
         from ranks.ensemble.replicates import run_replicates_dask

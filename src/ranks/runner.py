@@ -76,6 +76,7 @@ def write_run_dir(out: Path, force: bool, loaded: Loaded, results: list[Replicat
             "end": end.isoformat(),
             "days": results[0].info.days if results else 0,
             "modules": [m for m in loaded.module_params if loaded.module_params[m].enabled],
+            "overrides": {k: v for k, v in getattr(loaded, "overrides", {}).items()},
             "people": results[0].info.people if results else 0,
             "households": results[0].info.households if results else 0,
             "runtime_s": round(time.perf_counter() - started, 3),

@@ -29,10 +29,12 @@ from ranks.scenario.loader import Loaded
 
 
 def replicate_task(path: str, digest: str, seed: int, scale: float, until: dt.date | None,
-                   replicate: int, check: bool) -> ReplicateResult:
-    """Run one replicate inside a worker (the scenario is loaded from ``path``; ``digest``
-    is the driver's scenario digest, checked by the worker)."""
-    loaded = worker_loaded(path, None, digest)
+                   replicate: int, check: bool,
+                   overrides: dict[str, Any] | None = None) -> ReplicateResult:
+    """Run one replicate inside a worker (the scenario is loaded from ``path`` with the
+    driver's ``overrides``; ``digest`` is the driver's scenario digest, checked by the
+    worker)."""
+    loaded = worker_loaded(path, overrides or None, digest)
     return run_replicate(loaded, seed, scale, until, replicate, check)
 
 
@@ -66,9 +68,10 @@ def run_replicates_dask(
         from distributed import as_completed
 
         other = workers_with_other_code(client)
+        extra_kw = {"overrides": loaded.overrides} if loaded.overrides else {}
         futures = {
             client.submit(task, path, loaded.digest, replicate_seed(root, r), scale, until, r,
-                          check, pure=False, retries=retries,
+                          check, **extra_kw, pure=False, retries=retries,
                           key=f"ranks-replicate-{r}-{time.time_ns()}"): r
             for r in range(replicates)
         }

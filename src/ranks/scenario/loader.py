@@ -44,6 +44,8 @@ class Loaded:
         self.sources = sources
         self.digest = digest
         self.module_params = module_params
+        #: dotted-path overrides applied at load (``--set``, sweeps); {} when none
+        self.overrides: dict[str, Any] = {}
 
 
 def _split_assumption(row: dict[str, Any]) -> None:
@@ -232,7 +234,9 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
                 err, mdata, locs, params_cls, prefix=("modules", name)
             ) from None
     _cross_check(scenario, locs, module_params)
-    return Loaded(scenario, path, locs, sources, digest, module_params)
+    loaded = Loaded(scenario, path, locs, sources, digest, module_params)
+    loaded.overrides = dict(overrides or {})
+    return loaded
 
 
 #: Evidence given to a parameter that a sweep sets where the scenario left the default.
