@@ -180,7 +180,7 @@ class People:
         ids = np.asarray(ids, dtype=np.int64)
         if ids.size == 0:
             return
-        if ids.size > 1:
+        if ids.size > 1 and not (ids[1:] > ids[:-1]).all():  # not already sorted and unique
             ids, first = np.unique(ids, return_index=True)  # a person moves once
             for name, v in (("state", state), ("place", place), ("actor", actor),
                             ("assignment", assignment)):
