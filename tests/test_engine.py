@@ -103,8 +103,26 @@ def test_set_param_takes_effect_from_its_day(write_scenario, tiny_text) -> None:
     assert sim.param("mortality", "background_per_year", -1.0) == 0.01
 
 
+def test_set_param_changes_what_the_module_does_from_that_day(write_scenario,
+                                                              tiny_text) -> None:
+    """A higher death rate set on 2014-02-10 raises deaths from that day on only."""
+    def deaths(value: str) -> pd.Series:
+        text = tiny_text.replace("value: 0.01, assumption: test}", f"value: {value}, "
+                                 "assumption: test}")
+        sim = Simulation(load_scenario(write_scenario(text, name=f"s{value}.yaml")), seed=4)
+        sim.run()
+        e = sim.record.events_frame()
+        e = e[(e.event == "died") & (e.reason == "background")]
+        return e.groupby(e.date >= dt.date(2014, 2, 10))["count"].sum()
+    low, high = deaths("0.0037"), deaths("0.9")
+    assert low.get(False, 0) == high.get(False, 0)  # same draws before the change
+    assert high[True] > 20 * max(low.get(True, 0), 1)
+
+
 def test_mortality_off_removes_deaths_and_front_raises_them(write_scenario, tiny_text) -> None:
-    loaded = load_scenario(write_scenario(tiny_text))
+    no_events = tiny_text.split("timeline:")[0] + "population:" + tiny_text.rsplit(
+        "\npopulation:", 1)[1]  # the tiny timeline would set the background rate again
+    loaded = load_scenario(write_scenario(no_events))
     def deaths(bg: float, conflict: float) -> pd.DataFrame:
         p = MortalityParams(background_per_year={"value": bg, "assumption": "t"},
                             conflict_per_year_at_full_front={"value": conflict,

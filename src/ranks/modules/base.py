@@ -34,6 +34,9 @@ class Module:
     mids: ClassVar[tuple[str, ...]] = ()
     Params: ClassVar[type[ModuleParams]] = ModuleParams
     event_types: ClassVar[tuple[str, ...]] = ()
+    #: Parameters a timeline ``set_param`` may change; the module reads them each day
+    #: through ``sim.param(name, default)``. Others are read once and cannot be set.
+    settable: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: ModuleParams) -> None:
         self.params = params

@@ -174,6 +174,7 @@ class Leaving(Module):
     """Desertion and defection, deterrence, destinations and suspicion (M18-M21)."""
 
     name = "leaving"
+    settable = ("food_price_index",)  # fallback when no economy module runs
     mids = ("M18", "M19", "M20", "M21")
     Params = LeavingParams
     event_types = ("massacre", "public_execution", "safe_exit", "pay_change")

@@ -45,11 +45,14 @@ class Mortality(Module):
     name = "mortality"
     mids = ("M16", "M26")
     Params = MortalityParams
+    settable = ("background_per_year", "conflict_per_year_at_full_front")
 
     def step(self, sim: Simulation, day: int) -> None:
         p: MortalityParams = self.params  # type: ignore[assignment]
-        base = p.background_per_year.value / DAYS_PER_YEAR
-        conflict = p.conflict_per_year_at_full_front.value / DAYS_PER_YEAR
+        base = sim.param(self.name, "background_per_year", p.background_per_year.value) \
+            / DAYS_PER_YEAR
+        conflict = sim.param(self.name, "conflict_per_year_at_full_front",
+                             p.conflict_per_year_at_full_front.value) / DAYS_PER_YEAR
         front = sim.world.front[day]
         p_max = base + conflict * float(front.max(initial=0.0))
         if p_max <= 0:

@@ -365,6 +365,10 @@ def _cross_check(sc: Scenario, locs: Locations, module_params: dict[str, BaseMod
             if p not in places:
                 raise _err(locs, (*base, "place"), f"timeline[{i}].place",
                            _unknown("place", p, names))
+        if ev.type == "set_param":
+            msg = _settable(ev, module_params)
+            if msg:
+                raise _err(locs, (*base, "args", "path"), f"timeline[{i}].args.path", msg)
         if ev.actor is not None and ev.actor not in actors:
             raise _err(locs, (*base, "actor"), f"timeline[{i}].actor",
                        _unknown("actor", ev.actor, list(actors)))
@@ -379,6 +383,25 @@ def _cross_check(sc: Scenario, locs: Locations, module_params: dict[str, BaseMod
                 msg, path = msg_path
                 raise _err(locs, ("modules", name, *path), ".".join(
                     ["modules", name, *map(str, path)]), msg)
+
+
+def _settable(ev: Any, module_params: dict[str, BaseModel]) -> str | None:
+    """Why a ``set_param`` event cannot take effect, or None when it can."""
+    from ranks.modules import registry
+
+    path = ev.args.get("path")
+    if ev.value is None:
+        return "set_param needs a numeric 'value'"
+    if not isinstance(path, str) or path.count(".") != 1:
+        return "set_param needs args.path 'module.parameter'"
+    module, name = path.split(".")
+    if module not in module_params or not getattr(module_params[module], "enabled", True):
+        return f"set_param: module '{module}' is not enabled in this scenario"
+    settable = registry.MODULES[module].settable
+    if name not in settable:
+        return (f"set_param cannot change '{path}' during a run; settable: "
+                + (", ".join(f"{module}.{n}" for n in settable) or "none"))
+    return None
 
 
 def dump_resolved(loaded: Loaded) -> str:
