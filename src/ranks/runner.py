@@ -15,7 +15,12 @@ import ranks
 from ranks.engine import RunInfo, Simulation
 from ranks.io.atomic import atomic_dir, check_out_dir
 from ranks.io.writers import package_versions, peak_rss_mb, write_json, write_parquet
-from ranks.scenario.loader import Loaded, dump_resolved
+from ranks.scenario.loader import Loaded, dump_resolved, load_scenario
+
+
+def load(path: str | Path, overrides: dict | None = None) -> Loaded:
+    """Load and validate a scenario for running (the composition root)."""
+    return load_scenario(path, overrides)
 
 
 def replicate_seed(root: int, replicate: int) -> int:
