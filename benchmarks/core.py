@@ -26,10 +26,10 @@ OUT = ROOT / "benchmarks" / "results" / "core.json"
 
 CHILD = """
 import json, resource, sys, time
-from ranks.scenario import load_scenario
+from ranks.runner import load
 from ranks.engine import Simulation
 from ranks.record import Recorder
-loaded = load_scenario(sys.argv[1])
+loaded = load(sys.argv[1])
 sim = Simulation(loaded, scale=1.0, modules=[])
 t = time.perf_counter(); sim.run(); loop = time.perf_counter() - t
 ev = sim.record.events_frame(); st = sim.record.stocks_frame()
@@ -46,9 +46,9 @@ def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from ranks.engine import Simulation
     from ranks.population import synthesize
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
-    loaded = load_scenario(SKELETON)
+    loaded = load(SKELETON)
     sc = loaded.scenario
     sim = Simulation(loaded, scale=0.001, modules=[])
     world = sim.world

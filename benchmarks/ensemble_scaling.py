@@ -38,8 +38,7 @@ from distributed import LocalCluster
 
 from ranks.ensemble.cluster import LOCAL_CONFIG, code_digest
 from ranks.ensemble.replicates import replicate_task, run_replicates_dask
-from ranks.runner import ReplicateResult, run_scenario
-from ranks.scenario import load_scenario
+from ranks.runner import ReplicateResult, load, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -65,9 +64,9 @@ def task_seconds(run_dir: Path) -> list[float]:
 
 CEILING_SCRIPT = """
 import sys, time, json
-from ranks.scenario import load_scenario
+from ranks.runner import load
 from ranks.runner import run_replicate, replicate_seed
-loaded = load_scenario(sys.argv[1])
+loaded = load(sys.argv[1])
 until = None if sys.argv[4] == "None" else __import__("datetime").date.fromisoformat(sys.argv[4])
 out = []
 for r in map(int, sys.argv[2].split(",")):
@@ -121,7 +120,7 @@ def main() -> None:
                     help="worker counts in run order (ABBA cancels a linear drift in load)")
     a = ap.parse_args()
     code = code_digest()
-    loaded = load_scenario(DEMO)
+    loaded = load(DEMO)
     res: dict = {
         "benchmark": "ensemble_scaling",
         "scenario": "scenarios/demo.yaml", "scale": a.scale, "replicates": a.replicates,
@@ -204,7 +203,7 @@ def main() -> None:
     res["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
     code_digest.cache_clear()
     res["inputs_unchanged"] = (code_digest() == code
-                               and load_scenario(DEMO).digest == loaded.digest)
+                               and load(DEMO).digest == loaded.digest)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in res.items() if k != "rounds"}, indent=2))

@@ -32,10 +32,10 @@ OUT = ROOT / "benchmarks" / "results" / "flagship.json"
 SKELETON = ROOT / "scenarios" / "deir-ezzor" / "skeleton.yaml"
 PEER = """
 import sys, datetime as dt
-from ranks.scenario import load_scenario
+from ranks.runner import load
 from ranks.runner import run_replicate
-flag = load_scenario(sys.argv[1]).scenario
-loaded = load_scenario(sys.argv[2], overrides={"period.start": flag.period.start,
+flag = load(sys.argv[1]).scenario
+loaded = load(sys.argv[2], overrides={"period.start": flag.period.start,
                                                "period.end": flag.period.end})
 r = run_replicate(loaded, flag.seed, 1.0, None)
 assert r.info.days == flag.n_days and r.info.people > 1_000_000

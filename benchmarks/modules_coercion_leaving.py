@@ -146,9 +146,9 @@ def write_scenario(folder: Path, mine: bool, start: str, end: str) -> Path:
 def run(path: Path, scale: float) -> tuple[dict[str, Any], Any]:
     """One run; ms a day of the loop and module times, and the simulation."""
     from ranks.engine import Simulation
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
-    sim = Simulation(load_scenario(path), scale=scale)
+    sim = Simulation(load(path), scale=scale)
     t = time.perf_counter()
     info = sim.run()
     loop = time.perf_counter() - t

@@ -70,9 +70,9 @@ def flight_scenario(tmp: Path) -> Path:
 
 def run(path: Path, scale: float, until: dt.date) -> tuple[dict, object]:
     from ranks.engine import Simulation
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
-    sim = Simulation(load_scenario(path), scale=scale, until=until)
+    sim = Simulation(load(path), scale=scale, until=until)
     t = time.perf_counter()
     info = sim.run()
     wall = time.perf_counter() - t

@@ -122,9 +122,9 @@ def isis_by_district(sim: Any) -> dict[str, dict[str, int]]:
 def run(path: Path, until: dt.date | None) -> dict[str, Any]:
     """One full-scale run; ms a day of the loop and module times."""
     from ranks.engine import Simulation
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
-    sim = Simulation(load_scenario(path), scale=1.0, until=until)
+    sim = Simulation(load(path), scale=1.0, until=until)
     cpu: dict[str, float] = {m.name: 0.0 for m in sim.modules}
     for m in sim.modules:  # CPU time of each module's step (robust to other processes)
         def timed(s: Any, day: int, _step: Any = m.step, _name: str = m.name) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from ranks.engine import Simulation
 from ranks.population import Assignment, Flag, State
-from ranks.scenario import load_scenario
+from ranks.runner import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "evidence" / "sources.yaml"
@@ -74,7 +74,7 @@ def run(path: Path, members: dict[str, int] | None = None, scale: float = 1.0,
         setup=None) -> Simulation:
     """Run with ``members`` men 18-40 made members of actor X at each named home place
     (serving at the front), conservation checked daily."""
-    sim = Simulation(load_scenario(path), seed=2, scale=scale, check=True)
+    sim = Simulation(load(path), seed=2, scale=scale, check=True)
     p = sim.people
     for place, n in (members or {}).items():
         pi = sim.world.place_index[place]

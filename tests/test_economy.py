@@ -11,7 +11,7 @@ import yaml
 
 from ranks.engine import Simulation
 from ranks.population import Flag, Role
-from ranks.scenario import load_scenario
+from ranks.runner import load
 from tests.conftest import POPULATION, SOURCES
 
 
@@ -57,7 +57,7 @@ def make_scenario(tmp_path: Path, *, modules: dict[str, Any], timeline: list[dic
 
 def run(path: Path, seed: int = 1, days: int | None = None) -> Simulation:
     """Run a scenario with daily conservation checks."""
-    sim = Simulation(load_scenario(path), seed=seed, check=True)
+    sim = Simulation(load(path), seed=seed, check=True)
     if days is None:
         sim.run()
     else:

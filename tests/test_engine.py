@@ -18,7 +18,7 @@ from ranks.engine import ConservationError, Simulation
 from ranks.modules.base import Module
 from ranks.modules.mortality import Mortality, MortalityParams
 from ranks.population import Assignment, State
-from ranks.scenario import load_scenario
+from ranks.runner import load
 from tests.conftest import DEMO, TINY
 
 
@@ -56,7 +56,7 @@ class Noisy(Module):
 
 
 def test_adding_a_module_leaves_other_draws_unchanged(write_scenario, tiny_text) -> None:
-    loaded = load_scenario(write_scenario(tiny_text))
+    loaded = load(write_scenario(tiny_text))
     params = MortalityParams(
         background_per_year={"value": 0.2, "assumption": "test"},
         conflict_per_year_at_full_front={"value": 0.5, "assumption": "test"})
@@ -70,7 +70,7 @@ def test_adding_a_module_leaves_other_draws_unchanged(write_scenario, tiny_text)
 
 
 def test_person_draws_do_not_depend_on_who_else_is_drawn(write_scenario, tiny_text) -> None:
-    sim = Simulation(load_scenario(write_scenario(tiny_text)), seed=1)
+    sim = Simulation(load(write_scenario(tiny_text)), seed=1)
     a = sim.person_uniform("x", np.array([3, 10, 77]), day=4)
     b = sim.person_uniform("x", np.array([77, 5, 3]), day=4)
     assert a[0] == b[2] and a[2] == b[0]
@@ -78,7 +78,7 @@ def test_person_draws_do_not_depend_on_who_else_is_drawn(write_scenario, tiny_te
 
 
 def test_control_timeline_applied_on_the_right_day(write_scenario, tiny_text) -> None:
-    loaded = load_scenario(write_scenario(tiny_text))
+    loaded = load(write_scenario(tiny_text))
     sim = Simulation(loaded, seed=1, scale=0.1)
     w = sim.world
     b, x, y = w.place_index["B"], w.actor_index["X"], w.actor_index["Y"]
@@ -94,7 +94,7 @@ def test_control_timeline_applied_on_the_right_day(write_scenario, tiny_text) ->
 
 
 def test_set_param_takes_effect_from_its_day(write_scenario, tiny_text) -> None:
-    sim = Simulation(load_scenario(write_scenario(tiny_text)), seed=1, scale=0.1)
+    sim = Simulation(load(write_scenario(tiny_text)), seed=1, scale=0.1)
     day = sim.world.day_of(dt.date(2014, 2, 10))
     for d in range(day):
         sim.step(d)
@@ -109,7 +109,7 @@ def test_set_param_changes_what_the_module_does_from_that_day(write_scenario,
     def deaths(value: str) -> pd.Series:
         text = tiny_text.replace("value: 0.01, assumption: test}", f"value: {value}, "
                                  "assumption: test}")
-        sim = Simulation(load_scenario(write_scenario(text, name=f"s{value}.yaml")), seed=4)
+        sim = Simulation(load(write_scenario(text, name=f"s{value}.yaml")), seed=4)
         sim.run()
         e = sim.record.events_frame()
         e = e[(e.event == "died") & (e.reason == "background")]
@@ -122,7 +122,7 @@ def test_set_param_changes_what_the_module_does_from_that_day(write_scenario,
 def test_mortality_off_removes_deaths_and_front_raises_them(write_scenario, tiny_text) -> None:
     no_events = tiny_text.split("timeline:")[0] + "population:" + tiny_text.rsplit(
         "\npopulation:", 1)[1]  # the tiny timeline would set the background rate again
-    loaded = load_scenario(write_scenario(no_events))
+    loaded = load(write_scenario(no_events))
     def deaths(bg: float, conflict: float) -> pd.DataFrame:
         p = MortalityParams(background_per_year={"value": bg, "assumption": "t"},
                             conflict_per_year_at_full_front={"value": conflict,
@@ -181,7 +181,7 @@ def test_conservation_under_random_scenarios(tmp_path_factory, pops, seed, days,
              + "population: " + TINY.split("population: ")[-1].split("\n")[0] + "\n")
     path = tmp / "s.yaml"
     path.write_text(text)
-    loaded = load_scenario(path)
+    loaded = load(path)
     p = MortalityParams(background_per_year={"value": 0.3, "assumption": "t"},
                         conflict_per_year_at_full_front={"value": 0.0, "assumption": "t"})
     sim = Simulation(loaded, seed=seed, modules=[Shuffler(Module.Params()), Mortality(p)],
@@ -199,7 +199,7 @@ def test_conservation_check_fails_loudly_on_a_lost_person(write_scenario, tiny_t
         def step(self, sim, day):  # noqa: D102
             sim.people.state[0] = State.CAMP  # bypasses people.set: books no longer balance
 
-    sim = Simulation(load_scenario(write_scenario(tiny_text)), seed=1,
+    sim = Simulation(load(write_scenario(tiny_text)), seed=1,
                      modules=[Leaky(Module.Params())], check=True)
     with pytest.raises(ConservationError, match="recount"):
         sim.run()
@@ -236,7 +236,7 @@ def test_set_overrides_a_value_and_is_recorded(runner, tmp_path: Path) -> None:
     """--set changes the scenario for this run only, is validated, and lands in the manifest;
     Dask workers load the same overrides."""
     from ranks.ensemble.replicates import replicate_task
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
     base, cut = tmp_path / "base", tmp_path / "cut"
     common = ["--scale", "0.1", "--until", "2014-10-01", "-q", "--seed", "3"]
@@ -249,7 +249,7 @@ def test_set_overrides_a_value_and_is_recorded(runner, tmp_path: Path) -> None:
     died = [pd.read_parquet(d / "events.parquet").query("event == 'died'")["count"].sum()
             for d in (base, cut)]
     assert died[1] > 3 * died[0]
-    loaded = load_scenario(DEMO, overrides=m["overrides"])
+    loaded = load(DEMO, overrides=m["overrides"])
     res = replicate_task(str(DEMO), loaded.digest, 3, 0.1, dt.date(2014, 10, 1), 0, False,
                          overrides=m["overrides"])
     pd.testing.assert_frame_equal(res.events, pd.read_parquet(cut / "events.parquet"),

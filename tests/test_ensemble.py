@@ -33,8 +33,7 @@ from ranks.ensemble.replicates import replicate_task, run_replicates_dask
 from ranks.ensemble.sensitivity import analyze, write_outputs
 from ranks.ensemble.sweep import RunArgs, RunOutput, run_sweep, sweep_task
 from ranks.errors import RanksInputError
-from ranks.runner import ReplicateResult, run_scenario
-from ranks.scenario import load_scenario
+from ranks.runner import ReplicateResult, load, run_scenario
 
 from .conftest import DEMO, POPULATION, SOURCES
 
@@ -142,7 +141,7 @@ def kill_run_first_attempt(args: RunArgs) -> RunOutput:
 
 
 def test_replicates_survive_a_worker_killed_mid_run(tmp_path: Path, scheduler: str) -> None:
-    loaded = load_scenario(DEMO)
+    loaded = load(DEMO)
     kw = dict(scale=0.05, until=dt.date(2014, 9, 1), replicates=3)
     run_scenario(loaded, tmp_path / "serial", **kw)
     run_replicates_dask(loaded, tmp_path / "dask", scheduler=scheduler,
@@ -232,7 +231,7 @@ def test_failed_run_is_recorded_and_others_go_on(tmp_path: Path, mini: Path) -> 
 
 
 def test_workers_refuse_other_scenario_files(mini: Path) -> None:
-    digest = load_scenario(mini).digest
+    digest = load(mini).digest
     assert worker_loaded(str(mini), None, digest).digest == digest
     with pytest.raises(RanksInputError, match="scenario files seen by this Dask worker"):
         worker_loaded(str(mini), {"seed": 5}, "0" * 64)

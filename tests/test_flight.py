@@ -14,7 +14,7 @@ import yaml
 from ranks.engine import Simulation
 from ranks.modules.flight import EVER_FLED, FLED, LONE
 from ranks.population import State
-from ranks.scenario import load_scenario
+from ranks.runner import load
 
 ROOT = Path(__file__).resolve().parents[1]
 POPULATION = ROOT / "scenarios" / "common" / "population-deir-ezzor.yaml"
@@ -84,7 +84,7 @@ def _scenario(tmp_path: Path, name: str = "s.yaml", flight: dict | None = None,
 
 def _run(path: Path, scale: float = 1.0, until: dt.date | None = None, check: bool = False
          ) -> tuple[Simulation, pd.DataFrame]:
-    sim = Simulation(load_scenario(path), seed=1, scale=scale, until=until, check=check)
+    sim = Simulation(load(path), seed=1, scale=scale, until=until, check=check)
     sim.run()
     return sim, sim.record.events_frame()
 
@@ -186,7 +186,7 @@ def test_each_hazard_off_removes_its_interdictions_and_deaths(tmp_path: Path) ->
 
 def test_higher_smuggler_price_lowers_flight_of_the_poor(tmp_path: Path) -> None:
     def poor_fled(price: float, name: str) -> tuple[int, int]:
-        sim = Simulation(load_scenario(_scenario(
+        sim = Simulation(load(_scenario(
             tmp_path, name, {"smuggler_price_usd": _p(price),
                              "relatives_pay_chance": _p(0.1)})), seed=1)
         poor = sim.households.savings < 300.0
@@ -242,11 +242,11 @@ def test_returns_need_flight(tmp_path: Path) -> None:
     path = tmp_path / "r.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     with pytest.raises(Exception, match="flight"):
-        load_scenario(path)
+        load(path)
 
 
 def test_demo_with_all_modules_conserves_people() -> None:
-    sim = Simulation(load_scenario(DEMO), seed=2, scale=0.3, check=True,
+    sim = Simulation(load(DEMO), seed=2, scale=0.3, check=True,
                      until=dt.date(2015, 9, 1))
     assert "flight" in sim.module_time and "returns" in sim.module_time
     sim.run()

@@ -75,9 +75,9 @@ class Capture(Module):
 
 
 def run_with(path: Path, extra: list[Module], seed: int = 1) -> Simulation:
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
-    loaded = load_scenario(path)
+    loaded = load(path)
     from ranks.modules.registry import ORDER
 
     ms = [cls(loaded.module_params[cls.name]) for cls in ORDER

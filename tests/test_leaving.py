@@ -229,10 +229,10 @@ def test_caught_deserters_executed_at_checkpoints_and_property_confiscated(
 
 def test_unknown_names_in_parameters_are_scenario_errors(tmp_path: Path) -> None:
     from ranks.errors import ScenarioError
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
     with pytest.raises(ScenarioError, match="unknown actor 'REB'"):
-        load_scenario(build(tmp_path, coercion=None, leaving="{rebel_actors: [REB]}"))
+        load(build(tmp_path, coercion=None, leaving="{rebel_actors: [REB]}"))
     with pytest.raises(ScenarioError, match="unknown actor 'Z'"):
-        load_scenario(build(tmp_path, coercion="{bribe_usd_by_actor: {Z: {value: 100, "
+        load(build(tmp_path, coercion="{bribe_usd_by_actor: {Z: {value: 100, "
                                                "assumption: t}}}"))

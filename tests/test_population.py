@@ -7,7 +7,7 @@ import pytest
 
 from ranks.engine import Simulation
 from ranks.population import People, Role, State, synthesize
-from ranks.scenario import load_scenario
+from ranks.runner import load
 from tests.conftest import ROOT
 
 SKELETON = ROOT / "scenarios" / "deir-ezzor" / "skeleton.yaml"
@@ -15,7 +15,7 @@ SKELETON = ROOT / "scenarios" / "deir-ezzor" / "skeleton.yaml"
 
 @pytest.fixture(scope="module")
 def synth():
-    loaded = load_scenario(SKELETON)
+    loaded = load(SKELETON)
     sc = loaded.scenario
     sim = Simulation(loaded, seed=11, scale=0.1)
     return sc, sim.world, sim.people, sim.households

@@ -35,10 +35,10 @@ def test_shipped_scenario_validates_and_runs(runner, tmp_path: Path, scenario: P
 
 def test_every_parameter_of_shipped_scenarios_has_evidence() -> None:
     from ranks.evidence import evidence_rows
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
     for sc in SCENARIOS:
-        rows = evidence_rows(load_scenario(sc))
+        rows = evidence_rows(load(sc))
         assert rows
         assert all(r.evidence.startswith(("source: ", "assumption: ")) for r in rows)
 
@@ -68,9 +68,9 @@ FLAGSHIPS = [(ROOT / "scenarios" / "deir-ezzor-2014-2017.yaml", "2014-11-01"),
 def test_flagship_validates_and_runs_a_few_months(runner, tmp_path: Path, scenario: Path,
                                                   until: str) -> None:
     from ranks.evidence import evidence_rows
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
-    rows = evidence_rows(load_scenario(scenario))
+    rows = evidence_rows(load(scenario))
     assert all(r.evidence.startswith(("source: ", "assumption: ")) for r in rows)
     out = tmp_path / "run"
     r = runner.invoke(app, ["run", str(scenario), "--out", str(out), "--scale", "0.02",
@@ -84,9 +84,9 @@ def test_flagship_validates_and_runs_a_few_months(runner, tmp_path: Path, scenar
 def test_flagship_whole_period_conserves_people(scenario: Path) -> None:
     """The whole period at a tenth of the people, recounting everyone every day."""
     from ranks.engine import Simulation
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
-    sim = Simulation(load_scenario(scenario), scale=0.1, check=True)
+    sim = Simulation(load(scenario), scale=0.1, check=True)
     info = sim.run()
     assert info.days == sim.scenario.n_days
     assert sim.people.by_place_state.sum() == sim.people.n

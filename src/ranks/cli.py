@@ -6,59 +6,33 @@ never a traceback. A conservation failure exits with code 1.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 import ranks
+from ranks.cli_common import (
+    ScenarioArg,
+    console,
+    err_console,
+    handle_errors,
+    make_progress,
+    parse_date,
+    parse_sets,
+    show_progress,
+)
+from ranks.ensemble import cli as ensemble_cli
 from ranks.errors import RanksInputError
+from ranks.flee.cli import flee_command
+from ranks.report import cli as report_cli
 
 app = typer.Typer(
     name="ranks", add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
     help="Ranks: simulate how armed actors fill their ranks and how people get out.",
 )
-err_console = Console(stderr=True)
-console = Console()
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def handle_errors(fn: F) -> F:
-    """Turn input errors into one line on stderr and exit code 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ranks.engine import ConservationError
-
-        try:
-            return fn(*args, **kwargs)
-        except RanksInputError as e:
-            err_console.print(f"[bold red]error:[/] {e.format()}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-        except ConservationError as e:
-            err_console.print(f"[bold red]conservation check failed:[/] {e}", highlight=False)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def show_progress(quiet: bool) -> bool:
-    """A progress bar only on a terminal and without --quiet."""
-    return not quiet and sys.stderr.isatty()
-
-
-def make_progress() -> Progress:
-    """The Rich progress bar used by long commands."""
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=err_console, transient=False)
 
 
 def _version(value: bool) -> None:
@@ -73,35 +47,6 @@ def main_callback(
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """Ranks: simulate how armed actors fill their ranks and how people get out."""
-
-
-def parse_date(value: str | None, field: str) -> dt.date | None:
-    """Parse YYYY-MM-DD or raise an input error naming the option."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise RanksInputError(f"expected a date YYYY-MM-DD, got {value!r}", field=field) from None
-
-
-def parse_sets(items: list[str]) -> dict[str, Any]:
-    """``["a.b=1", "c=[1, 2]"]`` -> ``{"a.b": 1, "c": [1, 2]}`` (values read as YAML)."""
-    import yaml
-
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise RanksInputError(f"expected PATH=VALUE, got {item!r}", field="--set")
-        try:
-            out[key.strip()] = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            raise RanksInputError(f"cannot read the value of {item!r}", field="--set") from None
-    return out
-
-
-ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
 
 
 @app.command()
@@ -129,11 +74,10 @@ def run(
 ) -> None:
     """Run SCENARIO and write OUT/manifest.json, events.parquet, stocks.parquet."""
     from ranks.io.atomic import check_out_dir
-    from ranks.runner import run_scenario
-    from ranks.scenario import load_scenario
+    from ranks.runner import load, run_scenario
 
     check_out_dir(out, force)
-    loaded = load_scenario(scenario, overrides=parse_sets(set_ or []))
+    loaded = load(scenario, overrides=parse_sets(set_ or []))
     until_d = parse_date(until, "--until")
     if workers > 1 or scheduler:
         from ranks.ensemble.replicates import run_replicates_dask
@@ -173,9 +117,9 @@ def run(
 @handle_errors
 def validate(scenario: ScenarioArg) -> None:
     """Check SCENARIO: syntax, types, names, dates, and evidence of every parameter."""
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
-    loaded = load_scenario(scenario)
+    loaded = load(scenario)
     sc = loaded.scenario
     console.print(f"[green]ok[/] {scenario}: {len(sc.places)} places, {len(sc.routes)} routes, "
                   f"{len(sc.actors)} actors, {len(sc.timeline)} timeline events, "
@@ -190,9 +134,9 @@ def evidence(
 ) -> None:
     """Print every parameter of SCENARIO with its source or assumption."""
     from ranks.evidence import evidence_rows
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
-    loaded = load_scenario(scenario)
+    loaded = load(scenario)
     rows = evidence_rows(loaded)
     if csv:
         import csv as csvmod
@@ -218,28 +162,20 @@ def evidence(
 def plan(scenario: ScenarioArg) -> None:
     """Print the fixed daily order of phases and modules for SCENARIO."""
     from ranks.engine import Simulation
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
 
-    sim = Simulation(load_scenario(scenario), scale=0.001)
+    sim = Simulation(load(scenario), scale=0.001)
     for line in sim.plan():
         console.print(line)
 
 
-def _register_optional() -> None:
-    """Commands that live in their own subpackages."""
-    import importlib
-
-    for mod in ("ranks.flee.cli", "ranks.ensemble.cli", "ranks.report.cli"):
-        try:
-            m = importlib.import_module(mod)
-        except ImportError:
-            continue
-        reg = getattr(m, "register", None)
-        if reg is not None:
-            reg(app)
-
-
-_register_optional()
+# Commands that live in their own subpackages, registered here explicitly.
+app.command("flee")(handle_errors(flee_command))
+app.command()(report_cli.report)
+app.command()(report_cli.check)
+app.command()(report_cli.compare)
+app.command()(ensemble_cli.sweep)
+app.command()(ensemble_cli.sensitivity)
 
 
 def main() -> None:

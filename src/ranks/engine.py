@@ -15,19 +15,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ranks.errors import RanksInputError
+from ranks.errors import ConservationError, RanksInputError
 from ranks.modules.base import Module
-from ranks.modules.registry import ORDER
+from ranks.modules.registry import build
 from ranks.population import Households, People, State, synthesize
 from ranks.record import Recorder, core_stocks
 from ranks.rng import person_uniform, stream
 from ranks.scenario.loader import Loaded
 from ranks.scenario.model import TimelineEvent
 from ranks.world import World, build_world
-
-
-class ConservationError(RuntimeError):
-    """Someone was lost or counted twice: a bug, never bad input."""
 
 
 @dataclass
@@ -42,12 +38,14 @@ class RunInfo:
     households: int = 0
     people_bytes: int = 0
 
+__all__ = ["ConservationError", "RunInfo", "Simulation"]
+
 
 class Simulation:
     """One replicate of a scenario.
 
     Args:
-        loaded: a loaded scenario (``ranks.scenario.load_scenario``).
+        loaded: a loaded scenario with validated modules (``ranks.runner.load``).
         seed: root seed; all streams are keyed by (seed, stream name, day).
         scale: fraction of the population to synthesize.
         until: last date to simulate (exclusive); default the scenario's end.
@@ -99,9 +97,7 @@ class Simulation:
         self._handlers: dict[str, list[Callable[[Simulation, TimelineEvent], None]]] = {
             "set_param": [self._set_param]}
         if modules is None:
-            modules = [cls(loaded.module_params[cls.name]) for cls in ORDER
-                       if cls.name in loaded.module_params
-                       and loaded.module_params[cls.name].enabled]
+            modules = build(loaded)
         self.modules = modules
         self.module_time = {m.name: 0.0 for m in self.modules}
         self.param_overrides: dict[str, float] = {}

@@ -46,3 +46,7 @@ class ScenarioError(RanksInputError):
 
 class OutputExistsError(RanksInputError):
     """The output directory exists and --force was not given."""
+
+
+class ConservationError(RuntimeError):
+    """Someone was lost or counted twice: a bug, never bad input (exit code 1)."""

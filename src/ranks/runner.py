@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,12 +16,21 @@ import ranks
 from ranks.engine import RunInfo, Simulation
 from ranks.io.atomic import atomic_dir, check_out_dir
 from ranks.io.writers import package_versions, peak_rss_mb, write_json, write_parquet
+from ranks.modules.registry import validate_modules
 from ranks.scenario.loader import Loaded, dump_resolved, load_scenario
 
 
-def load(path: str | Path, overrides: dict | None = None) -> Loaded:
-    """Load and validate a scenario for running (the composition root)."""
-    return load_scenario(path, overrides)
+def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
+    """Load a scenario for running: the composition root of data and behaviour.
+
+    The data layer validates the core scenario (:func:`~ranks.scenario.loader.load_scenario`,
+    ``overrides`` as there); the module registry then validates the ``modules:`` section,
+    timeline event types and ``set_param`` paths
+    (:func:`~ranks.modules.registry.validate_modules`). Raises ScenarioError on bad input.
+    """
+    loaded = load_scenario(path, overrides)
+    validate_modules(loaded)
+    return loaded
 
 
 def replicate_seed(root: int, replicate: int) -> int:
@@ -117,5 +127,5 @@ def run_scenario(loaded: Loaded, out: Path, *, seed: int | None = None, scale: f
     return write_run_dir(out, force, loaded, results, root, scale, until, started)
 
 
-__all__ = ["ReplicateResult", "asdict", "replicate_seed", "run_replicate", "run_scenario",
+__all__ = ["ReplicateResult", "asdict", "load", "replicate_seed", "run_replicate", "run_scenario",
            "write_run_dir"]

@@ -96,7 +96,7 @@ def worker_loaded(path: str, overrides: dict[str, Any] | None, digest: str | Non
         RanksInputError: the file this process reads has another digest than ``digest``
             (the driver and the workers do not see the same scenario files).
     """
-    from ranks.scenario.loader import load_scenario
+    from ranks.runner import load
 
     tune_malloc()
     key = (str(path), json.dumps(overrides or {}, sort_keys=True), digest or "")
@@ -104,7 +104,7 @@ def worker_loaded(path: str, overrides: dict[str, Any] | None, digest: str | Non
     if hit is not None:
         _CACHE.move_to_end(key)
         return hit
-    loaded = load_scenario(path, overrides)
+    loaded = load(path, overrides)
     if digest is not None and loaded.digest != digest:
         raise RanksInputError(
             "the scenario files seen by this Dask worker differ from the driver's "

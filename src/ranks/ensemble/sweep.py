@@ -46,8 +46,8 @@ from ranks.ensemble.design import build_design, point_overrides
 from ranks.ensemble.spec import OutcomeSpec, SweepSpec, load_sweep, param_error
 from ranks.errors import RanksInputError, ScenarioError
 from ranks.io.writers import write_json, write_parquet
-from ranks.runner import ReplicateResult, replicate_seed, run_replicate, write_run_dir
-from ranks.scenario.loader import Loaded, load_scenario
+from ranks.runner import ReplicateResult, load, replicate_seed, run_replicate, write_run_dir
+from ranks.scenario.loader import Loaded
 
 SWEEP_FORMAT = 1
 
@@ -243,7 +243,7 @@ def prepare(scenario: Path, sweep_file: Path, out: Path, *, seed: int | None = N
         RanksInputError: bad scenario, bad sweep file, or a range the scenario refuses.
     """
     spec, locs = load_sweep(sweep_file)
-    loaded = load_scenario(scenario)
+    loaded = load(scenario)
     scale = spec.scale if scale is None else scale
     if scale <= 0:
         raise RanksInputError("scale must be positive", field="--scale")
@@ -263,7 +263,7 @@ def prepare(scenario: Path, sweep_file: Path, out: Path, *, seed: int | None = N
             assert v is not None
             val = int(round(v)) if integer[-1] else v
             try:
-                load_scenario(scenario, {p.path: val})
+                load(scenario, {p.path: val})
             except ScenarioError as e:
                 raise param_error(sweep_file, locs, i, key, f"{p.path} = {val!r} is refused "
                                   f"by the scenario: {e.message}") from None

@@ -25,13 +25,12 @@ from pydantic import Field
 
 from ranks.errors import RanksInputError
 from ranks.modules.base import Module, ModuleParams
-from ranks.modules.flight import FLED, LONE, NOCAMP, SMUGGLED
+from ranks.modules.flight import FLED, LONE, NOCAMP, SMUGGLED, Flight
 from ranks.population import State
 from ranks.scenario.model import P
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
-    from ranks.scenario.model import Scenario
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -55,15 +54,6 @@ class ReturnsParams(ModuleParams):
     min_days_away: P[Annotated[int, Field(ge=0)]] = P(
         value=7, assumption="nobody turns round within a week of leaving")
 
-    @staticmethod
-    def check_scenario(scenario: Scenario, params: ReturnsParams) -> tuple[str, tuple] | None:
-        """Returns needs the flight module (the displaced it sends home)."""
-        fl = scenario.modules.get("flight", None) if params.enabled else {}
-        if params.enabled and (fl is None or (isinstance(fl, dict)
-                                               and fl.get("enabled", True) is False)):
-            return "the returns module needs the flight module enabled", ("enabled",)
-        return None
-
 
 class Returns(Module):
     """Displaced people return home when it is safe again (M27)."""
@@ -71,7 +61,7 @@ class Returns(Module):
     name = "returns"
     mids = ("M27",)
     Params = ReturnsParams
-    check_scenario = staticmethod(ReturnsParams.check_scenario)
+    requires = (Flight,)
 
     def init(self, sim: Simulation) -> None:
         self.p: ReturnsParams = self.params  # type: ignore[assignment]

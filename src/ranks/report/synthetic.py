@@ -46,12 +46,12 @@ def write_synthetic_run(out: str | Path, *, replicates: int = 3, seeds: list[int
         scenario: scenario file for places and actors (default scenarios/demo.yaml).
         name: scenario name in the manifest (default the scenario's).
     """
-    from ranks.scenario import load_scenario
+    from ranks.runner import load
     from ranks.scenario.loader import dump_resolved
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    loaded = load_scenario(scenario or DEMO)
+    loaded = load(scenario or DEMO)
     sc = loaded.scenario
     seeds = seeds or list(range(1, replicates + 1))
     start = sc.period.start

@@ -1,4 +1,11 @@
-"""Load a scenario: YAML + named CSVs -> validated :class:`Scenario`, or a ScenarioError."""
+"""Load a scenario: YAML + named CSVs -> validated :class:`Scenario`, or a ScenarioError.
+
+This is the data layer: it validates the core scenario (places, routes, actors, control,
+fronts, timeline dates and names) and keeps the ``modules:`` section as raw mappings. Module
+parameters, timeline event types and ``set_param`` paths depend on the modules and are
+validated by :func:`ranks.modules.registry.validate_modules`; :func:`ranks.runner.load`
+(the composition root) calls both.
+"""
 
 from __future__ import annotations
 
@@ -32,18 +39,25 @@ CORE_EVENT_TYPES = {"set_param"}
 
 
 class Loaded:
-    """A loaded scenario with where it came from."""
+    """A loaded scenario with where it came from.
+
+    ``module_params`` (module name -> validated parameters, in the scenario's order) is
+    filled by :func:`ranks.modules.registry.validate_modules`; ``modules_validated`` says
+    whether that has happened (a simulation refuses a scenario whose modules were not
+    validated).
+    """
 
     def __init__(
         self, scenario: Scenario, path: Path, locs: Locations, sources: dict[str, dict[str, Any]],
-        digest: str, module_params: dict[str, BaseModel],
+        digest: str,
     ) -> None:
         self.scenario = scenario
         self.path = path
         self.locs = locs
         self.sources = sources
         self.digest = digest
-        self.module_params = module_params
+        self.module_params: dict[str, BaseModel] = {}
+        self.modules_validated = False
         #: dotted-path overrides applied at load (``--set``, sweeps); {} when none
         self.overrides: dict[str, Any] = {}
 
@@ -172,15 +186,14 @@ def pydantic_to_scenario_error(
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
-    """Read, validate and cross-check a scenario file. Raises ScenarioError on bad input.
+    """Read, validate and cross-check the core of a scenario file (not its modules: see
+    :func:`ranks.runner.load`). Raises ScenarioError on bad input.
 
     ``overrides`` maps dotted paths into the raw scenario (after CSV tables and included
     YAML files are read) to new values, e.g. ``{"modules.mortality.background_per_year.value":
     0.01}``; they are applied before validation, so bad values are caught (see
     :func:`apply_overrides`). The digest stays that of the files.
     """
-    from ranks.modules import registry
-
     path = Path(path)
     raw_text = read_text(path, "scenario file")
     locs = Locations()
@@ -216,25 +229,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         scenario = Scenario.model_validate(data, context=ctx)
     except ValidationError as err:
         raise pydantic_to_scenario_error(err, data, locs, Scenario) from None
-    module_params: dict[str, BaseModel] = {}
-    for name, mdata in scenario.modules.items():
-        if name not in registry.MODULES:
-            hint = difflib.get_close_matches(name, list(registry.MODULES), n=1)
-            f, line = locs.find(("modules", name))
-            raise ScenarioError(
-                f"unknown module '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else
-                                              f"; known: {', '.join(registry.MODULES)}"),
-                file=f, line=line, field=f"modules.{name}",
-            )
-        params_cls = registry.MODULES[name].Params
-        try:
-            module_params[name] = params_cls.model_validate(mdata or {}, context=ctx)
-        except ValidationError as err:
-            raise pydantic_to_scenario_error(
-                err, mdata, locs, params_cls, prefix=("modules", name)
-            ) from None
-    _cross_check(scenario, locs, module_params)
-    loaded = Loaded(scenario, path, locs, sources, digest, module_params)
+    _cross_check(scenario, locs)
+    loaded = Loaded(scenario, path, locs, sources, digest)
     loaded.overrides = dict(overrides or {})
     return loaded
 
@@ -288,120 +284,83 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], path: Path,
                                 line=line, field=dotted)
 
 
-def _err(locs: Locations, path: tuple[Any, ...], field: str, msg: str) -> ScenarioError:
+def error_at(locs: Locations, path: tuple[Any, ...], field: str, msg: str) -> ScenarioError:
+    """A ScenarioError at the file and line of data path ``path``."""
     f, line = locs.find(path)
     return ScenarioError(msg, file=f, line=line, field=field)
 
 
-def _unknown(kind: str, name: str, known: list[str]) -> str:
+def unknown_name(kind: str, name: str, known: list[str]) -> str:
+    """``unknown <kind> '<name>'`` with a "did you mean" hint when one is close."""
     hint = difflib.get_close_matches(name, known, n=1)
     return f"unknown {kind} '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
 
 
-def _cross_check(sc: Scenario, locs: Locations, module_params: dict[str, BaseModel]) -> None:
-    """Names exist, dates in order and inside the period, types handled.
+def _cross_check(sc: Scenario, locs: Locations) -> None:
+    """Names exist, dates in order and inside the period.
 
     Control and front rows dated after the period end are allowed (and unused), so that
-    scenarios of different periods can share one table.
+    scenarios of different periods can share one table. Event types and ``set_param``
+    paths are checked with the modules (``registry.validate_modules``).
     """
-    from ranks.modules import registry
-
     places: dict[str, int] = {}
     for i, p in enumerate(sc.places):
         if p.name in places:
-            raise _err(locs, ("places", i, "name"), f"places[{i}].name",
+            raise error_at(locs, ("places", i, "name"), f"places[{i}].name",
                        f"duplicate place name '{p.name}'")
         places[p.name] = i
     actors: dict[str, int] = {}
     for i, a in enumerate(sc.actors):
         if a.id in actors:
-            raise _err(locs, ("actors", i, "id"), f"actors[{i}].id", f"duplicate actor '{a.id}'")
+            raise error_at(locs, ("actors", i, "id"), f"actors[{i}].id",
+                           f"duplicate actor '{a.id}'")
         actors[a.id] = i
     names = list(places)
     for i, r in enumerate(sc.routes):
         for end, key in ((r.from_, "from"), (r.to, "to")):
             if end not in places:
-                raise _err(locs, ("routes", i, key), f"routes[{i}].{key}",
-                           _unknown("place", end, names))
+                raise error_at(locs, ("routes", i, key), f"routes[{i}].{key}",
+                           unknown_name("place", end, names))
         if r.from_ == r.to:
-            raise _err(locs, ("routes", i), f"routes[{i}]", "a route must join two places")
+            raise error_at(locs, ("routes", i), f"routes[{i}]", "a route must join two places")
     tribes = {p.tribe for p in sc.places if p.tribe}
     for section, rows in (("control", sc.control), ("fronts", sc.fronts)):
         prev = None
         for i, row in enumerate(rows):
             if row.place not in places:
-                raise _err(locs, (section, i, "place"), f"{section}[{i}].place",
-                           _unknown("place", row.place, names))
+                raise error_at(locs, (section, i, "place"), f"{section}[{i}].place",
+                           unknown_name("place", row.place, names))
             actor = getattr(row, "actor", None)
             if actor is not None and actor not in actors:
-                raise _err(locs, (section, i, "actor"), f"{section}[{i}].actor",
-                           _unknown("actor", actor, list(actors)))
+                raise error_at(locs, (section, i, "actor"), f"{section}[{i}].actor",
+                           unknown_name("actor", actor, list(actors)))
             if prev is not None and row.date < prev:
-                raise _err(locs, (section, i, "date"), f"{section}[{i}].date",
+                raise error_at(locs, (section, i, "date"), f"{section}[{i}].date",
                            f"dates out of order: {row.date} comes after {prev}")
             prev = row.date
-    handled = set(CORE_EVENT_TYPES)
-    for name, cls in registry.MODULES.items():
-        if name in module_params and getattr(module_params[name], "enabled", True):
-            handled |= set(cls.event_types)
     prev = None
     for i, ev in enumerate(sc.timeline):
         base = ("timeline", i)
         if prev is not None and ev.date < prev:
-            raise _err(locs, (*base, "date"), f"timeline[{i}].date",
+            raise error_at(locs, (*base, "date"), f"timeline[{i}].date",
                        f"dates out of order: {ev.date} comes after {prev}")
         prev = ev.date
         if not (sc.period.start <= ev.date < sc.period.end):
-            raise _err(locs, (*base, "date"), f"timeline[{i}].date",
+            raise error_at(locs, (*base, "date"), f"timeline[{i}].date",
                        f"date {ev.date} is outside the period {sc.period.start}..{sc.period.end}")
         if ev.until is not None and ev.until <= ev.date:
-            raise _err(locs, (*base, "until"), f"timeline[{i}].until",
+            raise error_at(locs, (*base, "until"), f"timeline[{i}].until",
                        f"dates out of order: until {ev.until} is not after {ev.date}")
-        if ev.type not in handled:
-            raise _err(locs, (*base, "type"), f"timeline[{i}].type",
-                       _unknown("event type (or its module is not enabled)", ev.type,
-                                sorted(handled)))
         for p in ev.places:
             if p not in places:
-                raise _err(locs, (*base, "place"), f"timeline[{i}].place",
-                           _unknown("place", p, names))
-        if ev.type == "set_param":
-            msg = _settable(ev, module_params)
-            if msg:
-                raise _err(locs, (*base, "args", "path"), f"timeline[{i}].args.path", msg)
+                raise error_at(locs, (*base, "place"), f"timeline[{i}].place",
+                           unknown_name("place", p, names))
         if ev.actor is not None and ev.actor not in actors:
-            raise _err(locs, (*base, "actor"), f"timeline[{i}].actor",
-                       _unknown("actor", ev.actor, list(actors)))
+            raise error_at(locs, (*base, "actor"), f"timeline[{i}].actor",
+                       unknown_name("actor", ev.actor, list(actors)))
         if ev.tribe is not None and ev.tribe not in tribes:
-            raise _err(locs, (*base, "tribe"), f"timeline[{i}].tribe",
-                       _unknown("tribe", ev.tribe, sorted(tribes)))
-    for name, params in module_params.items():
-        check = getattr(registry.MODULES[name], "check_scenario", None)
-        if check is not None:
-            msg_path = check(sc, params)
-            if msg_path is not None:
-                msg, path = msg_path
-                raise _err(locs, ("modules", name, *path), ".".join(
-                    ["modules", name, *map(str, path)]), msg)
-
-
-def _settable(ev: Any, module_params: dict[str, BaseModel]) -> str | None:
-    """Why a ``set_param`` event cannot take effect, or None when it can."""
-    from ranks.modules import registry
-
-    path = ev.args.get("path")
-    if ev.value is None:
-        return "set_param needs a numeric 'value'"
-    if not isinstance(path, str) or path.count(".") != 1:
-        return "set_param needs args.path 'module.parameter'"
-    module, name = path.split(".")
-    if module not in module_params or not getattr(module_params[module], "enabled", True):
-        return f"set_param: module '{module}' is not enabled in this scenario"
-    settable = registry.MODULES[module].settable
-    if name not in settable:
-        return (f"set_param cannot change '{path}' during a run; settable: "
-                + (", ".join(f"{module}.{n}" for n in settable) or "none"))
-    return None
+            raise error_at(locs, (*base, "tribe"), f"timeline[{i}].tribe",
+                       unknown_name("tribe", ev.tribe, sorted(tribes)))
 
 
 def dump_resolved(loaded: Loaded) -> str:

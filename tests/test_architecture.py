@@ -1,0 +1,53 @@
+"""Layering: the data layer imports no behaviour, every module imports on its own (no
+cycles hidden by import order), and the CLI registers its commands explicitly."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import ranks
+from ranks.engine import Simulation
+from ranks.scenario.loader import load_scenario
+
+from .conftest import DEMO
+
+MODULES = sorted(m.name for m in pkgutil.walk_packages(ranks.__path__, "ranks.")
+                 if not m.name.endswith("__main__"))
+
+
+def test_scenario_layer_imports_no_module() -> None:
+    code = ("import sys, ranks.scenario.loader, ranks.scenario.model; "
+            "bad = [m for m in sys.modules if m.startswith(('ranks.modules', 'ranks.engine'))]; "
+            "assert not bad, bad")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def test_every_module_imports_first_in_a_fresh_process() -> None:
+    """Importing any module first must work: an import cycle fails for some order."""
+    code = ("import importlib, sys\n"
+            "for name in sys.argv[1:]:\n"
+            "    for k in [k for k in sys.modules if k == 'ranks' or k.startswith('ranks.')]:\n"
+            "        del sys.modules[k]\n"
+            "    importlib.import_module(name)\n")
+    r = subprocess.run([sys.executable, "-c", code, *MODULES], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert len(MODULES) > 40
+
+
+def test_simulation_refuses_unvalidated_modules() -> None:
+    loaded = load_scenario(DEMO)  # the core only: modules not validated
+    with pytest.raises(ValueError, match="ranks.runner.load"):
+        Simulation(loaded, scale=0.01)
+
+
+def test_cli_registers_every_subcommand() -> None:
+    from ranks.cli import app
+
+    names = {c.name or c.callback.__name__ for c in app.registered_commands}
+    assert {"run", "validate", "evidence", "plan", "flee", "report", "check", "compare",
+            "sweep", "sensitivity"} <= names
