@@ -1,0 +1,144 @@
+"""Conflict events -> the scenario's fronts table (front intensity by place and date, M26).
+
+The mapping, documented in ``docs/ingest.md``:
+
+1. Keep events inside the period whose location is precise enough (``max_precision``) and
+   within ``radius_km`` of a scenario place (not ``abroad``); each goes to its nearest place.
+2. Score each event: ``weight(kind) * (1 + ln(1 + fatalities))`` times the share of the event
+   counted on the day (UCDP events spanning several days are spread evenly).
+3. Per place, the daily pressure ``S[d] = S[d-1] * 2**(-1 / half_life_days) + score[d]``:
+   fighting raises it, and it decays with the given half-life once the fighting stops.
+4. Intensity ``1 - exp(-S / saturation)`` in 0..1, rounded to ``step``; a fronts row is
+   written on the first day and whenever a place's rounded intensity changes.
+
+Everything here is plain arrays: a loop over days with vector operations over places.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ranks.ingest.events import haversine_km
+
+#: Weight of one event of each kind, before fatalities (assumptions, docs/ingest.md).
+DEFAULT_KIND_WEIGHTS: dict[str, float] = {
+    "battle": 1.0,
+    "airstrike": 1.0,
+    "shelling": 0.7,
+    "explosion": 0.5,
+    "violence_against_civilians": 0.3,
+    "other": 0.0,
+}
+
+
+@dataclass(frozen=True)
+class FrontMapping:
+    """Settings of the event -> intensity mapping (units in the names)."""
+
+    radius_km: float = 20.0
+    max_precision: float = 2.0
+    half_life_days: float = 10.0
+    saturation: float = 5.0
+    step: float = 0.1
+    kind_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
+
+
+@dataclass
+class IngestSummary:
+    """What happened to the events read."""
+
+    read: int = 0
+    kept: int = 0
+    outside_period: int = 0
+    too_vague: int = 0
+    too_far: int = 0
+    not_fighting: int = 0
+    by_place: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+    rows: int = 0
+
+
+def events_to_fronts(events: pd.DataFrame, place_names: list[str], lat: np.ndarray,
+                     lon: np.ndarray, start: dt.date, end: dt.date,
+                     mapping: FrontMapping | None = None,
+                     source: str = "") -> tuple[pd.DataFrame, IngestSummary]:
+    """Turn normalised events (``ranks.ingest.events.EVENT_COLUMNS``) into fronts rows.
+
+    Args:
+        events: events as read by :func:`ranks.ingest.events.read_events`.
+        place_names, lat, lon: the places events may be assigned to (degrees).
+        start, end: the period (end exclusive).
+        mapping: the mapping's settings.
+        source: evidence id written in the ``source`` column of every row.
+
+    Returns:
+        A frame with columns ``date, place, intensity, source, note`` sorted by date and
+        place, and a summary of what was kept and dropped.
+    """
+    m = mapping or FrontMapping()
+    s = IngestSummary(read=len(events))
+    n_days = (end - start).days
+    n_places = len(place_names)
+    d = ((events["date"].to_numpy().astype("datetime64[D]")
+          - np.datetime64(start, "D")).astype(np.int64))
+    keep = (d >= 0) & (d < n_days)
+    s.outside_period = int((~keep).sum())
+    prec_ok = events["precision"].to_numpy() <= m.max_precision
+    s.too_vague = int((keep & ~prec_ok).sum())
+    keep &= prec_ok
+    w_kind = events["kind"].map(m.kind_weights).fillna(0.0).to_numpy(dtype=np.float64)
+    fighting = w_kind > 0
+    s.not_fighting = int((keep & ~fighting).sum())
+    keep &= fighting
+    ev = events[keep]
+    dk = d[keep]
+    if len(ev) and n_places:
+        dist = haversine_km(ev["lat"].to_numpy()[:, None], ev["lon"].to_numpy()[:, None],
+                            np.asarray(lat)[None, :], np.asarray(lon)[None, :])
+        nearest = dist.argmin(axis=1)
+        near = dist[np.arange(len(ev)), nearest] <= m.radius_km
+    else:
+        nearest = np.zeros(len(ev), dtype=np.int64)
+        near = np.zeros(len(ev), dtype=bool)
+    s.too_far = int((~near).sum())
+    ev, dk, nearest = ev[near], dk[near], nearest[near]
+    s.kept = int(len(ev))
+    counted = ev["weight"].to_numpy() > 0
+    for k, c in ev[counted].groupby("kind").size().items():
+        s.by_kind[str(k)] = int(c)
+    for p, c in zip(*np.unique(nearest[counted], return_counts=True), strict=True):
+        s.by_place[place_names[int(p)]] = int(c)
+    score = (ev["kind"].map(m.kind_weights).to_numpy(dtype=np.float64)
+             * (1.0 + np.log1p(ev["fatalities"].to_numpy(dtype=np.float64)))
+             * ev["weight"].to_numpy(dtype=np.float64))
+    daily = np.zeros((n_days, n_places), dtype=np.float64)
+    np.add.at(daily, (dk, nearest), score)
+    counts = np.zeros((n_days, n_places), dtype=np.float64)
+    np.add.at(counts, (dk, nearest), ev["weight"].to_numpy(dtype=np.float64))
+    decay = 2.0 ** (-1.0 / m.half_life_days)
+    pressure = np.zeros(n_places)
+    prev = np.full(n_places, -1.0)
+    recent = np.zeros(n_places)  # events in the last 7 days, for the note
+    rows: list[tuple[dt.date, str, float, str, str]] = []
+    for day in range(n_days):
+        pressure = pressure * decay + daily[day]
+        recent += counts[day]
+        if day >= 7:
+            recent -= counts[day - 7]
+        level = np.round(np.round((1.0 - np.exp(-pressure / m.saturation)) / m.step) * m.step,
+                         6)
+        changed = np.flatnonzero(level != prev)
+        date = start + dt.timedelta(days=day)
+        for p in changed:
+            n7 = round(float(recent[p]), 1)
+            note = (f"{n7:g} events in the last 7 days" if n7 > 0
+                    else "no events in the last 7 days (decaying)")
+            rows.append((date, place_names[p], float(level[p]), source, note))
+        prev = level
+    out = pd.DataFrame(rows, columns=["date", "place", "intensity", "source", "note"])
+    s.rows = len(out)
+    return out, s
