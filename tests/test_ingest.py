@@ -157,3 +157,22 @@ def test_bad_input_names_file_line_and_field(tmp_path: Path, text: str, line: in
     with pytest.raises(RanksInputError) as e:
         read_events(bad)
     assert (e.value.file, e.value.line, e.value.field) == (str(bad), line, field)
+
+
+def test_cli_writes_fronts_and_refuses_bad_options(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from ranks.cli import app
+
+    out = tmp_path / "fronts.csv"
+    args = ["ingest", str(UCDP), "--scenario", str(DEMO), "--out", str(out),
+            "--source", "seed-000"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "4 events read" in r.output and pd.read_csv(out).intensity.max() > 0
+    r = CliRunner().invoke(app, args)  # exists, no --force
+    assert r.exit_code == 2
+    r = CliRunner().invoke(app, [*args, "--force", "--weight", "battle=x"])
+    assert r.exit_code == 2 and "--weight" in r.output
+    r = CliRunner().invoke(app, [*args, "--force", "--format", "gdelt"])
+    assert r.exit_code == 2 and "--format" in r.output

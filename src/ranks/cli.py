@@ -27,6 +27,7 @@ from ranks.cli_common import (
 from ranks.ensemble import cli as ensemble_cli
 from ranks.errors import RanksInputError
 from ranks.flee.cli import flee_command
+from ranks.ingest.cli import ingest_command
 from ranks.report import cli as report_cli
 
 app = typer.Typer(
@@ -176,6 +177,7 @@ app.command()(report_cli.check)
 app.command()(report_cli.compare)
 app.command()(ensemble_cli.sweep)
 app.command()(ensemble_cli.sensitivity)
+app.command("ingest")(ingest_command)
 
 
 def main() -> None:

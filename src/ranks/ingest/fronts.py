@@ -80,37 +80,40 @@ def events_to_fronts(events: pd.DataFrame, place_names: list[str], lat: np.ndarr
         place, and a summary of what was kept and dropped.
     """
     m = mapping or FrontMapping()
-    s = IngestSummary(read=len(events))
     n_days = (end - start).days
     n_places = len(place_names)
     d = ((events["date"].to_numpy().astype("datetime64[D]")
           - np.datetime64(start, "D")).astype(np.int64))
-    keep = (d >= 0) & (d < n_days)
-    s.outside_period = int((~keep).sum())
-    prec_ok = events["precision"].to_numpy() <= m.max_precision
-    s.too_vague = int((keep & ~prec_ok).sum())
-    keep &= prec_ok
+    # why each day-row is dropped: 0 kept, 1 outside the period, 2 too vague,
+    # 3 not fighting, 4 too far from every place (the first reason that applies)
+    why = np.zeros(len(events), dtype=np.int8)
+    why[(d < 0) | (d >= n_days)] = 1
+    why[(why == 0) & (events["precision"].to_numpy() > m.max_precision)] = 2
     w_kind = events["kind"].map(m.kind_weights).fillna(0.0).to_numpy(dtype=np.float64)
-    fighting = w_kind > 0
-    s.not_fighting = int((keep & ~fighting).sum())
-    keep &= fighting
-    ev = events[keep]
-    dk = d[keep]
-    if len(ev) and n_places:
-        dist = haversine_km(ev["lat"].to_numpy()[:, None], ev["lon"].to_numpy()[:, None],
+    why[(why == 0) & (w_kind <= 0)] = 3
+    nearest = np.zeros(len(events), dtype=np.int64)
+    cand = np.flatnonzero(why == 0)
+    if len(cand) and n_places:
+        dist = haversine_km(events["lat"].to_numpy()[cand, None],
+                            events["lon"].to_numpy()[cand, None],
                             np.asarray(lat)[None, :], np.asarray(lon)[None, :])
-        nearest = dist.argmin(axis=1)
-        near = dist[np.arange(len(ev)), nearest] <= m.radius_km
+        nearest[cand] = dist.argmin(axis=1)
+        far = dist[np.arange(len(cand)), nearest[cand]] > m.radius_km
+        why[cand[far]] = 4
     else:
-        nearest = np.zeros(len(ev), dtype=np.int64)
-        near = np.zeros(len(ev), dtype=bool)
-    s.too_far = int((~near).sum())
-    ev, dk, nearest = ev[near], dk[near], nearest[near]
-    s.kept = int(len(ev))
-    counted = ev["weight"].to_numpy() > 0
-    for k, c in ev[counted].groupby("kind").size().items():
+        why[cand] = 4
+    # the summary counts events (CSV rows): one spread over days is kept if any day is
+    per_event = pd.Series(np.where(why == 0, 0, why)).groupby(events["line"].to_numpy()).min()
+    s = IngestSummary(read=int(len(per_event)))
+    s.kept = int((per_event == 0).sum())
+    s.outside_period, s.too_vague, s.not_fighting, s.too_far = (
+        int((per_event == k).sum()) for k in (1, 2, 3, 4))
+    keep = why == 0
+    ev, dk, nearest = events[keep], d[keep], nearest[keep]
+    first = ~pd.Series(ev["line"].to_numpy()).duplicated().to_numpy()
+    for k, c in ev[first].groupby("kind").size().items():
         s.by_kind[str(k)] = int(c)
-    for p, c in zip(*np.unique(nearest[counted], return_counts=True), strict=True):
+    for p, c in zip(*np.unique(nearest[first], return_counts=True), strict=True):
         s.by_place[place_names[int(p)]] = int(c)
     score = (ev["kind"].map(m.kind_weights).to_numpy(dtype=np.float64)
              * (1.0 + np.log1p(ev["fatalities"].to_numpy(dtype=np.float64)))
@@ -135,8 +138,10 @@ def events_to_fronts(events: pd.DataFrame, place_names: list[str], lat: np.ndarr
         date = start + dt.timedelta(days=day)
         for p in changed:
             n7 = round(float(recent[p]), 1)
-            note = (f"{n7:g} events in the last 7 days" if n7 > 0
-                    else "no events in the last 7 days (decaying)")
+            if n7 > 0:
+                note = f"{n7:g} events in the last 7 days"
+            else:
+                note = "decaying after fighting" if level[p] > 0 else "calm"
             rows.append((date, place_names[p], float(level[p]), source, note))
         prev = level
     out = pd.DataFrame(rows, columns=["date", "place", "intensity", "source", "note"])
