@@ -51,3 +51,32 @@ def test_cli_registers_every_subcommand() -> None:
     names = {c.name or c.callback.__name__ for c in app.registered_commands}
     assert {"run", "validate", "evidence", "plan", "flee", "report", "check", "compare",
             "sweep", "sensitivity"} <= names
+
+
+SHARED_BOOKS = {"WantedBook", "Camps"}
+
+
+def test_modules_declare_what_they_look_up() -> None:
+    """Every ``sim.get(X)`` in a module's file names a module it ``requires`` or ``uses`` (or a
+    shared book), and every declared module is looked up; no attribute probing."""
+    import inspect
+    import re
+
+    from ranks.modules.registry import ORDER
+
+    for cls in ORDER:
+        text = inspect.getsource(inspect.getmodule(cls))
+        found = set(re.findall(r"\bsim\.get\((\w+)\)", text)) - {cls.__name__}
+        declared = {d.__name__ for d in (*cls.requires, *cls.uses)}
+        assert found - SHARED_BOOKS <= declared, (cls.name, found - SHARED_BOOKS - declared)
+        assert declared <= found, (cls.name, declared - found)
+        assert not re.search(r"\b(getattr|hasattr)\(sim\b", text), cls.name
+        assert not re.search(r"\bsim\.\w+\s*=[^=]", text), cls.name
+
+
+def test_declared_dependencies_are_registered_modules() -> None:
+    from ranks.modules.registry import ORDER
+
+    for cls in ORDER:
+        for dep in (*cls.requires, *cls.uses):
+            assert dep in ORDER, (cls.name, dep)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from ranks.engine import Simulation
-from ranks.modules.flight import EVER_FLED, FLED, LONE
+from ranks.modules.flight import EVER_FLED, FLED, LONE, Flight
 from ranks.population import State
 from ranks.runner import load
 
@@ -119,16 +119,16 @@ def test_flight_conserves_people_and_fills_camps(tmp_path: Path) -> None:
     assert set(disp["category"].dropna()) <= {"Hometown", "Midtown"}
     # the displaced counts kept on transitions equal a recount from everyone
     p = sim.people
-    d = np.flatnonzero(((p.flight_bits & FLED) != 0) & np.isin(
+    d = np.flatnonzero(((sim.get(Flight).bits & FLED) != 0) & np.isin(
         p.state, [State.CIVILIAN, State.HIDING, State.CAMP, State.ABROAD]) & (p.place != p.home))
     n = sim.world.n_places
     recount = np.bincount(p.place[d].astype(np.int64) * n + p.home[d], minlength=n * n)
-    assert np.array_equal(recount.reshape(n, n), sim.flight.displaced)
+    assert np.array_equal(recount.reshape(n, n), sim.get(Flight).displaced)
 
 
 def test_households_move_together_and_wanted_men_alone(tmp_path: Path) -> None:
     sim, _ = _run(_scenario(tmp_path), until=dt.date(2015, 4, 1))
-    p, bits = sim.people, sim.people.flight_bits
+    p, bits = sim.people, sim.get(Flight).bits
     fled = np.flatnonzero(((bits & FLED) != 0) & (p.state != State.DEAD))
     fam = fled[(bits[fled] & LONE) == 0]
     assert fam.size > 0 and (bits[fled] & LONE).any()
@@ -158,7 +158,7 @@ def test_each_hazard_off_removes_its_interdictions_and_deaths(tmp_path: Path) ->
     mines = [{"date": "2015-01-05", "type": "minefield", "args": {"from": "Hometown",
               "to": "Camp"}, "actor": "GROUP_A", "value": 0.1, "assumption": "test"}]
     sim, ev = _run(_scenario(tmp_path, "a.yaml", strong, mines))
-    tot = sim.flight.hazard_totals
+    tot = sim.get(Flight).hazard_totals
     assert sum(v for k, v in tot.items() if k.startswith("checkpoint:")) > 0
     assert sum(v for k, v in tot.items() if k.startswith("patrol:")) > 0
     assert _count(ev, "mine_death") > 0 and _count(ev, "mine_death", actor="GROUP_A") > 0
@@ -170,7 +170,7 @@ def test_each_hazard_off_removes_its_interdictions_and_deaths(tmp_path: Path) ->
 
     no_cp = {**strong, "checkpoint_chance": _kinds(0.0)}
     sim, ev = _run(_scenario(tmp_path, "b.yaml", no_cp, mines))
-    tot = sim.flight.hazard_totals
+    tot = sim.get(Flight).hazard_totals
     assert not any(k.startswith("checkpoint:") for k in tot)
     assert sum(v for k, v in tot.items() if k.startswith("patrol:")) > 0
 
@@ -192,7 +192,7 @@ def test_higher_smuggler_price_lowers_flight_of_the_poor(tmp_path: Path) -> None
         poor = sim.households.savings < 300.0
         sim.run()
         p = sim.people
-        ever = (p.flight_bits & EVER_FLED) != 0
+        ever = (sim.get(Flight).bits & EVER_FLED) != 0
         ev = sim.record.events_frame()
         return int((ever & poor[p.household]).sum()), _count(ev, "stayed", reason="cost")
 

@@ -12,6 +12,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -39,6 +40,8 @@ class RunInfo:
     people_bytes: int = 0
 
 __all__ = ["ConservationError", "RunInfo", "Simulation"]
+
+T = TypeVar("T")
 
 
 class Simulation:
@@ -98,7 +101,13 @@ class Simulation:
             "set_param": [self._set_param]}
         if modules is None:
             modules = build(loaded)
-        self.modules = modules
+        self.modules: list[Module[Any]] = list(modules)
+        #: modules and shared books by type (:meth:`get`, :meth:`provide`)
+        self._found: dict[type, Any] = {type(m): m for m in self.modules}
+        for m in self.modules:
+            for dep in m.requires:
+                if self.get(dep) is None:
+                    raise ValueError(f"the {m.name} module needs the {dep.name} module")
         self.module_time = {m.name: 0.0 for m in self.modules}
         self.param_overrides: dict[str, float] = {}
         for m in self.modules:
@@ -108,6 +117,25 @@ class Simulation:
             m.init(self)
 
     # -- services for modules --------------------------------------------------------------
+    def get(self, cls: type[T]) -> T | None:
+        """The enabled module of type ``cls`` (or the shared book of that type, see
+        :meth:`provide`), or None. Modules declare what they look up in ``requires`` /
+        ``uses``."""
+        found = self._found.get(cls)
+        if found is None:
+            for obj in self._found.values():  # a subclass (tests)
+                if isinstance(obj, cls):
+                    return obj
+        return found
+
+    def provide(self, obj: T) -> T:
+        """Make a shared book (state several modules change through its methods, e.g. the
+        wanted book) findable by its type with :meth:`get`. Returns ``obj``."""
+        if type(obj) in self._found:
+            raise ValueError(f"a {type(obj).__name__} is already provided")
+        self._found[type(obj)] = obj
+        return obj
+
     def rng(self, name: str, day: int | None = None) -> np.random.Generator:
         """Generator of stream ``name`` for ``day`` (today by default)."""
         return stream(self.seed, name, self.day if day is None else day)

@@ -142,7 +142,7 @@ class Recorder:
             "place": pd.Categorical(places[cols["place"].astype(np.int64)],
                                     categories=self.place_names),
             "event": pd.Categorical(names[cols["event"].astype(np.int64)]),
-            "reason": pd.Categorical(np.where(reason == "", None, reason)),
+            "reason": pd.Categorical(_none_if_empty(reason)),
             "destination": pd.Categorical(places[cols["destination"].astype(np.int64)],
                                           categories=self.place_names),
             "count": cols["count"].astype(np.int64),
@@ -178,6 +178,13 @@ class Recorder:
         df = df[["replicate", "date", "stock", "actor", "place", "category", "value"]]
         return df.sort_values(["date", "stock", "actor", "place", "category"], kind="stable",
                               ignore_index=True)
+
+
+def _none_if_empty(labels: np.ndarray) -> np.ndarray:
+    """An object array of ``labels`` with None for "" (no reason)."""
+    out = np.array(labels, dtype=object)
+    out[out == ""] = None
+    return out
 
 
 def core_stocks(rec: Recorder, people, day_ref: list[int], control=None) -> None:

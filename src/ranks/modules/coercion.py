@@ -31,23 +31,21 @@ violation arrests, which thin candidates (common random numbers per day only).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
 
 from ranks.errors import RanksInputError
-from ranks.modules.base import Module, ModuleParams
-from ranks.modules.wanted import FLEE_BIT, LOST_WORK_BIT, WantedBook, wanted_book
+from ranks.modules.actors import NonNeg, PosF, PosInt, Prob
+from ranks.modules.base import Module, ModuleParams, Problem
+from ranks.modules.wanted import LOST_WORK_BIT, WantedBook, wanted_book
 from ranks.population import Flag, State
-from ranks.scenario.model import P, TimelineEvent
+from ranks.scenario.model import P, Scenario, TimelineEvent
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
-    from ranks.scenario.model import Scenario
 
-Prob = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
 _EMPTY = np.zeros(0, dtype=np.int64)
 #: Order decisions: codes in the pending queue.
 REGISTER, HIDE, FLEE, IGNORE = 0, 1, 2, 3
@@ -98,7 +96,7 @@ class CoercionParams(ModuleParams):
     stop_conscript_share: P[Prob] = P(
         value=0.6, source="seed-001",
         note="stopped evaders are press-ganged into service, the rest detained; share assumed")
-    detention_days_mean: P[Annotated[float, Field(gt=0.0)]] = P(
+    detention_days_mean: P[PosF] = P(
         value=30.0, assumption="mean detention of a month before release or conscription")
     forced_labour_share: P[Prob] = P(
         value=0.5, source="seed-001",
@@ -131,21 +129,9 @@ class CoercionParams(ModuleParams):
     amnesty_take_up: P[Prob] = P(
         value=0.4, assumption="share of eligible evaders and deserters who take an amnesty "
         "or settlement when offered; no figure found")
-    amnesty_window_days: P[Annotated[int, Field(gt=0)]] = P(
+    amnesty_window_days: P[PosInt] = P(
         value=30, source="decrees-desertion-amnesty",
         note="2015 and 2016 decrees: surrender within 30 days (default window)")
-
-    @staticmethod
-    def check_scenario(scenario: Scenario, params: CoercionParams) -> tuple[str, tuple] | None:
-        """Actors named in ``bribe_usd_by_actor`` exist."""
-        ids = {a.id for a in scenario.actors}
-        for k in params.bribe_usd_by_actor:
-            if k not in ids:
-                return f"unknown actor '{k}'", ("bribe_usd_by_actor", k)
-        lo, hi = params.service_ages.value
-        if lo > hi:
-            return "service_ages must be [low, high]", ("service_ages",)
-        return None
 
 
 @dataclass
@@ -160,17 +146,28 @@ class Campaign:
     until: int
 
 
-class Coercion(Module):
+class Coercion(Module[CoercionParams]):
     """Conscription orders, checkpoints, bribes, detention, raids, informers (M7-M12)."""
 
     name = "coercion"
     mids = ("M7", "M8", "M9", "M10", "M11", "M12")
     Params = CoercionParams
     event_types = ("conscription_order", "checkpoint_campaign", "amnesty")
-    check_scenario = staticmethod(CoercionParams.check_scenario)
+
+    @classmethod
+    def check_scenario(cls, scenario: Scenario, params: CoercionParams) -> Problem | None:
+        """Actors named in ``bribe_usd_by_actor`` exist."""
+        ids = {a.id for a in scenario.actors}
+        for k in params.bribe_usd_by_actor:
+            if k not in ids:
+                return f"unknown actor '{k}'", ("bribe_usd_by_actor", k)
+        lo, hi = params.service_ages.value
+        if lo > hi:
+            return "service_ages must be [low, high]", ("service_ages",)
+        return None
 
     def init(self, sim: Simulation) -> None:
-        p: CoercionParams = self.params  # type: ignore[assignment]
+        p = self.params
         self.p = p
         self.book: WantedBook = wanted_book(sim)
         w = sim.world
@@ -184,7 +181,6 @@ class Coercion(Module):
         self._pool = _EMPTY
         self._pool_day = -10_000
         self._is_abroad = np.isin(np.arange(w.n_places), w.places_of_type("abroad"))
-        sim.coercion = self  # type: ignore[attr-defined]
         rec, names = sim.record, w.place_names
         rec.add_stock("wanted", ("place",), (names,), lambda: np.bincount(
             sim.people.place[self.book.wanted(sim)], minlength=w.n_places))
@@ -370,7 +366,7 @@ class Coercion(Module):
                 sim.record.event("evaded", people.place[sel], actor=a, reason=_CHOICE_REASON[c])
                 book.add_wanted(sim, sel, a, evader=True)
                 if c == FLEE:
-                    book.bits[sel] |= np.uint8(FLEE_BIT)
+                    book.plan_flight(sel)
                 if c in (HIDE, FLEE):
                     book.go_hiding(sim, sel[people.actor[sel] < 0], day)
         self._orders = keep
@@ -444,7 +440,7 @@ class Coercion(Module):
             wb = book.wanted_by[ids].astype(np.int64)
             ok = (ctrl[pl] == wb) & (wb >= 0)
             ids, pl, wb = ids[ok], pl[ok], wb[ok]
-            informed = ((book.bits[ids] & FLEE_BIT) != 0) | (
+            informed = book.planned_flight(ids) | (
                 (people.flags[ids] & Flag.SUSPECTED) != 0)
             return ids, pl, wb, 1.0 + p.informer_boost.value * informed
 
@@ -584,9 +580,7 @@ class Coercion(Module):
             out = D[ia & release & ~to_army]
             if out.size:
                 sim.record.event("released", people.place[out], actor=int(a))
-                book.wanted_by[out] = -1
-                people.set(out, day, state=State.CIVILIAN)
-                book.back_to_work(sim, out)
+                book.release(sim, out, day)
             if a >= 0:
                 book.conscript(sim, D[ia & to_army], int(a), day, "detention")
 

@@ -3,13 +3,12 @@
 Requires: ``world.control`` (who holds each place: whom a traveller fears, whose checkpoints
 stand on a link), ``world.front`` (fear of death; conflict weight of a place),
 ``world.route_*`` (the network), ``world.capacity`` (camps), household savings (smuggler
-fees). Reads defensively what the coercion module exposes: the wanted book
-(``sim.wanted_book``: people flagged WANTED / EVADER, ``wanted_by``, the ``coercion_bits``
-FLEE_BIT of men who chose flight under an order, or a ``wants_to_flee`` column),
-``sim.coercion.checkpoint_intensity`` and ``sim.coercion.patrol_intensity``; and the
-leaving module's deserters (state DESERTED, flagged WANTED). Without them the module runs on
-its own timeline events (``conscription_order`` and ``checkpoint_campaign`` are read here
-too, for the fear they cause).
+fees). Uses, when enabled: the wanted book (``sim.get(WantedBook)``: people flagged WANTED /
+EVADER, who wants them, the men who chose flight under an order), the coercion module's
+``checkpoint_intensity`` and ``patrol_intensity``, the economy's household ``hardship``;
+and the leaving module's deserters (state DESERTED, flagged WANTED). Without them the module
+runs on its own timeline events (``conscription_order`` and ``checkpoint_campaign`` are
+read here too, for the fear they cause).
 
 Outputs: events ``fled`` (reason conscription / punishment / planned / front; place = the
 place left; actor = the actor fled from), ``stayed`` (reason cost: wanted to flee, could not
@@ -53,18 +52,16 @@ from pydantic import Field
 
 from ranks.errors import RanksInputError
 from ranks.flee.settings import FleeSettings
-from ranks.modules.base import Module, ModuleParams
-from ranks.modules.wanted import FLEE_BIT, wanted_book
+from ranks.modules.actors import NonNeg, NonNegInt, PosF, PosInt, Prob
+from ranks.modules.base import Module, ModuleParams, Problem
+from ranks.modules.coercion import Coercion
+from ranks.modules.economy import Economy
+from ranks.modules.wanted import WantedBook, wanted_book
 from ranks.population import Flag, Role, State
-from ranks.scenario.model import PLACE_TYPES, ROUTE_KINDS, P, TimelineEvent
+from ranks.scenario.model import PLACE_TYPES, ROUTE_KINDS, P, Scenario, TimelineEvent
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
-    from ranks.scenario.model import Scenario
-
-Prob = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
-PosF = Annotated[float, Field(gt=0.0)]
 _EMPTY = np.zeros(0, dtype=np.int64)
 _FLEE = FleeSettings()  # Flee 3.1 defaults: the rule's constants come from the same source
 
@@ -108,7 +105,7 @@ class FlightParams(ModuleParams):
         "calibrated with relatives_pay_chance so that the Deir Ezzor skeleton run gives about "
         "36,000 departures (27,000 more displaced) in July-August 2017 (domain-figures: "
         "30-35,000; target displaced-jul-aug-2017)")
-    order_fear_days: P[Annotated[int, Field(ge=0)]] = P(
+    order_fear_days: P[NonNegInt] = P(
         value=60, source="timeline-shared",
         note="arrests went on for weeks after the 2017-08-03 order's deadline (2017-08-13); "
         "fear lasts the deadline plus this many days (length assumed)")
@@ -180,7 +177,7 @@ class FlightParams(ModuleParams):
     town_movechance: P[Prob] = P(
         value=_FLEE.default_movechance, source="flee-2017",
         note="Flee's default_movechance: daily chance to move on from a safe town")
-    max_legs_per_day: P[Annotated[int, Field(gt=0)]] = P(
+    max_legs_per_day: P[PosInt] = P(
         value=4, assumption="links a party may finish in one day (Flee: until the day's "
         "distance is used up); a bound that keeps the daily loop short")
     # -- route choice (Flee's rule) ----------------------------------------------------------
@@ -261,27 +258,6 @@ class FlightParams(ModuleParams):
     camp_stay_days_mean: P[PosF] = P(value=15.0, source="seed-000",
                                      note="15 days in al-Sadd (Areesha) camp")
 
-    @staticmethod
-    def check_scenario(scenario: Scenario, params: FlightParams) -> tuple[str, tuple] | None:
-        """Actors and route kinds named in the parameters exist."""
-        ids = {a.id for a in scenario.actors}
-        for a in params.exit_ban_actors.value:
-            if a not in ids:
-                return f"unknown actor '{a}'", ("exit_ban_actors",)
-        for field in ("speed_km_day", "checkpoint_chance", "mine_chance"):
-            for k in getattr(params, field):
-                if k not in ROUTE_KINDS:
-                    return f"unknown route kind '{k}' (one of {', '.join(ROUTE_KINDS)})", (
-                        field, k)
-        for k in params.outcome_shares:
-            if k not in OUTCOMES:
-                return f"unknown outcome '{k}' (one of {', '.join(OUTCOMES)})", (
-                    "outcome_shares", k)
-        lo, hi = params.service_ages.value
-        if lo > hi:
-            return "service_ages must be [low, high]", ("service_ages",)
-        return None
-
 
 @dataclass
 class Fear:
@@ -334,7 +310,7 @@ class Window:
     links: np.ndarray | None = None
 
 
-class Flight(Module):
+class Flight(Module[FlightParams]):
     """Deciding to flee, smugglers, hazards, camps (M22-M25). See the module docstring."""
 
     name = "flight"
@@ -342,11 +318,34 @@ class Flight(Module):
     Params = FlightParams
     event_types = ("closure", "smuggler_price", "minefield", "exit_ban",
                    "conscription_order", "checkpoint_campaign")
-    check_scenario = staticmethod(FlightParams.check_scenario)
+    uses = (Economy, Coercion)
+
+    @classmethod
+    def check_scenario(cls, scenario: Scenario, params: FlightParams) -> Problem | None:
+        """Actors and route kinds named in the parameters exist."""
+        ids = {a.id for a in scenario.actors}
+        for a in params.exit_ban_actors.value:
+            if a not in ids:
+                return f"unknown actor '{a}'", ("exit_ban_actors",)
+        for field, by_kind in (("speed_km_day", params.speed_km_day),
+                               ("checkpoint_chance", params.checkpoint_chance),
+                               ("mine_chance", params.mine_chance)):
+            for k in by_kind:
+                if k not in ROUTE_KINDS:
+                    return f"unknown route kind '{k}' (one of {', '.join(ROUTE_KINDS)})", (
+                        field, k)
+        for k in params.outcome_shares:
+            if k not in OUTCOMES:
+                return f"unknown outcome '{k}' (one of {', '.join(OUTCOMES)})", (
+                    "outcome_shares", k)
+        lo, hi = params.service_ages.value
+        if lo > hi:
+            return "service_ages must be [low, high]", ("service_ages",)
+        return None
 
     # ------------------------------------------------------------------ set-up
     def init(self, sim: Simulation) -> None:
-        p: FlightParams = self.params  # type: ignore[assignment]
+        p = self.params
         self.p = p
         w, people, hh = sim.world, sim.people, sim.households
         self.P, self.A, self.H = w.n_places, w.n_actors, len(hh)
@@ -409,7 +408,6 @@ class Flight(Module):
         self.displaced = np.zeros((self.P, self.P), dtype=np.int64)
         sim.death_listeners.append(self._on_death)
         self.hazard_totals: dict[str, int] = {}
-        sim.flight = self  # type: ignore[attr-defined]
         rec, names = sim.record, w.place_names
         rec.add_stock("camp_population", ("place",), (names,),
                       lambda: people.by_place_state[:, State.CAMP])
@@ -584,11 +582,10 @@ class Flight(Module):
             self._closed_key = key
             self._build_paths(open_)
         self._ban_today = self._ban(day)
-        coercion = getattr(sim, "coercion", None)
-        self._cp_campaign = (coercion.checkpoint_intensity(sim, day) if
-                             hasattr(coercion, "checkpoint_intensity") else None)
-        self._patrols = (coercion.patrol_intensity(sim, day) if
-                         hasattr(coercion, "patrol_intensity") else None)
+        coercion = sim.get(Coercion)
+        self._cp_campaign = (coercion.checkpoint_intensity(sim, day) if coercion is not None
+                             else None)
+        self._patrols = coercion.patrol_intensity(sim, day) if coercion is not None else None
         self._decide(sim, day)
         self._camp_exits(sim, day)
         self._travel(sim, day)
@@ -622,20 +619,18 @@ class Flight(Module):
             lone.append(ids)
             lone_r.append(np.zeros(ids.size, dtype=np.int64))
         # punishment: wanted evaders and deserters; men who planned flight under an order
-        book = getattr(sim, "wanted_book", None)
+        book = sim.get(WantedBook)
         if book is not None:
             W = book.wanted(sim)
             W = W[self._can_leave(sim, W)]
             if W.size:
-                planned = (book.bits[W] & FLEE_BIT) != 0
-                if "wants_to_flee" in people.columns:
-                    planned |= people.wants_to_flee[W] != 0  # type: ignore[attr-defined]
+                planned = book.planned_flight(W)
                 deserter = (people.state[W] == State.DESERTED) | (
                     ((people.flags[W] & Flag.WAS_MEMBER) != 0)
                     & ((people.flags[W] & Flag.EVADER) == 0))
-                chance = np.where(planned, p.planned_flight_per_day.value, np.where(
+                daily = np.where(planned, p.planned_flight_per_day.value, np.where(
                     deserter, p.deserter_flight_per_day.value, p.evader_flight_per_day.value))
-                go = self._u(sim, "punishment", W) < chance
+                go = self._u(sim, "punishment", W) < daily
                 go[~planned] &= self._ties_ok(sim, W[~planned])
                 lone.append(W[go])
                 lone_r.append(np.where(planned[go], 1, 2))
@@ -653,13 +648,13 @@ class Flight(Module):
                 fam.append(picks)
                 fam_r.append(np.full(picks.size, 3, dtype=np.int64))
         # hardship: households that cannot meet their needs (economy module)
-        eco = getattr(sim, "economy", None)
+        eco = sim.get(Economy)
         rate = p.hardship_flight_per_day.value
         if eco is not None and rate > 0 and self.H:
             g = sim.rng("flight.hardship", day)
-            k = g.binomial(self.H, min(rate, 1.0))
-            if k:
-                picks = np.unique(g.integers(0, self.H, size=k))
+            n_cand = g.binomial(self.H, min(rate, 1.0))
+            if n_cand:
+                picks = np.unique(g.integers(0, self.H, size=n_cand))
                 picks = picks[g.random(picks.size) < np.asarray(eco.hardship)[picks]]
                 home = sim.households.place[picks].astype(np.int64)
                 picks = picks[~self.is_camp[home] & ~self.is_abroad[home]]
@@ -748,14 +743,17 @@ class Flight(Module):
         self.bits[ids] = (self.bits[ids] & ~np.uint8(NOCAMP | SMUGGLED | LONE)) | bits
         self.bits[ids[smuggled]] |= np.uint8(SMUGGLED)
         self.fled_from[ids] = feared
-        if book := getattr(sim, "wanted_book", None):
-            book.bits[ids] &= np.uint8(~FLEE_BIT & 0xFF)
+        if (book := sim.get(WantedBook)) is not None:
+            book.flight_started(ids)
         people.set(ids, day, state=State.TRANSIT)
         self._add_travellers(ids)
 
     def _wanted_by(self, sim: Simulation, ids: np.ndarray) -> np.ndarray:
-        if "wanted_by" in sim.people.columns:
-            return sim.people.wanted_by[ids].astype(np.int64)  # type: ignore[attr-defined]
+        """The actor that wants each of ``ids`` (the wanted book's), else the actor holding
+        their place today."""
+        book = sim.get(WantedBook)
+        if book is not None:
+            return book.wanted_by[ids].astype(np.int64)
         return sim.world.control[sim.day].astype(np.int64)[sim.people.place[ids]]
 
     def _add_travellers(self, ids: np.ndarray, wait: np.ndarray | None = None) -> None:
@@ -807,6 +805,13 @@ class Flight(Module):
             flat = people.place[ids].astype(np.int64) * self.P + people.home[ids]
             self.displaced.reshape(-1)[:] += sign * np.bincount(flat,
                                                                  minlength=self.P * self.P)
+
+    def mark_returned(self, sim: Simulation, ids: np.ndarray) -> None:
+        """``ids`` go home (the returns module, M27): no longer displaced by this module.
+        Call before moving them."""
+        self.count_displaced(sim, ids, -1)
+        self.bits[ids] &= np.uint8(~(FLED | LONE | SMUGGLED | NOCAMP) & 0xFF)
+        self.fled_from[ids] = -1
 
     def _on_death(self, ids: np.ndarray, cause: str, actor: int) -> None:
         people = self._people
@@ -981,7 +986,7 @@ class Flight(Module):
         keys = self.party_key(ids)
         ctrl = w.control[day].astype(np.int64)
         feared = self.fled_from[ids].astype(np.int64)
-        wanted = self._wanted_by(sim, ids) if "wanted_by" in people.columns else feared
+        wanted = self._wanted_by(sim, ids) if sim.get(WantedBook) is not None else feared
         gone = np.zeros(i.size, dtype=bool)
         # checkpoints of the actor holding the link's end (else its start) and desert patrols
         cp_actor = np.where(ctrl[to] >= 0, ctrl[to], ctrl[frm])

@@ -2,11 +2,13 @@
 (M18-M21), with a safe-exit programme and massacres as timeline events.
 
 Requires: members (``people.actor >= 0`` in TRAINING or SERVING, made by joining, service or
-coercion), ``world.control`` (territory trend), ``world.front`` (fear). Reads defensively
-``sim.economy.pay_usd`` (USD a month by actor) and ``sim.economy.food_price_index`` (by
-place); without an economy module it keeps its own pay index by actor (timeline
-``pay_change``: value = factor on pay) and a food price index (``set_param
-leaving.food_price_index``).
+coercion), ``world.control`` (territory trend), ``world.front`` (fear). Uses the economy
+module's ``pay_usd`` (USD a month by actor) and ``food_price_index`` (by place) when it is
+enabled; without it, keeps its own pay index by actor (timeline ``pay_change``: value =
+factor on pay) and a food price index (``set_param leaving.food_price_index``). Uses the
+coercion module (caught deserters are detained when it runs) and tells the service module
+that its suspicion rule (M21) moves serving suspects. Sets the wanted book's punisher
+(caught deserters, M19).
 
 Outputs: events ``deserted`` and ``defected`` (reason = the driver drawn, destination = place
 index), ``executed`` (reason caught_leaving / checkpoint / raid / public), ``punished``,
@@ -30,24 +32,23 @@ on dangerous missions (M21). Draws are per person (``person_uniform``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
 
 from ranks.errors import RanksInputError
-from ranks.modules.base import Module, ModuleParams
+from ranks.modules.actors import NonNeg, PosF, PosInt, Prob
+from ranks.modules.base import Module, ModuleParams, Problem
+from ranks.modules.coercion import Coercion
+from ranks.modules.economy import Economy
+from ranks.modules.service import Service
 from ranks.modules.wanted import WantedBook, wanted_book
 from ranks.population import Assignment, Flag, State
-from ranks.scenario.model import P, TimelineEvent
+from ranks.scenario.model import P, Scenario, TimelineEvent
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
-    from ranks.scenario.model import Scenario
-
-Prob = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
-PosF = Annotated[float, Field(gt=0.0)]
 
 #: Reasons in the order of the hazard terms.
 REASONS = ("other", "losing", "disillusion", "favouritism", "pay", "redeployment",
@@ -64,7 +65,7 @@ class LeavingParams(ModuleParams):
         value=0.004, source="seed-003",
         note="'they are growing weaker by the day'; daily chance at a total loss of territory "
         "(size assumed)")
-    losing_window_days: P[Annotated[int, Field(gt=0)]] = P(
+    losing_window_days: P[PosInt] = P(
         value=90, assumption="members judge the trend over about three months")
     w_disillusion: P[NonNeg] = P(
         value=0.0015, source="seed-003",
@@ -146,13 +147,25 @@ class LeavingParams(ModuleParams):
         value=0.05, source="seed-003",
         note="suspected members sent on the most dangerous missions; daily chance assumed")
 
-    @staticmethod
-    def check_scenario(scenario: Scenario, params: LeavingParams) -> tuple[str, tuple] | None:
+
+class Leaving(Module[LeavingParams]):
+    """Desertion and defection, deterrence, destinations and suspicion (M18-M21)."""
+
+    name = "leaving"
+    settable = ("food_price_index",)  # fallback when no economy module runs
+    mids = ("M18", "M19", "M20", "M21")
+    Params = LeavingParams
+    event_types = ("massacre", "public_execution", "safe_exit", "pay_change")
+    uses = (Economy, Coercion, Service)
+
+    @classmethod
+    def check_scenario(cls, scenario: Scenario, params: LeavingParams) -> Problem | None:
         """Actors and places named in the parameters exist."""
         actors = {a.id for a in scenario.actors}
         places = {p.name for p in scenario.places}
-        for field in ("rebel_actors", "safe_actors"):
-            for i, a in enumerate(getattr(params, field)):
+        for field, names in (("rebel_actors", params.rebel_actors),
+                             ("safe_actors", params.safe_actors)):
+            for i, a in enumerate(names):
                 if a not in actors:
                     return f"unknown actor '{a}'", (field, i)
         for k in params.execute_share_by_actor:
@@ -169,24 +182,16 @@ class LeavingParams(ModuleParams):
             return f"fear_by_assignment needs {len(Assignment)} values", ("fear_by_assignment",)
         return None
 
-
-class Leaving(Module):
-    """Desertion and defection, deterrence, destinations and suspicion (M18-M21)."""
-
-    name = "leaving"
-    settable = ("food_price_index",)  # fallback when no economy module runs
-    mids = ("M18", "M19", "M20", "M21")
-    Params = LeavingParams
-    event_types = ("massacre", "public_execution", "safe_exit", "pay_change")
-    check_scenario = staticmethod(LeavingParams.check_scenario)
-
     def init(self, sim: Simulation) -> None:
-        p: LeavingParams = self.params  # type: ignore[assignment]
+        p = self.params
         self.p = p
         w = sim.world
         A, Pn = w.n_actors, w.n_places
         self.book: WantedBook = wanted_book(sim)
-        self.book.punish_deserters = self.punish
+        self.book.set_punisher(self.punish)
+        service = sim.get(Service)
+        if service is not None:
+            service.leave_suspects_to_leaving()
         self.scale = sim.scale
         # territory held, population-weighted, by day and actor (M18 losing)
         pop = w.population.astype(np.float64)
@@ -216,7 +221,6 @@ class Leaving(Module):
         self.decay_mas = float(np.exp(-1.0 / p.massacre_days.value))
         self._m_day = -1
         self._m = np.zeros(0, dtype=np.int64)
-        sim.leaving = self  # type: ignore[attr-defined]
         sim.record.add_stock("suspected", ("actor",), (w.actor_ids,), lambda: np.bincount(
             sim.people.actor[self._suspected_members(sim)].astype(np.int64), minlength=A)[:A])
 
@@ -336,7 +340,7 @@ class Leaving(Module):
         rest = ids[u >= self.execute_share[a]]
         if rest.size == 0:
             return
-        if getattr(sim, "coercion", None) is not None:
+        if sim.get(Coercion) is not None:
             self.book.detain(sim, rest, a, day, how)
         else:
             people = sim.people
@@ -349,15 +353,12 @@ class Leaving(Module):
     def _real_pay_loss(self, sim: Simulation) -> np.ndarray:
         """Fall of real pay (0..1) by actor and place against the best seen so far."""
         w = sim.world
-        econ = getattr(sim, "economy", None)
-        pay = getattr(econ, "pay_usd", None)
-        price = getattr(econ, "food_price_index", None)
-        pay = np.asarray(pay, dtype=np.float64) if pay is not None else None
-        if pay is None or pay.shape != (w.n_actors,):
-            pay = self.pay_index
-        if price is not None and np.shape(price) == (w.n_places,):
-            price = np.maximum(np.asarray(price, dtype=np.float64), 1e-9)
+        econ = sim.get(Economy)
+        if econ is not None:
+            pay = np.asarray(econ.pay_usd, dtype=np.float64)
+            price = np.maximum(np.asarray(econ.food_price_index, dtype=np.float64), 1e-9)
         else:
+            pay = self.pay_index
             price = np.full(w.n_places, max(sim.param("leaving", "food_price_index", 1.0), 1e-9))
         real = pay[:, None] / price[None, :]
         self.real_pay_ref = np.maximum(self.real_pay_ref, pay / float(np.mean(price)))
@@ -381,6 +382,7 @@ class Leaving(Module):
         self._tables(sim, day)
         terms, det, safe = self._terms(sim, day, m)
         core = terms[0]
+        assert core is not None  # the base term is never skipped
         for t in terms[1:]:
             if t is not None:
                 core = core + t
