@@ -151,6 +151,12 @@ def test_each_decision_term_off_removes_its_flights(tmp_path: Path) -> None:
     assert _count(ev, "fled", reason="conscription") > 0
 
 
+def _hazard(ev: pd.DataFrame, hazard: str) -> int:
+    """People interdicted by ``hazard`` (the reason is ``hazard:outcome``)."""
+    e = ev[ev["event"] == "interdicted"]
+    return int(e.loc[e["reason"].astype(str).str.startswith(f"{hazard}:"), "count"].sum())
+
+
 def test_each_hazard_off_removes_its_interdictions_and_deaths(tmp_path: Path) -> None:
     # the exit ban multiplies checkpoint and patrol chances by 1 + 3
     strong = {"checkpoint_chance": _kinds(0.1), "patrol_chance_desert": _p(0.1),
@@ -158,21 +164,20 @@ def test_each_hazard_off_removes_its_interdictions_and_deaths(tmp_path: Path) ->
     mines = [{"date": "2015-01-05", "type": "minefield", "args": {"from": "Hometown",
               "to": "Camp"}, "actor": "GROUP_A", "value": 0.1, "assumption": "test"}]
     sim, ev = _run(_scenario(tmp_path, "a.yaml", strong, mines))
-    tot = sim.get(Flight).hazard_totals
-    assert sum(v for k, v in tot.items() if k.startswith("checkpoint:")) > 0
-    assert sum(v for k, v in tot.items() if k.startswith("patrol:")) > 0
+    assert _hazard(ev, "checkpoint") > 0
+    assert _hazard(ev, "patrol") > 0
     assert _count(ev, "mine_death") > 0 and _count(ev, "mine_death", actor="GROUP_A") > 0
-    assert _count(ev, "interdicted") > 0
+    assert _count(ev, "interdicted") == _hazard(ev, "checkpoint") + _hazard(ev, "patrol")
     assert set(ev.loc[ev["event"] == "interdicted", "reason"].dropna()) <= {
-        "returned", "conscripted", "detained", "punished"}
+        f"{h}:{o}" for h in ("checkpoint", "patrol")
+        for o in ("returned", "conscripted", "detained", "punished")}
     died_mine = _count(ev, "died", reason="mine")
     assert died_mine == _count(ev, "mine_death")
 
     no_cp = {**strong, "checkpoint_chance": _kinds(0.0)}
     sim, ev = _run(_scenario(tmp_path, "b.yaml", no_cp, mines))
-    tot = sim.get(Flight).hazard_totals
-    assert not any(k.startswith("checkpoint:") for k in tot)
-    assert sum(v for k, v in tot.items() if k.startswith("patrol:")) > 0
+    assert _hazard(ev, "checkpoint") == 0
+    assert _hazard(ev, "patrol") > 0
 
     no_pat = {**no_cp, "patrol_chance_desert": _p(0.0)}
     sim, ev = _run(_scenario(tmp_path, "c.yaml", no_pat, mines))

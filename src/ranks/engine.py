@@ -87,11 +87,10 @@ class Simulation:
         self.synth_s = time.perf_counter() - t0
         self.initial_people = self.people.n
         self.day = 0
-        self._day_ref = [0]
         dates = [self.world.date(d) for d in range(self.world.n_days)]
         self.record = Recorder(self.world.place_names, self.world.actor_ids, dates,
                                replicate=replicate, stocks_every=sc.output.stocks_every_days)
-        core_stocks(self.record, self.people, self._day_ref, self.world.control)
+        core_stocks(self.record, self.people, self.world.control)
         self._deaths: list[tuple[np.ndarray, str, int]] = []
         #: Called as ``fn(ids, cause, actor)`` for each batch of people who die, before their
         #: state is set to DEAD (members still carry their actor). ``actor`` is the actor
@@ -198,7 +197,6 @@ class Simulation:
     def step(self, day: int) -> None:
         """Advance one day."""
         self.day = day
-        self._day_ref[0] = day
         for ev in self.world.events_on.get(day, ()):
             for h in self._handlers.get(ev.type, ()):
                 h(self, ev)
@@ -221,13 +219,12 @@ class Simulation:
             if ids.size == 0:
                 continue
             actors = self.people.actor[ids]
-            self.record.event("died", self.people.place[ids], actor=actor, reason=cause)
+            places = self.people.place[ids]
+            self.record.events("died", places, actor=actor, reason=cause)
             members = actors >= 0
             if members.any():
-                for a in np.unique(actors[members]):
-                    sel = ids[actors == a]
-                    self.record.event("killed", self.people.place[sel], actor=int(a),
-                                      reason=cause)
+                self.record.events("killed", places[members], actor=actors[members],
+                                   reason=cause)
             for fn in self.death_listeners:
                 fn(ids, cause, actor)
             self.people.set(ids, day, state=State.DEAD)

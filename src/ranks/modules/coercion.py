@@ -182,14 +182,14 @@ class Coercion(Module[CoercionParams]):
         self._pool_day = -10_000
         self._is_abroad = np.isin(np.arange(w.n_places), w.places_of_type("abroad"))
         rec, names = sim.record, w.place_names
-        rec.add_stock("wanted", ("place",), (names,), lambda: np.bincount(
+        rec.add_stock("wanted", ("place",), (names,), lambda day: np.bincount(
             sim.people.place[self.book.wanted(sim)], minlength=w.n_places))
         rec.add_stock("hiding", ("place",), (names,),
-                      lambda: sim.people.by_place_state[:, State.HIDING])
+                      lambda day: sim.people.by_place_state[:, State.HIDING])
         rec.add_stock("detained", ("place",), (names,),
-                      lambda: sim.people.by_place_state[:, State.DETAINED])
+                      lambda day: sim.people.by_place_state[:, State.DETAINED])
         rec.add_stock("hiding_lost_wages_usd", ("place",), (names,),
-                      lambda: self._lost_wages(sim))
+                      lambda day: self._lost_wages(sim))
 
     def _lost_wages(self, sim: Simulation) -> np.ndarray:
         """Monthly wages (USD) not earned by wanted people hiding, by their place."""
@@ -357,13 +357,13 @@ class Coercion(Module[CoercionParams]):
             ids, code = ids[here], code[here]
             reg = ids[code == REGISTER]
             if reg.size:
-                sim.record.event("registered", people.place[reg], actor=a, reason=reason)
+                sim.record.events("registered", people.place[reg], actor=a, reason=reason)
                 book.conscript(sim, reg, a, day, reason)
             for c in (HIDE, FLEE, IGNORE):
                 sel = ids[code == c]
                 if sel.size == 0:
                     continue
-                sim.record.event("evaded", people.place[sel], actor=a, reason=_CHOICE_REASON[c])
+                sim.record.events("evaded", people.place[sel], actor=a, reason=_CHOICE_REASON[c])
                 book.add_wanted(sim, sel, a, evader=True)
                 if c == FLEE:
                     book.plan_flight(sel)
@@ -394,17 +394,13 @@ class Coercion(Module[CoercionParams]):
             book.clear_wanted(sim, ids)
             back = ids[hiding]
             if back.size:
-                for b in np.unique(actor_of[hiding]):
-                    sel = back[actor_of[hiding] == b]
-                    sim.record.event("returned", people.place[sel], actor=int(b),
-                                     reason="amnesty")
+                sim.record.events("returned", people.place[back], actor=actor_of[hiding],
+                                  reason="amnesty")
                 people.set(back, day, state=State.CIVILIAN)
                 book.back_to_work(sim, back)
             rest = ids[~hiding]
-            act_rest = actor_of[~hiding]
-            for b in np.unique(act_rest):
-                sel = rest[act_rest == b]
-                sim.record.event("settled", people.place[sel], actor=int(b), reason="amnesty")
+            sim.record.events("settled", people.place[rest], actor=actor_of[~hiding],
+                              reason="amnesty")
             des = ids[deserter]
             if des.size:
                 if rejoin:
@@ -468,14 +464,15 @@ class Coercion(Module[CoercionParams]):
         hide = np.concatenate([hide, np.zeros(hd.size, dtype=bool)])
         raided = np.concatenate([np.zeros(op.size, dtype=bool), raided])
         if hide.any():
-            sim.record.event("hid", pl[hide], reason="checkpoints")
+            sim.record.events("hid", pl[hide], reason="checkpoints")
             book.go_hiding(sim, W[hide], day)
         if raided.any():
             r_ids, r_wb = W[raided], wb[raided]
-            hh = people.household[r_ids]
-            for a in np.unique(r_wb):
-                uh = np.unique(hh[r_wb == a])
-                sim.record.event("raid", sim.households.place[uh].astype(np.int64), actor=int(a))
+            # one raid per household and actor looking for someone in it
+            H = len(sim.households)
+            pair = np.unique(r_wb * H + people.household[r_ids])
+            sim.record.events("raid", sim.households.place[pair % H].astype(np.int64),
+                              actor=pair // H)
             self._caught(sim, day, r_ids, r_wb, "raid")
         if stopped.any():
             self._caught(sim, day, W[stopped], wb[stopped], "checkpoint")
@@ -512,7 +509,7 @@ class Coercion(Module[CoercionParams]):
                 b_ids, b_hh = r_ids[can], r_hh[can]
                 first = np.unique(b_hh, return_index=True)[1]
                 savings[b_hh[first]] -= pr
-                sim.record.event("bribed_release", people.place[b_ids], actor=int(a),
+                sim.record.events("bribed_release", people.place[b_ids], actor=int(a),
                                  reason=how)
             others = ~can
             o_ids, o_u = r_ids[others], u_c[rest][others]
@@ -575,11 +572,11 @@ class Coercion(Module[CoercionParams]):
             ia = holder == a
             dead = D[ia & die]
             if dead.size:
-                sim.record.event("forced_labour_death", people.place[dead], actor=int(a))
+                sim.record.events("forced_labour_death", people.place[dead], actor=int(a))
                 sim.request_death(dead, "forced_labour", int(a))
             out = D[ia & release & ~to_army]
             if out.size:
-                sim.record.event("released", people.place[out], actor=int(a))
+                sim.record.events("released", people.place[out], actor=int(a))
                 book.release(sim, out, day)
             if a >= 0:
                 book.conscript(sim, D[ia & to_army], int(a), day, "detention")

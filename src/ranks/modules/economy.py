@@ -173,11 +173,11 @@ class Economy(Module[EconomyParams]):
         self._dirty = True
         self._last_refresh = -10**9
         names = w.actor_ids
-        sim.record.add_stock("pay_bill_usd", ("actor",), (names,), lambda: self.pay_bill_usd)
+        sim.record.add_stock("pay_bill_usd", ("actor",), (names,), lambda day: self.pay_bill_usd)
         sim.record.add_stock("food_price_index", ("place",), (w.place_names,),
-                             lambda: self.food_price_index)
+                             lambda day: self.food_price_index)
         sim.record.add_stock("hardship", ("place",), (w.place_names,),
-                             lambda: self.hardship_by_place)
+                             lambda day: self.hardship_by_place)
 
     # -- pay -------------------------------------------------------------------------------
     def cash_pay(self, actor: int, n_wives: np.ndarray, n_parents: np.ndarray,

@@ -407,14 +407,13 @@ class Flight(Module[FlightParams]):
         #: displaced by this module and not travelling, by current place x home place
         self.displaced = np.zeros((self.P, self.P), dtype=np.int64)
         sim.death_listeners.append(self._on_death)
-        self.hazard_totals: dict[str, int] = {}
         rec, names = sim.record, w.place_names
         rec.add_stock("camp_population", ("place",), (names,),
-                      lambda: people.by_place_state[:, State.CAMP])
+                      lambda day: people.by_place_state[:, State.CAMP])
         rec.add_stock("in_transit", ("place",), (names,),
-                      lambda: people.by_place_state[:, State.TRANSIT])
+                      lambda day: people.by_place_state[:, State.TRANSIT])
         rec.add_stock("displaced", ("place", "category"), (names, names),
-                      lambda: self.displaced)
+                      lambda day: self.displaced)
 
     def _build_paths(self, open_: np.ndarray) -> None:
         """Enumerate paths of up to ``awareness_hops`` open links from each place (Flee's
@@ -724,10 +723,10 @@ class Flight(Module[FlightParams]):
             np.subtract.at(hh.savings, h[own], cost[own].astype(np.float32))
             paid = own | rel
             if (~paid).any():
-                sim.record.event("stayed", place[ban][~paid[inv]], reason="cost")
+                sim.record.events("stayed", place[ban][~paid[inv]], reason="cost")
             for ok, why in ((own, "savings"), (rel, "relatives")):
                 if ok.any():
-                    sim.record.event("smuggled", place[ban][ok[inv]], reason=why)
+                    sim.record.events("smuggled", place[ban][ok[inv]], reason=why)
             keep = np.ones(ids.size, dtype=bool)
             keep[np.flatnonzero(ban)[~paid[inv]]] = False
             smuggled[ban] = paid[inv]
@@ -735,10 +734,7 @@ class Flight(Module[FlightParams]):
                 ids[keep], place[keep], feared[keep], keys[keep], reason[keep], smuggled[keep])
         if ids.size == 0:
             return
-        for r in np.unique(reason):
-            for a in np.unique(feared[reason == r]):
-                sel = (reason == r) & (feared == a)
-                sim.record.event("fled", place[sel], actor=int(a), reason=REASONS[int(r)])
+        sim.record.events("fled", place, actor=feared, reason=reason, reasons=REASONS)
         bits = FLED | EVER_FLED | (LONE if alone else 0)
         self.bits[ids] = (self.bits[ids] & ~np.uint8(NOCAMP | SMUGGLED | LONE)) | bits
         self.bits[ids[smuggled]] |= np.uint8(SMUGGLED)
@@ -836,7 +832,7 @@ class Flight(Module[FlightParams]):
         ids, _ = self.party_members(sim, keys, State.CAMP)
         if ids.size == 0:
             return
-        sim.record.event("camp_exit", sim.people.place[ids], reason="sponsored")
+        sim.record.events("camp_exit", sim.people.place[ids], reason="sponsored")
         self.count_displaced(sim, ids, -1)
         self.bits[ids] |= np.uint8(NOCAMP)
         sim.people.set(ids, day, state=State.TRANSIT)
@@ -1038,13 +1034,9 @@ class Flight(Module[FlightParams]):
         if hit.any():
             die = hit & (sim.person_uniform(f"flight.mine_kill.{wave}", ids)
                          < p.mine_lethality.value)
-            for a in np.unique(mine_actor[die]):
-                sel = die & (mine_actor == a)
-                sim.record.event("mine_death", people.place[ids[sel]], actor=int(a),
-                                 destination=-1)
-                sim.request_death(ids[sel], "mine", int(a))
-                self.hazard_totals["mine_death"] = self.hazard_totals.get("mine_death", 0) + \
-                    int(sel.sum())
+            sim.record.events("mine_death", people.place[ids[die]], actor=mine_actor[die])
+            for a in np.unique(mine_actor[die]):  # deaths are requested per responsible actor
+                sim.request_death(ids[die & (mine_actor == a)], "mine", int(a))
             gone |= die
         # on to the link's end
         go = ~gone
@@ -1098,11 +1090,8 @@ class Flight(Module[FlightParams]):
             sel = ids[mask]
             people.set(sel, day, state=state)
             self.count_displaced(sim, sel, +1)
-            home = people.home[sel].astype(np.int64)
-            for d in np.unique(at[mask]):
-                m = at[mask] == d
-                sim.record.event("arrived", home[m], actor=int(ctrl[mask][m][0]),
-                                 destination=int(d))
+            sim.record.events("arrived", people.home[sel], actor=ctrl[mask],
+                              destination=at[mask])
             self.remember_displaced(sim, keys[mask], state == State.CAMP)
             out |= mask
         if host.any():
@@ -1135,13 +1124,13 @@ class Flight(Module[FlightParams]):
             people.set(b_ids[~wanted], day, state=State.CIVILIAN,
                        place=people.home[b_ids[~wanted]])
             people.set(b_ids[wanted], day, state=State.HIDING, place=people.home[b_ids[wanted]])
+        sim.record.events("interdicted", where, actor=actor, reason=oc, destination=toward,
+                          reasons=[f"{hazard}:{o}" for o in (*OUTCOMES, "punished")])
         combo = actor * 4 + oc
-        for c in np.unique(combo):
+        for c in np.unique(combo):  # the transitions of the wanted book are per actor
             sel = combo == c
             a, o = int(c) // 4, int(c) % 4
             s_ids = ids[sel]
-            self._record_interdiction(sim, where[sel], toward[sel], a,
-                                      "punished" if o == _PUNISHED else OUTCOMES[o], hazard)
             if o == 1:
                 book.conscript(sim, s_ids, a, day, "interdiction")
             elif o == 2:
@@ -1151,12 +1140,3 @@ class Flight(Module[FlightParams]):
                     book.punish_deserters(sim, s_ids, a, day, "flight")
                 else:
                     book.detain(sim, s_ids, a, day, "flight")
-
-    def _record_interdiction(self, sim: Simulation, place: np.ndarray, toward: np.ndarray,
-                             actor: int, outcome: str, hazard: str) -> None:
-        for d in np.unique(toward):
-            m = toward == d
-            sim.record.event("interdicted", place[m], actor=actor, reason=outcome,
-                             destination=int(d))
-        k = f"{hazard}:{outcome}"
-        self.hazard_totals[k] = self.hazard_totals.get(k, 0) + int(place.size)

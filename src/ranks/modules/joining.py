@@ -547,17 +547,13 @@ class Joining(Module[JoiningParams]):
         """Make ``ids`` members of ``actor`` (array, one per id); record ``joined``."""
         ppl = sim.people
         service = sim.get(Service)
-        for a in np.unique(actor):
-            sel = actor == a
-            who = ids[sel]
-            if service is not None:
-                service.enlist(sim, who, int(a))
-            else:
-                ppl.set(who, day, state=State.SERVING, actor=int(a),
-                        assignment=Assignment.FRONT)
-            for m in np.unique(motive[sel]):
-                w2 = who[motive[sel] == m]
-                sim.record.event("joined", ppl.place[w2], actor=int(a), reason=MOTIVES[m])
+        by_actor = np.argsort(actor, kind="stable")  # trainees are listed actor by actor
+        if service is not None:
+            service.enlist(sim, ids[by_actor], actor[by_actor])
+        else:
+            ppl.set(ids, day, state=State.SERVING, actor=actor, assignment=Assignment.FRONT)
+        sim.record.events("joined", ppl.place[ids], actor=actor, reason=motive,
+                          reasons=MOTIVES)
         self.members = np.concatenate([self.members, ids])
         econ = sim.get(Economy)
         if econ is not None:
@@ -591,11 +587,11 @@ class Joining(Module[JoiningParams]):
             new = ctrl[ppl.place[who].astype(np.int64)]
             can_switch = (new >= 0) & self.configured[np.maximum(new, 0)]
             s_ids = who[(uu < sw) & can_switch]
-            for b in np.unique(ctrl[ppl.place[s_ids].astype(np.int64)]):
-                sb = s_ids[ctrl[ppl.place[s_ids].astype(np.int64)] == b]
-                ppl.set(sb, day, actor=int(b))
-                sim.record.event("switched", ppl.place[sb], actor=int(b),
-                                 reason=f"takeover:{w.actor_ids[a]}")
+            if s_ids.size:
+                to = ctrl[ppl.place[s_ids].astype(np.int64)]
+                ppl.set(s_ids, day, actor=to)
+                sim.record.events("switched", ppl.place[s_ids], actor=to,
+                                  reason=f"takeover:{w.actor_ids[a]}")
             rest = who[~((uu < sw) & can_switch)]
             ur = uu[~((uu < sw) & can_switch)]
             surrender = rest[ur < sw + su]
@@ -604,20 +600,19 @@ class Joining(Module[JoiningParams]):
             if held.size == 0:
                 surrender, back = rest, back[:0]
             if surrender.size:
-                sim.record.event("surrendered", ppl.place[surrender], actor=int(a))
+                sim.record.events("surrendered", ppl.place[surrender], actor=int(a))
                 ppl.set(surrender, day, state=State.CIVILIAN, actor=-1,
                         assignment=Assignment.NONE)
                 ppl.flags[surrender] |= np.uint8(Flag.WAS_MEMBER)
                 self.flagged = np.union1d(self.flagged, surrender)
             if back.size:
                 src_p = ppl.place[back].astype(np.int64)
-                for sp in np.unique(src_p):
+                dest = np.zeros(back.size, dtype=np.int64)
+                for sp in np.unique(src_p):  # the nearest place the actor holds
                     d = great_circle_km(w.lat[sp], w.lon[sp], w.lat[held], w.lon[held])
-                    dest = int(held[np.argmin(d)])
-                    b2 = back[src_p == sp]
-                    sim.record.event("withdrew", int(sp), actor=int(a), destination=dest,
-                                     count=len(b2))
-                    ppl.set(b2, day, place=dest)
+                    dest[src_p == sp] = held[np.argmin(d)]
+                sim.record.events("withdrew", src_p, actor=int(a), destination=dest)
+                ppl.set(back, day, place=dest)
 
     def _switch(self, sim: Simulation, day: int) -> None:
         """Drift to the strongest, best-paying actor recruiting at the member's place (M6)."""
@@ -655,10 +650,8 @@ class Joining(Module[JoiningParams]):
         chance = _daily(self.switch_rate[a] * np.clip(g, 0, 1))
         u = sim.rng("joining.switch_accept", day).random(len(cand))
         go = u * p_max < chance
-        for b in np.unique(best[go]):
-            for old in np.unique(a[go & (best == b)]):
-                sel = cand[go & (best == b) & (a == old)]
-                ppl.set(sel, day, actor=int(b))
-                sim.record.event("switched", ppl.place[sel], actor=int(b),
-                                 reason=f"drift:{w.actor_ids[old]}")
+        if go.any():
+            ppl.set(cand[go], day, actor=best[go])
+            sim.record.events("switched", ppl.place[cand[go]], actor=best[go], reason=a[go],
+                              reasons=[f"drift:{x}" for x in w.actor_ids])
 

@@ -221,7 +221,7 @@ class Leaving(Module[LeavingParams]):
         self.decay_mas = float(np.exp(-1.0 / p.massacre_days.value))
         self._m_day = -1
         self._m = np.zeros(0, dtype=np.int64)
-        sim.record.add_stock("suspected", ("actor",), (w.actor_ids,), lambda: np.bincount(
+        sim.record.add_stock("suspected", ("actor",), (w.actor_ids,), lambda day: np.bincount(
             sim.people.actor[self._suspected_members(sim)].astype(np.int64), minlength=A)[:A])
 
     def _suspected_members(self, sim: Simulation) -> np.ndarray:
@@ -325,7 +325,7 @@ class Leaving(Module[LeavingParams]):
         if ids.size == 0:
             return
         people = sim.people
-        sim.record.event("executed", people.place[ids], actor=a, reason=reason)
+        sim.record.events("executed", people.place[ids], actor=a, reason=reason)
         sim.request_death(ids, "executed", a)
         w = 1.0 / self.scale  # full-scale equivalent counts
         np.add.at(self.exec_place[a], people.place[ids].astype(np.int64), w)
@@ -344,7 +344,7 @@ class Leaving(Module[LeavingParams]):
             self.book.detain(sim, rest, a, day, how)
         else:
             people = sim.people
-            sim.record.event("punished", people.place[rest], actor=a, reason=how)
+            sim.record.events("punished", people.place[rest], actor=a, reason=how)
             self.book.clear_wanted(sim, rest)
             people.flags[rest] |= np.uint8(Flag.SUSPECTED)
             people.set(rest, day, state=State.SERVING, actor=a, assignment=Assignment.DANGEROUS)
@@ -483,17 +483,13 @@ class Leaving(Module[LeavingParams]):
         p, people = self.p, sim.people
         if new.size:
             people.flags[new] |= np.uint8(Flag.SUSPECTED)
-            act = people.actor[new]
-            for a in np.unique(act):
-                sim.record.event("suspected", people.place[new[act == a]], actor=int(a))
+            sim.record.events("suspected", people.place[new], actor=people.actor[new])
         s = suspected[(people.state[suspected] == State.SERVING)
                       & (people.assignment[suspected] != Assignment.DANGEROUS)]
         send = s[sim.person_uniform("leaving.dangerous", s) < p.dangerous_chance.value]
         if send.size:
-            act = people.actor[send]
-            for a in np.unique(act):
-                sim.record.event("reassigned", people.place[send[act == a]], actor=int(a),
-                                 reason="suspicion")
+            sim.record.events("reassigned", people.place[send], actor=people.actor[send],
+                              reason="suspicion")
             people.set(send, day, assignment=Assignment.DANGEROUS)
 
     def _leave(self, sim: Simulation, day: int, ids: np.ndarray, a: np.ndarray,
@@ -568,23 +564,18 @@ class Leaving(Module[LeavingParams]):
             has = sim.households.savings[hh] > 0
             hh, act = hh[has], act[has]
             sim.households.savings[hh] = 0.0
-            for b in np.unique(act):
-                sim.record.event("property_confiscated",
-                                 sim.households.place[hh[act == b]].astype(np.int64),
-                                 actor=int(b))
+            sim.record.events("property_confiscated",
+                              sim.households.place[hh].astype(np.int64), actor=act)
 
     @staticmethod
     def _record_moves(sim: Simulation, ids: np.ndarray, a: np.ndarray, reason: np.ndarray,
                       dest: np.ndarray, to: np.ndarray) -> None:
         """Events ``deserted`` / ``defected`` by actor left, reason and destination place."""
         frm = sim.people.place[ids].astype(np.int64)
-        rebel = DESTINATIONS.index("rebel")
-        key = np.stack([a, reason, to, dest == rebel], axis=1)
-        combos, inv = np.unique(key, axis=0, return_inverse=True)
-        inv = inv.ravel()
-        for j, (b, r, d, is_rebel) in enumerate(combos):
-            sim.record.event("defected" if is_rebel else "deserted", frm[inv == j],
-                             actor=int(b), reason=REASONS[int(r)], destination=int(d))
+        rebel = dest == DESTINATIONS.index("rebel")
+        for name, sel in (("defected", rebel), ("deserted", ~rebel)):
+            sim.record.events(name, frm[sel], actor=a[sel], reason=reason[sel],
+                              reasons=REASONS, destination=to[sel])
 
 def _pick(places: np.ndarray, weight: np.ndarray, u: np.ndarray) -> np.ndarray:
     """One of ``places`` per uniform in ``u``, in proportion to ``weight[places]``."""

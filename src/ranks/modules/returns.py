@@ -94,10 +94,7 @@ class Returns(Module[ReturnsParams]):
         ids, home, ctrl = ids[go], home[go], ctrl[go]
         if ids.size == 0:
             return
-        frm = people.place[ids].astype(np.int64)
-        for h in np.unique(home):
-            m = home == h
-            sim.record.event("returned", frm[m], actor=int(ctrl[m][0]), reason="safe",
-                             destination=int(h))
+        sim.record.events("returned", people.place[ids], actor=ctrl, reason="safe",
+                          destination=home)
         flight.mark_returned(sim, ids)
         people.set(ids, day, state=State.CIVILIAN, place=home)

@@ -193,8 +193,8 @@ class Service(Module[ServiceParams]):
             self._assign(sim, 0, serving, record=False)
 
     # -- public ----------------------------------------------------------------------------
-    def enlist(self, sim: Simulation, ids: np.ndarray, actor: int) -> None:
-        """Make ``ids`` members of ``actor`` in training from today."""
+    def enlist(self, sim: Simulation, ids: np.ndarray, actor: int | np.ndarray) -> None:
+        """Make ``ids`` members of ``actor`` (one, or one each) in training from today."""
         ids = np.asarray(ids, dtype=np.int64)
         sim.people.set(ids, sim.day, state=State.TRAINING, actor=actor,
                        assignment=Assignment.TRAINING)
@@ -276,7 +276,7 @@ class Service(Module[ServiceParams]):
                     if dest is not None:
                         ppl.set(sel, day, place=dest)
                 if record:
-                    sim.record.event("deployed", ppl.place[sel], actor=int(a),
+                    sim.record.events("deployed", ppl.place[sel], actor=int(a),
                                      reason=Assignment(k).name.lower())
 
     # -- day -------------------------------------------------------------------------------
@@ -318,11 +318,8 @@ class Service(Module[ServiceParams]):
         got = np.where(p.training, days_in[due], self.full_days[ga])
         self.trained_days[g] = np.minimum(got, 255).astype(np.uint8)
         full = got >= self.full_days[ga]
-        for a in np.unique(ga):
-            for ok, why in ((True, "full"), (False, "short")):
-                sel = g[(ga == a) & (full == ok)]
-                if sel.size:
-                    sim.record.event("trained", ppl.place[sel], actor=int(a), reason=why)
+        sim.record.events("trained", ppl.place[g], actor=ga, reason=np.where(full, 0, 1),
+                          reasons=("full", "short"))
         self._assign(sim, day, g)
 
     def _weekly(self, sim: Simulation, day: int, serving: np.ndarray,
@@ -342,47 +339,49 @@ class Service(Module[ServiceParams]):
         sus = serving[((fl & Flag.SUSPECTED) > 0) & (asg != Assignment.DANGEROUS)]
         if self.suspects_elsewhere:
             sus = sus[:0]
-        for a in np.unique(ppl.actor[sus]):
-            sel = sus[ppl.actor[sus] == a]
-            ppl.set(sel, day, assignment=Assignment.DANGEROUS)
-            sim.record.event("deployed", ppl.place[sel], actor=int(a), reason="suspected")
+        if sus.size:
+            ppl.set(sus, day, assignment=Assignment.DANGEROUS)
+            sim.record.events("deployed", ppl.place[sus], actor=ppl.actor[sus],
+                              reason="suspected")
         # guards to the front when ranks thin (seed-000)
         short = (self.peak > 0) & (strength < self.short_thr * self.peak)
         guards = serving[(asg == Assignment.GUARD) & short[actors] & ((fl & Flag.FOREIGN) == 0)]
         if guards.size:
             u = sim.person_uniform("service.shortage", guards, day)
             mv = guards[u < self.short_move[ppl.actor[guards].astype(np.int64)]]
-            for a in np.unique(ppl.actor[mv]):
+            ppl.set(mv, day, assignment=Assignment.FRONT)
+            for a in np.unique(ppl.actor[mv]):  # a draw of front places per actor
                 sel = mv[ppl.actor[mv] == a]
-                ppl.set(sel, day, assignment=Assignment.FRONT)
                 dest = self._front_place(sim, day, int(a), len(sel), "service.shortage_place")
                 if dest is not None:
                     ppl.set(sel, day, place=dest)
-                sim.record.event("deployed", ppl.place[sel], actor=int(a), reason="shortage")
+            sim.record.events("deployed", ppl.place[mv], actor=ppl.actor[mv],
+                              reason="shortage")
         # front fighters follow the fighting
         fr = serving[np.isin(ppl.assignment[serving], (Assignment.FRONT, Assignment.DANGEROUS))]
         calm = fr[sim.world.front[day][ppl.place[fr]] <= 0]
-        for a in np.unique(ppl.actor[calm]):
+        moved: list[np.ndarray] = []
+        for a in np.unique(ppl.actor[calm]):  # a draw of front places per actor
             sel = calm[ppl.actor[calm] == a]
             dest = self._front_place(sim, day, int(a), len(sel), "service.redeploy")
             if dest is None:
                 continue
-            moved = sel[dest != ppl.place[sel]]
-            dest = dest[dest != ppl.place[sel]]
-            if moved.size:
-                ppl.set(moved, day, place=dest)
-                sim.record.event("deployed", ppl.place[moved], actor=int(a), reason="redeploy")
+            go = dest != ppl.place[sel]
+            ppl.set(sel[go], day, place=dest[go])
+            moved.append(sel[go])
+        if moved:
+            m = np.concatenate(moved)
+            sim.record.events("deployed", ppl.place[m], actor=ppl.actor[m], reason="redeploy")
 
     def _rotate(self, sim: Simulation, day: int, serving: np.ndarray) -> None:
         """Rotations to distant fronts and back (M15, seed-004)."""
         ppl = sim.people
         asg = ppl.assignment[serving]
         away = serving[(asg == Assignment.DISTANT) & (self.assign_until[serving] <= day)]
-        for a in np.unique(ppl.actor[away]):
-            sel = away[ppl.actor[away] == a]
-            ppl.set(sel, day, assignment=Assignment.FRONT)
-            self.assign_until[sel] = -1
-            sim.record.event("rotated", ppl.place[sel], actor=int(a), reason="back")
+        if away.size:
+            ppl.set(away, day, assignment=Assignment.FRONT)
+            self.assign_until[away] = -1
+            sim.record.events("rotated", ppl.place[away], actor=ppl.actor[away], reason="back")
         if not self.distant_share.any():
             return
         front = serving[asg == Assignment.FRONT]
@@ -390,11 +389,11 @@ class Service(Module[ServiceParams]):
         cand = sim.thin_candidates("service.rotate", day, p_max, front)
         chance = self.distant_share[ppl.actor[cand].astype(np.int64)] / 30.0
         go = cand[sim.rng("service.rotate_accept", day).random(len(cand)) * p_max < chance]
-        for a in np.unique(ppl.actor[go]):
-            sel = go[ppl.actor[go] == a]
-            ppl.set(sel, day, assignment=Assignment.DISTANT)
-            self.assign_until[sel] = min(day + int(self.rot_days[a]), 32767)
-            sim.record.event("rotated", ppl.place[sel], actor=int(a), reason="out")
+        if go.size:
+            a_go = ppl.actor[go].astype(np.int64)
+            ppl.set(go, day, assignment=Assignment.DISTANT)
+            self.assign_until[go] = np.minimum(day + self.rot_days[a_go].astype(np.int64), 32767)
+            sim.record.events("rotated", ppl.place[go], actor=a_go, reason="out")
 
     def death_hazard(self, sim: Simulation, day: int, ids: np.ndarray) -> np.ndarray:
         """Death hazard per year of serving members ``ids`` (see the module docstring)."""

@@ -171,7 +171,7 @@ class WantedBook:
         if ids.size == 0:
             return
         p = sim.people
-        sim.record.event("conscripted", p.place[ids], actor=actor, reason=reason)
+        sim.record.events("conscripted", p.place[ids], actor=actor, reason=reason)
         self.clear_wanted(sim, ids)
         self.stop_work(sim, ids)
         self.bits[ids] &= np.uint8(~LOST_WORK_BIT & 0xFF)
@@ -191,7 +191,7 @@ class WantedBook:
         if ids.size == 0:
             return
         p = sim.people
-        sim.record.event("detained", p.place[ids], actor=actor, reason=reason)
+        sim.record.events("detained", p.place[ids], actor=actor, reason=reason)
         self.clear_wanted(sim, ids)
         self.stop_work(sim, ids)
         p.set(ids, day, state=State.DETAINED, actor=-1, assignment=Assignment.NONE)
