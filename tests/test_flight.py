@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from ranks.engine import Simulation
+from ranks.errors import ScenarioError
 from ranks.modules.flight import EVER_FLED, FLED, LONE, Flight
 from ranks.population import State
 from ranks.runner import load
@@ -246,8 +247,9 @@ def test_returns_need_flight(tmp_path: Path) -> None:
     data["timeline"] = []
     path = tmp_path / "r.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    with pytest.raises(Exception, match="flight"):
+    with pytest.raises(ScenarioError, match="the returns module needs the flight module") as e:
         load(path)
+    assert e.value.field == "modules.returns" and e.value.line is not None
 
 
 def test_demo_with_all_modules_conserves_people() -> None:

@@ -63,6 +63,9 @@ class Flag(IntEnum):
     WAS_MEMBER = 32
 
 
+#: Mechanisms of the core (not of a module): the synthesis of people in households (M1).
+MIDS: tuple[str, ...] = ("M1",)
+
 N_STATES = len(State)
 N_ASSIGN = len(Assignment)
 STATE_NAMES = [s.name.lower() for s in State]
