@@ -261,3 +261,53 @@ def test_demo_with_all_modules_conserves_people() -> None:
     assert _count(ev, "fled") > 0 and _count(ev, "arrived") > 0
     # men who chose flight under the coercion module's orders, and wanted men, flee alone
     assert _count(ev, "fled", reason="planned") + _count(ev, "fled", reason="punishment") > 0
+
+
+def _fear_streams(tmp_path: Path, name: str, timeline: list[dict]) -> dict[int, set[str]]:
+    """The fear stream names drawn each day."""
+    sim = Simulation(load(_scenario(tmp_path, name, timeline=timeline)), seed=1, scale=0.2,
+                     until=dt.date(2015, 4, 1))
+    seen: dict[int, set[str]] = {}
+    thin = sim.thin_candidates
+
+    def spy(stream: str, day: int, p_max: float, pool: np.ndarray | None = None) -> np.ndarray:
+        if stream.startswith("flight.fear."):
+            seen.setdefault(day, set()).add(stream)
+        return thin(stream, day, p_max, pool)
+
+    sim.thin_candidates = spy  # type: ignore[method-assign]
+    sim.run()
+    return seen
+
+
+def test_fear_streams_are_named_by_meaning_not_by_position(tmp_path: Path) -> None:
+    """A campaign opened before the order and expiring during it must not move the order's
+    draws (it did when streams were named by list position): the order's stream is named
+    by the event that opened it, the same with or without the campaign, before and after
+    the campaign ends."""
+    campaign = [{"date": "2015-01-05", "type": "checkpoint_campaign", "actor": "GROUP_A",
+                 "until": "2015-03-01", "value": 0.05, "assumption": "test"}]
+    alone = _fear_streams(tmp_path, "order.yaml", [])
+    both = _fear_streams(tmp_path, "both.yaml", campaign)
+    order = "flight.fear.conscription_order.GROUP_A.31"
+    assert both[10] == {"flight.fear.checkpoint_campaign.GROUP_A.4"}
+    assert both[40] == {order, "flight.fear.checkpoint_campaign.GROUP_A.4"}
+    assert alone[40] == alone[70] == both[70] == {order}  # day 59: the campaign ends
+
+
+def test_a_stream_drawn_twice_on_one_day_fails_the_run(tmp_path: Path) -> None:
+    from ranks.engine import StreamReuseError
+
+    sim = Simulation(load(_scenario(tmp_path)), seed=1, scale=0.05, until=dt.date(2015, 1, 3))
+    ids = np.arange(10)
+    sim.person_uniform("test.once", ids)
+    with pytest.raises(StreamReuseError, match="test.once"):
+        sim.person_uniform("test.once", ids)
+    sim.rng("test.rng")
+    with pytest.raises(StreamReuseError):
+        sim.thin_candidates("test.rng", sim.day, 0.5)
+    # traits are the same numbers whenever asked; draws keyed by another day are not today's
+    assert np.array_equal(sim.trait("test.trait", ids), sim.trait("test.trait", ids))
+    sim.person_uniform("test.once", ids, day=sim.day + 1)
+    # like events on one day get streams of their own
+    assert [sim.event_stream("x") for _ in range(3)] == ["x", "x#2", "x#3"]

@@ -39,7 +39,12 @@ class RunInfo:
     households: int = 0
     people_bytes: int = 0
 
-__all__ = ["ConservationError", "RunInfo", "Simulation"]
+__all__ = ["ConservationError", "RunInfo", "Simulation", "StreamReuseError"]
+
+
+class StreamReuseError(RuntimeError):
+    """A random stream was drawn twice on one day: the two draws would share numbers (a
+    bug: name each draw by its meaning)."""
 
 T = TypeVar("T")
 
@@ -87,6 +92,9 @@ class Simulation:
         self.synth_s = time.perf_counter() - t0
         self.initial_people = self.people.n
         self.day = 0
+        #: stream name -> the day it was last drawn (the guard in :meth:`_drawing`)
+        self._drawn: dict[str, int] = {}
+        self._event_names: dict[str, tuple[int, int]] = {}
         dates = [self.world.date(d) for d in range(self.world.n_days)]
         self.record = Recorder(self.world.place_names, self.world.actor_ids, dates,
                                replicate=replicate, stocks_every=sc.output.stocks_every_days)
@@ -135,13 +143,42 @@ class Simulation:
         self._found[type(obj)] = obj
         return obj
 
+    def _drawing(self, name: str, day: int) -> None:
+        """Refuse a second draw of stream ``name`` today (StreamReuseError): its numbers
+        would repeat the first draw's. Draws keyed by another day are not today's."""
+        if day == self.day:
+            if self._drawn.get(name) == day:
+                raise StreamReuseError(f"random stream '{name}' drawn twice on day {day}: "
+                                       "give each draw a name of its own")
+            self._drawn[name] = day
+
     def rng(self, name: str, day: int | None = None) -> np.random.Generator:
-        """Generator of stream ``name`` for ``day`` (today by default)."""
-        return stream(self.seed, name, self.day if day is None else day)
+        """Generator of stream ``name`` for ``day`` (today by default); once a day."""
+        d = self.day if day is None else day
+        self._drawing(name, d)
+        return stream(self.seed, name, d)
 
     def person_uniform(self, name: str, ids: np.ndarray, day: int | None = None) -> np.ndarray:
-        """Per-person uniforms for ``ids`` (person-level common random numbers)."""
-        return person_uniform(self.seed, name, self.day if day is None else day, ids)
+        """Per-person uniforms for ``ids`` (person-level common random numbers) from stream
+        ``name`` on ``day`` (today by default); once a day."""
+        d = self.day if day is None else day
+        self._drawing(name, d)
+        return person_uniform(self.seed, name, d, ids)
+
+    def event_stream(self, base: str) -> str:
+        """A stream name for a draw made for one timeline event: ``base`` for the first event
+        of the day that asks for it, ``base#2``, ``base#3``... for the next ones (in the
+        order of the scenario's timeline), so that two like events on one day never share
+        numbers."""
+        day, n = self._event_names.get(base, (self.day, 0))
+        n = n + 1 if day == self.day else 1
+        self._event_names[base] = (self.day, n)
+        return base if n == 1 else f"{base}#{n}"
+
+    def trait(self, name: str, ids: np.ndarray, key: int = -1) -> np.ndarray:
+        """Per-person uniforms fixed for the whole run (a trait, e.g. whether relatives
+        abroad would pay): the same person gets the same number however often asked."""
+        return person_uniform(self.seed, name, key, ids)
 
     def thin_candidates(self, name: str, day: int, p_max: float,
                         pool: np.ndarray | None = None) -> np.ndarray:

@@ -294,7 +294,8 @@ class Coercion(Module[CoercionParams]):
         cp = self.checkpoint_intensity(sim, day)[people.place[ids]]
         p_hide = np.minimum(p.order_hide_share.value + p.hide_per_intensity.value * cp,
                             np.maximum(1.0 - p_reg - p_flee, 0.0))
-        u = sim.person_uniform(f"coercion.order.{a}", ids)
+        name = sim.event_stream(f"coercion.order.{a}")
+        u = sim.person_uniform(name, ids)
         c1 = p_reg
         c2 = c1 + p_hide
         c3 = c2 + p_flee
@@ -302,7 +303,8 @@ class Coercion(Module[CoercionParams]):
                                                                             IGNORE)))
         # members of another actor stay in their unit, now wanted (seed-001)
         code[is_member & ((code == HIDE) | (code == FLEE))] = IGNORE
-        due = day + (sim.person_uniform(f"coercion.order_day.{a}", ids) * deadline).astype(
+        due = day + (sim.person_uniform(name.replace("order", "order_day", 1), ids)
+                     * deadline).astype(
             np.int64)
         due[code == IGNORE] = day + deadline  # the wanted list starts at the deadline
         reason = str(ev.args.get("reason", "order"))
@@ -323,9 +325,10 @@ class Coercion(Module[CoercionParams]):
         take = ev.value if ev.value is not None else self.p.amnesty_take_up.value
         window = (sim.world.day_of(ev.until) - sim.day if ev.until
                   else self.p.amnesty_window_days.value)
-        u = sim.person_uniform("coercion.amnesty", W)
+        name = sim.event_stream("coercion.amnesty")
+        u = sim.person_uniform(name, W)
         W = W[u < take]
-        due = sim.day + (sim.person_uniform("coercion.amnesty_day", W) * max(window, 1)).astype(
+        due = sim.day + (sim.person_uniform(name + ".day", W) * max(window, 1)).astype(
             np.int64)
         self._amnesty.append((W, due, a, bool(ev.args.get("rejoin", False))))
 
@@ -559,7 +562,7 @@ class Coercion(Module[CoercionParams]):
         ctrl = w.control[day].astype(np.int64)
         np.maximum.at(fmax, np.where(ctrl >= 0, ctrl, w.n_actors), w.front[day])
         fmax[w.n_actors] = 0.0
-        labour = sim.person_uniform("coercion.labour_assign", D, day=-1) < \
+        labour = sim.trait("coercion.labour_assign", D) < \
             p.forced_labour_share.value
         p_die = np.where(labour & (holder >= 0), p.forced_labour_death_per_day.value
                          * fmax[holder], 0.0)

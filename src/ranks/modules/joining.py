@@ -292,7 +292,7 @@ class Joining(Module[JoiningParams]):
         H = len(sim.households)
         self.killed_by = np.zeros((H, max(A, 1)), dtype=np.uint8)
         sim.death_listeners.append(self._on_death)
-        u = sim.person_uniform("joining.family_opposition", np.arange(H), day=0)
+        u = sim.trait("joining.family_opposition", np.arange(H), key=0)
         self.opposing_household = u < p.family_opposition_share.value
         # the pool: men of joining age at some point of the period
         lo = -int(p.min_age.value * YEAR)  # born on or before this day to be old enough

@@ -294,7 +294,8 @@ class Leaving(Module[LeavingParams]):
         ids = np.flatnonzero(cand)
         ids = ids[people.age_years(sim.day, ids) >= 15]
         if ids.size:
-            pick = sim.rng("leaving.massacre").choice(ids, size=min(n, ids.size), replace=False)
+            g = sim.rng(sim.event_stream("leaving.massacre"))
+            pick = g.choice(ids, size=min(n, ids.size), replace=False)
             sim.request_death(np.sort(pick), "massacre", a)
 
     def _public_execution(self, sim: Simulation, ev: TimelineEvent, a: int) -> None:
@@ -309,7 +310,7 @@ class Leaving(Module[LeavingParams]):
         if places is not None:
             m = m[np.isin(people.place[m], places)]
         sus = m[(people.flags[m] & Flag.SUSPECTED) != 0]
-        g = sim.rng("leaving.public_execution")
+        g = sim.rng(sim.event_stream("leaving.public_execution"))
         pick = g.permutation(sus)[:n]
         if pick.size < n:
             rest = np.setdiff1d(m, pick)
@@ -331,10 +332,13 @@ class Leaving(Module[LeavingParams]):
         np.add.at(self.exec_place[a], people.place[ids].astype(np.int64), w)
         np.add.at(self.exec_home[a], people.home[ids].astype(np.int64), w)
 
-    def punish(self, sim: Simulation, ids: np.ndarray, a: int, day: int, how: str) -> None:
-        """Caught deserters (or members caught leaving): executed, else detained (with
-        coercion) or sent back to their unit on dangerous missions (M19, M21)."""
-        u = sim.person_uniform(f"leaving.execute.{how}", ids)
+    def punish(self, sim: Simulation, ids: np.ndarray, a: int, day: int, how: str,
+               draw: str = "") -> None:
+        """Caught deserters (or members caught leaving) of actor ``a``, caught ``how``:
+        executed, else detained (with coercion) or sent back to their unit on dangerous
+        missions (M19, M21). ``draw`` tells apart the calls of one day with the same ``how``
+        and actor (it names their random stream)."""
+        u = sim.person_uniform(f"leaving.execute.{how}{draw}.{a}", ids)
         ex = ids[u < self.execute_share[a]]
         self._execute(sim, ex, a, how)
         rest = ids[u >= self.execute_share[a]]

@@ -257,7 +257,7 @@ class Service(Module[ServiceParams]):
             who = ids[actors == a]
             asg = np.full(len(who), Assignment.FRONT, dtype=np.uint8)
             if p.assignment_rules:
-                conn = sim.person_uniform("service.connected", who, day=0) < self.connected[a]
+                conn = sim.trait("service.connected", who, key=0) < self.connected[a]
                 strength = ppl.strength[a].sum()
                 room = max(int(self.guard_max[a] * strength)
                            - int(ppl.strength[a, Assignment.GUARD]), 0)
@@ -265,14 +265,17 @@ class Service(Module[ServiceParams]):
                 asg[conn_idx] = Assignment.GUARD
                 fl = ppl.flags[who]
                 foreign = (fl & Flag.FOREIGN) > 0
-                cmd = sim.person_uniform("service.command", who, day=0) < self.foreign_cmd[a]
+                cmd = sim.trait("service.command", who, key=0) < self.foreign_cmd[a]
                 asg[foreign & cmd] = Assignment.GUARD
                 asg[(fl & Flag.SUSPECTED) > 0] = Assignment.DANGEROUS
             for k in np.unique(asg):
                 sel = who[asg == k]
                 ppl.set(sel, day, state=State.SERVING, assignment=int(k))
                 if k in (Assignment.FRONT, Assignment.DANGEROUS):
-                    dest = self._front_place(sim, day, int(a), len(sel), "service.deploy")
+                    # one draw per actor and assignment; the initial members' apart
+                    stream = (f"service.{'deploy' if record else 'initial_deploy'}"
+                              f"{'' if k == Assignment.FRONT else '_dangerous'}")
+                    dest = self._front_place(sim, day, int(a), len(sel), stream)
                     if dest is not None:
                         ppl.set(sel, day, place=dest)
                 if record:

@@ -18,7 +18,7 @@ Columns added to ``sim.people`` (2 bytes a person):
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -34,8 +34,12 @@ IN_WANTED = 4  # bookkeeping: the id is in the wanted index
 IN_DETAINED = 8  # bookkeeping: the id is in the detained index
 _EMPTY = np.zeros(0, dtype=np.int64)
 
-#: Hook signature for punishing caught deserters: (sim, ids, actor, day, how).
-PunishHook = Callable[["Simulation", np.ndarray, int, int, str], None]
+class PunishHook(Protocol):
+    """What happens to caught deserters ``ids`` of ``actor`` caught ``how`` (M19); ``draw``
+    names the call's random stream apart from other calls of the day."""
+
+    def __call__(self, sim: Simulation, ids: np.ndarray, actor: int, day: int, how: str, /,
+                 draw: str = "") -> None: ...
 
 
 class WantedBook:

@@ -103,7 +103,7 @@ class Displaced:
         self.pool.add(keys)
         if in_camp and keys.size:
             keys = np.unique(keys)
-            self.camp_pool.add(keys[sim.person_uniform("flight.sponsor", keys, day=-1)
+            self.camp_pool.add(keys[sim.trait("flight.sponsor", keys)
                                     < sponsor_share])
 
     def sponsored_exits(self, sim: Simulation, day: int, stay_days_mean: float,

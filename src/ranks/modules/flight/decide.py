@@ -61,7 +61,8 @@ def _decision(units: np.ndarray, reason: Reason | np.ndarray, alone: bool) -> De
 class Fear:
     """A window of conscription fear: men of ``ages`` at ``places`` (None: where ``actor``
     holds control when the window opens) fear ``actor`` from ``start`` until ``until``
-    (day indices) at ``level`` (0..1). ``stream`` names its draws."""
+    (day indices) at ``level`` (0..1). ``key`` names its draws by the event that opened it
+    (type, actor, day), never by its position among the windows."""
 
     actor: int
     places: np.ndarray | None
@@ -69,7 +70,7 @@ class Fear:
     start: int
     until: int
     ages: tuple[int, int]
-    stream: str
+    key: str
     pool: np.ndarray | None = None
 
 
@@ -113,15 +114,16 @@ def conscription(sim: Simulation, day: int, p: FlightParams, parties: Parties,
         fear.pool = fear_pool(sim, day, fear)
     ctrl = sim.world.control[day].astype(np.int64)
     chance = p.conscription_fear_per_day.value * fear.level
-    ids = sim.thin_candidates(fear.stream, day, chance, fear.pool)
+    ids = sim.thin_candidates(f"flight.fear.{fear.key}", day, chance, fear.pool)
     ids = ids[(ctrl[people.place[ids]] == fear.actor) & can_leave(sim, parties, ids)
               & ((people.flags[ids] & Flag.WANTED) == 0)]
     if ids.size == 0:
         return []
-    with_family = sim.person_uniform("flight.family_goes", ids) < p.family_goes_share.value
+    with_family = (sim.person_uniform(f"flight.family_goes.{fear.key}", ids)
+                   < p.family_goes_share.value)
     fam = parties.household_of(ids[with_family])
     ids = ids[~with_family]
-    ids = ids[ties_ok(sim, p, parties, ids, "flight.ties")]
+    ids = ids[ties_ok(sim, p, parties, ids, f"flight.ties.{fear.key}")]
     return [_decision(fam, Reason.CONSCRIPTION, alone=False),
             _decision(ids, Reason.CONSCRIPTION, alone=True)]
 
@@ -144,7 +146,7 @@ def punishment(sim: Simulation, p: FlightParams, parties: Parties) -> list[Decis
     daily = np.where(planned, p.planned_flight_per_day.value, np.where(
         deserter, p.deserter_flight_per_day.value, p.evader_flight_per_day.value))
     go = sim.person_uniform("flight.punishment", W) < daily
-    go[~planned] &= ties_ok(sim, p, parties, W[~planned], "flight.ties")
+    go[~planned] &= ties_ok(sim, p, parties, W[~planned], "flight.ties.punishment")
     reason = np.where(planned[go], int(Reason.PLANNED), int(Reason.PUNISHMENT))
     return [_decision(W[go], reason.astype(np.int64), alone=True)]
 

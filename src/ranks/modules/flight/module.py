@@ -197,7 +197,7 @@ class Flight(Module[FlightParams]):
             end = day + int(ev.args.get("deadline_days", 7)) + p.order_fear_days.value
             self.fears.append(Fear(a, self._place_ids(sim, ev), 1.0, day,
                                    min(until, end) if ev.until else end, (int(lo), int(hi)),
-                                   stream=""))
+                                   self._fear_key(sim, ev)))
         elif ev.type == "checkpoint_campaign":
             if ev.args.get("kind") == "desert_patrol":
                 return
@@ -206,7 +206,13 @@ class Flight(Module[FlightParams]):
                         * p.campaign_fear_scale.value)
             lo, hi = p.service_ages.value
             self.fears.append(Fear(a, self._place_ids(sim, ev), level, day, until,
-                                   (int(lo), int(hi)), stream=""))
+                                   (int(lo), int(hi)), self._fear_key(sim, ev)))
+
+    @staticmethod
+    def _fear_key(sim: Simulation, ev: TimelineEvent) -> str:
+        """The name of a fear window's draws: the event's type, actor and day (and its order
+        among like events of the day)."""
+        return sim.event_stream(f"{ev.type}.{ev.actor or ev.args.get('actor')}.{sim.day}")
 
     def _ban(self, day: int) -> np.ndarray:
         """Exit-ban factor by actor (index A = no actor): 0 = no ban."""
@@ -250,11 +256,9 @@ class Flight(Module[FlightParams]):
         p, people, parties = self.params, sim.people, self.parties
         decisions: list[Decision] = []
         self.fears = [f for f in self.fears if day < f.until]
-        for i, f in enumerate(self.fears):
-            if day < f.start:
-                continue
-            f.stream = f"flight.fear.{i}.{f.start}"
-            decisions += decide.conscription(sim, day, p, parties, f)
+        for f in self.fears:
+            if day >= f.start:
+                decisions += decide.conscription(sim, day, p, parties, f)
         decisions += decide.punishment(sim, p, parties)
         decisions += decide.front(sim, day, p, parties, self.settled)
         eco = sim.get(Economy)
@@ -297,7 +301,7 @@ class Flight(Module[FlightParams]):
             h = parties.household_of(uk - self.H) if alone else uk
             cost = self.price * size
             own = hh.savings[h] >= cost
-            rel = ~own & (sim.person_uniform("flight.relatives", uk, day=-1)
+            rel = ~own & (sim.trait("flight.relatives", uk)
                           < self.params.relatives_pay_chance.value)
             np.subtract.at(hh.savings, h[own], cost[own].astype(np.float32))
             paid = own | rel
@@ -433,7 +437,7 @@ class Flight(Module[FlightParams]):
             for mask, actor, hazard in ((stop_cp, hz.checkpoint_actor, Hazard.CHECKPOINT),
                                         (stop_pat, hz.patrol_actor, Hazard.PATROL)):
                 if mask.any():
-                    self._interdict(sim, day, ids[mask], actor[mask], to[mask], hazard,
+                    self._interdict(sim, day, wave, ids[mask], actor[mask], to[mask], hazard,
                                     u[mask] / p_stop[mask])
                     gone |= mask
             u_mine = (u - p_stop) / np.maximum(1.0 - p_stop, 1e-12)
@@ -499,8 +503,9 @@ class Flight(Module[FlightParams]):
             self.t_wait[pos[host]] = np.maximum(np.rint(days * p.host_days_mean.value), 1)
         return out
 
-    def _interdict(self, sim: Simulation, day: int, ids: np.ndarray, actor: np.ndarray,
-                   toward: np.ndarray, hazard: Hazard, u: np.ndarray) -> None:
+    def _interdict(self, sim: Simulation, day: int, wave: int, ids: np.ndarray,
+                   actor: np.ndarray, toward: np.ndarray, hazard: Hazard, u: np.ndarray
+                   ) -> None:
         """Intercepted parties: sent back home, conscripted (men of service age), detained;
         caught deserters go to the leaving module's deterrence (M19) when present."""
         people, parties = sim.people, self.parties
@@ -533,6 +538,7 @@ class Flight(Module[FlightParams]):
                 book.detain(sim, s_ids, a, day, "interdiction")
             elif o == Outcome.PUNISHED:
                 if book.punish_deserters is not None:
-                    book.punish_deserters(sim, s_ids, a, day, "flight")
+                    book.punish_deserters(sim, s_ids, a, day, "flight",
+                                          draw=f".{hazard.name.lower()}.{wave}")
                 else:
                     book.detain(sim, s_ids, a, day, "flight")
