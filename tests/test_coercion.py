@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from ranks.engine import Simulation
+from ranks.modules.wanted import WantedBook
 from ranks.population import Assignment, Flag, State
 from ranks.runner import load
 
@@ -116,7 +117,8 @@ def test_order_makes_registrations_evasion_and_wanted(tmp_path: Path) -> None:
     # evaders are wanted; those who chose flight carry the flag the flight module reads
     p = sim.people
     assert ((p.flags & Flag.EVADER) != 0).sum() > 0
-    assert (p.coercion_bits & 1).sum() > 0
+    book = sim.get(WantedBook)
+    assert book is not None and book.planned_flight(np.arange(p.n)).sum() > 0
     # everyone named was a man aged 20-30 in X's places
     st = sim.record.stocks_frame()
     assert st.loc[st["stock"] == "wanted", "value"].sum() > 0

@@ -10,6 +10,7 @@ import numpy as np
 import yaml
 
 from ranks.engine import Simulation
+from ranks.modules.economy import Economy
 from ranks.population import Flag, Role
 from ranks.runner import load
 from tests.conftest import POPULATION, SOURCES
@@ -72,7 +73,7 @@ ISIS_X = {"actors": {"X": {"preset": "ISIS"}}}
 def test_isis_pay_table_exact_dollars(tmp_path: Path) -> None:
     """seed-003: $50 base + $50 a wife + $50 a dependent parent + $35 a child."""
     sim = run(make_scenario(tmp_path, modules={"economy": ISIS_X}, days=3), days=1)
-    eco = sim.economy
+    eco = sim.get(Economy)
     x = sim.world.actor_index["X"]
     pay = eco.cash_pay(x, n_wives=np.array([0, 1, 2, 0]), n_parents=np.array([0, 0, 1, 2]),
                        n_children=np.array([0, 0, 3, 4]))
@@ -87,7 +88,7 @@ def test_allowances_off_pays_the_base_only(tmp_path: Path) -> None:
     mods = {"economy": {**ISIS_X, "allowances": False}}
     sim = run(make_scenario(tmp_path, modules=mods, days=3), days=1)
     x = sim.world.actor_index["X"]
-    pay = sim.economy.cash_pay(x, np.array([0, 2]), np.array([0, 1]), np.array([0, 3]))
+    pay = sim.get(Economy).cash_pay(x, np.array([0, 2]), np.array([0, 1]), np.array([0, 3]))
     assert pay.tolist() == [50.0, 50.0]
 
 
@@ -96,9 +97,9 @@ def test_dependents_counted_for_the_head_only(tmp_path: Path) -> None:
     ppl, hh = sim.people, sim.households
     x = sim.world.actor_index["X"]
     heads = hh.head[(hh.n_wives == 1) & (hh.n_children == 3) & (hh.n_parents == 0)][:5]
-    assert np.allclose(sim.economy.offer(sim, x, heads.astype(np.int64)), 50 + 50 + 3 * 35)
+    assert np.allclose(sim.get(Economy).offer(sim, x, heads.astype(np.int64)), 50 + 50 + 3 * 35)
     sons = np.flatnonzero((ppl.role == Role.CHILD) & (ppl.sex == 1))[:5]
-    assert np.allclose(sim.economy.offer(sim, x, sons), 50.0)
+    assert np.allclose(sim.get(Economy).offer(sim, x, sons), 50.0)
 
 
 def test_pay_cut_halves_pay_and_the_pay_bill(tmp_path: Path) -> None:
@@ -113,7 +114,7 @@ def test_pay_cut_halves_pay_and_the_pay_bill(tmp_path: Path) -> None:
         st = sim.record.stocks_frame()
         bill = st[(st.stock == "pay_bill_usd") & (st.actor == "X")]["value"].iloc[-1]
         per_member = bill / sim.people.strength[x].sum()
-        res[label] = (sim.economy.pay_usd[x], per_member)
+        res[label] = (sim.get(Economy).pay_usd[x], per_member)
     assert res["none"][0] == 50.0 and res["cut"][0] == 25.0 and res["off"][0] == 50.0
     assert res["cut"][1] < 0.6 * res["none"][1]
     assert abs(res["off"][1] - res["none"][1]) < 0.05 * res["none"][1]
@@ -127,11 +128,11 @@ def test_prices_and_lost_jobs_raise_hardship(tmp_path: Path) -> None:
     hit = run(make_scenario(tmp_path, modules={"economy": {}}, timeline=tl, days=30))
     a = base.world.place_index["A"]
     in_a = base.households.place == a
-    assert hit.economy.hardship[in_a].mean() > base.economy.hardship[in_a].mean() + 0.2
+    assert hit.get(Economy).hardship[in_a].mean() > base.get(Economy).hardship[in_a].mean() + 0.2
     # B had no change
     in_b = base.households.place != a
-    assert np.allclose(hit.economy.hardship[in_b], base.economy.hardship[in_b])
-    assert hit.economy.food_price_index[a] == 3.0
+    assert np.allclose(hit.get(Economy).hardship[in_b], base.get(Economy).hardship[in_b])
+    assert hit.get(Economy).food_price_index[a] == 3.0
 
 
 def test_economic_control_raises_hardship_of_non_members_only(tmp_path: Path) -> None:
@@ -142,16 +143,16 @@ def test_economic_control_raises_hardship_of_non_members_only(tmp_path: Path) ->
     x = on.world.actor_index["X"]
     member_hh = np.unique(on.people.household[on.people.actor == x])
     non = np.setdiff1d(np.arange(len(on.households)), member_hh)
-    diff = on.economy.hardship[non] - off.economy.hardship[non]
+    diff = on.get(Economy).hardship[non] - off.get(Economy).hardship[non]
     assert diff.mean() > 0.1  # ISIS runs mills and bakeries (seed-002): +0.15 unless capped
-    assert np.allclose(on.economy.hardship[member_hh], off.economy.hardship[member_hh],
+    assert np.allclose(on.get(Economy).hardship[member_hh], off.get(Economy).hardship[member_hh],
                        atol=1e-6)
 
 
 def test_pay_reaches_the_household_and_lowers_hardship(tmp_path: Path) -> None:
     mods = {"economy": {**ISIS_X, "economic_control": False}, "joining": ISIS_X}
     sim = run(make_scenario(tmp_path, modules=mods, days=10))
-    eco = sim.economy
+    eco = sim.get(Economy)
     members = np.flatnonzero(sim.people.actor >= 0)
     local = members[(sim.people.flags[members] & Flag.FOREIGN) == 0]
     h = np.unique(sim.people.household[local])

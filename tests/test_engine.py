@@ -26,6 +26,7 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_other_seed_differs(runner, tmp_path: Path) -> None:
     outs = []
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
@@ -212,6 +213,7 @@ def test_plan_is_printable_and_ordered(runner) -> None:
     assert lines[0].startswith("1. timeline") and "deaths" in lines[-2]
 
 
+@pytest.mark.slow
 def test_outputs_schema_and_atomic_dir(runner, tmp_path: Path) -> None:
     out = tmp_path / "run"
     r = runner.invoke(app, ["run", str(DEMO), "--out", str(out), "--scale", "0.05", "-q",

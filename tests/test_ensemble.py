@@ -28,7 +28,7 @@ import yaml
 from distributed import LocalCluster
 
 from ranks.cli import app
-from ranks.ensemble.cluster import worker_loaded
+from ranks.ensemble.cluster import NO_DASHBOARD_PORT, worker_loaded
 from ranks.ensemble.replicates import replicate_task, run_replicates_dask
 from ranks.ensemble.sensitivity import analyze, write_outputs
 from ranks.ensemble.sweep import RunArgs, RunOutput, run_sweep, sweep_task
@@ -49,7 +49,8 @@ def scheduler():
     import logging
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+                      dashboard_address=None, silence_logs=logging.ERROR,
+                      scheduler_kwargs=NO_DASHBOARD_PORT) as cluster:
         yield cluster.scheduler_address
 
 
@@ -101,6 +102,7 @@ def same_sweeps(a: Path, b: Path) -> None:
     assert (a / "design.parquet").read_bytes() == (b / "design.parquet").read_bytes()
 
 
+@pytest.mark.slow
 # -- replicates --------------------------------------------------------------------------------
 def test_replicates_in_parallel_equal_replicates_in_series(tmp_path: Path, runner) -> None:
     serial, par = tmp_path / "serial", tmp_path / "parallel"
@@ -140,6 +142,7 @@ def kill_run_first_attempt(args: RunArgs) -> RunOutput:
     return sweep_task(args)
 
 
+@pytest.mark.slow
 def test_replicates_survive_a_worker_killed_mid_run(tmp_path: Path, scheduler: str) -> None:
     loaded = load(DEMO)
     kw = dict(scale=0.05, until=dt.date(2014, 9, 1), replicates=3)
@@ -151,6 +154,7 @@ def test_replicates_survive_a_worker_killed_mid_run(tmp_path: Path, scheduler: s
     same_files(tmp_path / "serial", tmp_path / "dask")
 
 
+@pytest.mark.slow
 # -- sweeps ------------------------------------------------------------------------------------
 def test_sweep_killed_midway_resumes_only_missing_runs(tmp_path: Path, mini: Path,
                                                        scheduler: str) -> None:
@@ -169,7 +173,7 @@ parameters:
     assert rep.runs == 12 and rep.failed == 0
     cmd = [sys.executable, "-m", "ranks.cli", "sweep", str(mini), str(sw), "--out", str(out),
            "--scheduler", scheduler, "--check", "-q"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     done: list[Path] = []
     while time.monotonic() < deadline and proc.poll() is None:
@@ -197,6 +201,7 @@ parameters:
     same_sweeps(ref, out)
 
 
+@pytest.mark.slow
 def test_sweep_survives_a_worker_killed_mid_run(tmp_path: Path, mini: Path,
                                                 scheduler: str) -> None:
     sw = write_sweep(tmp_path / "lhs.yaml", "lhs", "samples: 4\nscale: 0.5\n"

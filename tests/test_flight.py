@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from ranks.engine import Simulation
-from ranks.modules.flight import EVER_FLED, FLED, LONE
+from ranks.errors import ScenarioError
+from ranks.modules.flight import EVER_FLED, FLED, LONE, Flight
 from ranks.population import State
 from ranks.runner import load
 
@@ -119,16 +120,16 @@ def test_flight_conserves_people_and_fills_camps(tmp_path: Path) -> None:
     assert set(disp["category"].dropna()) <= {"Hometown", "Midtown"}
     # the displaced counts kept on transitions equal a recount from everyone
     p = sim.people
-    d = np.flatnonzero(((p.flight_bits & FLED) != 0) & np.isin(
+    d = np.flatnonzero(((sim.get(Flight).bits & FLED) != 0) & np.isin(
         p.state, [State.CIVILIAN, State.HIDING, State.CAMP, State.ABROAD]) & (p.place != p.home))
     n = sim.world.n_places
     recount = np.bincount(p.place[d].astype(np.int64) * n + p.home[d], minlength=n * n)
-    assert np.array_equal(recount.reshape(n, n), sim.flight.displaced)
+    assert np.array_equal(recount.reshape(n, n), sim.get(Flight).displaced)
 
 
 def test_households_move_together_and_wanted_men_alone(tmp_path: Path) -> None:
     sim, _ = _run(_scenario(tmp_path), until=dt.date(2015, 4, 1))
-    p, bits = sim.people, sim.people.flight_bits
+    p, bits = sim.people, sim.get(Flight).bits
     fled = np.flatnonzero(((bits & FLED) != 0) & (p.state != State.DEAD))
     fam = fled[(bits[fled] & LONE) == 0]
     assert fam.size > 0 and (bits[fled] & LONE).any()
@@ -151,6 +152,12 @@ def test_each_decision_term_off_removes_its_flights(tmp_path: Path) -> None:
     assert _count(ev, "fled", reason="conscription") > 0
 
 
+def _hazard(ev: pd.DataFrame, hazard: str) -> int:
+    """People interdicted by ``hazard`` (the reason is ``hazard:outcome``)."""
+    e = ev[ev["event"] == "interdicted"]
+    return int(e.loc[e["reason"].astype(str).str.startswith(f"{hazard}:"), "count"].sum())
+
+
 def test_each_hazard_off_removes_its_interdictions_and_deaths(tmp_path: Path) -> None:
     # the exit ban multiplies checkpoint and patrol chances by 1 + 3
     strong = {"checkpoint_chance": _kinds(0.1), "patrol_chance_desert": _p(0.1),
@@ -158,21 +165,20 @@ def test_each_hazard_off_removes_its_interdictions_and_deaths(tmp_path: Path) ->
     mines = [{"date": "2015-01-05", "type": "minefield", "args": {"from": "Hometown",
               "to": "Camp"}, "actor": "GROUP_A", "value": 0.1, "assumption": "test"}]
     sim, ev = _run(_scenario(tmp_path, "a.yaml", strong, mines))
-    tot = sim.flight.hazard_totals
-    assert sum(v for k, v in tot.items() if k.startswith("checkpoint:")) > 0
-    assert sum(v for k, v in tot.items() if k.startswith("patrol:")) > 0
+    assert _hazard(ev, "checkpoint") > 0
+    assert _hazard(ev, "patrol") > 0
     assert _count(ev, "mine_death") > 0 and _count(ev, "mine_death", actor="GROUP_A") > 0
-    assert _count(ev, "interdicted") > 0
+    assert _count(ev, "interdicted") == _hazard(ev, "checkpoint") + _hazard(ev, "patrol")
     assert set(ev.loc[ev["event"] == "interdicted", "reason"].dropna()) <= {
-        "returned", "conscripted", "detained", "punished"}
+        f"{h}:{o}" for h in ("checkpoint", "patrol")
+        for o in ("returned", "conscripted", "detained", "punished")}
     died_mine = _count(ev, "died", reason="mine")
     assert died_mine == _count(ev, "mine_death")
 
     no_cp = {**strong, "checkpoint_chance": _kinds(0.0)}
     sim, ev = _run(_scenario(tmp_path, "b.yaml", no_cp, mines))
-    tot = sim.flight.hazard_totals
-    assert not any(k.startswith("checkpoint:") for k in tot)
-    assert sum(v for k, v in tot.items() if k.startswith("patrol:")) > 0
+    assert _hazard(ev, "checkpoint") == 0
+    assert _hazard(ev, "patrol") > 0
 
     no_pat = {**no_cp, "patrol_chance_desert": _p(0.0)}
     sim, ev = _run(_scenario(tmp_path, "c.yaml", no_pat, mines))
@@ -192,7 +198,7 @@ def test_higher_smuggler_price_lowers_flight_of_the_poor(tmp_path: Path) -> None
         poor = sim.households.savings < 300.0
         sim.run()
         p = sim.people
-        ever = (p.flight_bits & EVER_FLED) != 0
+        ever = (sim.get(Flight).bits & EVER_FLED) != 0
         ev = sim.record.events_frame()
         return int((ever & poor[p.household]).sum()), _count(ev, "stayed", reason="cost")
 
@@ -241,8 +247,9 @@ def test_returns_need_flight(tmp_path: Path) -> None:
     data["timeline"] = []
     path = tmp_path / "r.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    with pytest.raises(Exception, match="flight"):
+    with pytest.raises(ScenarioError, match="the returns module needs the flight module") as e:
         load(path)
+    assert e.value.field == "modules.returns" and e.value.line is not None
 
 
 def test_demo_with_all_modules_conserves_people() -> None:
@@ -254,3 +261,53 @@ def test_demo_with_all_modules_conserves_people() -> None:
     assert _count(ev, "fled") > 0 and _count(ev, "arrived") > 0
     # men who chose flight under the coercion module's orders, and wanted men, flee alone
     assert _count(ev, "fled", reason="planned") + _count(ev, "fled", reason="punishment") > 0
+
+
+def _fear_streams(tmp_path: Path, name: str, timeline: list[dict]) -> dict[int, set[str]]:
+    """The fear stream names drawn each day."""
+    sim = Simulation(load(_scenario(tmp_path, name, timeline=timeline)), seed=1, scale=0.2,
+                     until=dt.date(2015, 4, 1))
+    seen: dict[int, set[str]] = {}
+    thin = sim.thin_candidates
+
+    def spy(stream: str, day: int, p_max: float, pool: np.ndarray | None = None) -> np.ndarray:
+        if stream.startswith("flight.fear."):
+            seen.setdefault(day, set()).add(stream)
+        return thin(stream, day, p_max, pool)
+
+    sim.thin_candidates = spy  # type: ignore[method-assign]
+    sim.run()
+    return seen
+
+
+def test_fear_streams_are_named_by_meaning_not_by_position(tmp_path: Path) -> None:
+    """A campaign opened before the order and expiring during it must not move the order's
+    draws (it did when streams were named by list position): the order's stream is named
+    by the event that opened it, the same with or without the campaign, before and after
+    the campaign ends."""
+    campaign = [{"date": "2015-01-05", "type": "checkpoint_campaign", "actor": "GROUP_A",
+                 "until": "2015-03-01", "value": 0.05, "assumption": "test"}]
+    alone = _fear_streams(tmp_path, "order.yaml", [])
+    both = _fear_streams(tmp_path, "both.yaml", campaign)
+    order = "flight.fear.conscription_order.GROUP_A.31"
+    assert both[10] == {"flight.fear.checkpoint_campaign.GROUP_A.4"}
+    assert both[40] == {order, "flight.fear.checkpoint_campaign.GROUP_A.4"}
+    assert alone[40] == alone[70] == both[70] == {order}  # day 59: the campaign ends
+
+
+def test_a_stream_drawn_twice_on_one_day_fails_the_run(tmp_path: Path) -> None:
+    from ranks.engine import StreamReuseError
+
+    sim = Simulation(load(_scenario(tmp_path)), seed=1, scale=0.05, until=dt.date(2015, 1, 3))
+    ids = np.arange(10)
+    sim.person_uniform("test.once", ids)
+    with pytest.raises(StreamReuseError, match="test.once"):
+        sim.person_uniform("test.once", ids)
+    sim.rng("test.rng")
+    with pytest.raises(StreamReuseError):
+        sim.thin_candidates("test.rng", sim.day, 0.5)
+    # traits are the same numbers whenever asked; draws keyed by another day are not today's
+    assert np.array_equal(sim.trait("test.trait", ids), sim.trait("test.trait", ids))
+    sim.person_uniform("test.once", ids, day=sim.day + 1)
+    # like events on one day get streams of their own
+    assert [sim.event_stream("x") for _ in range(3)] == ["x", "x#2", "x#3"]

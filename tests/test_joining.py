@@ -11,7 +11,7 @@ import pandas as pd
 
 from ranks.engine import Simulation
 from ranks.modules.base import Module
-from ranks.modules.joining import MOTIVES
+from ranks.modules.joining import MOTIVES, Joining
 from ranks.population import Flag, Role
 from tests.test_economy import make_scenario, run
 
@@ -63,7 +63,7 @@ class Capture(Module):
 
     def init(self, sim: Simulation) -> None:
         self.ids: list[np.ndarray] = []
-        j = sim.joining
+        j = sim.get(Joining)
         orig = j.enlist
 
         def enlist(sim_: Simulation, day: int, ids: np.ndarray, actor: np.ndarray,
@@ -121,7 +121,7 @@ def test_family_opposition_holds_sons_back(tmp_path: Path) -> None:
                                      name=name), [cap])
         ids = np.concatenate([c[0] for c in cap.ids])
         son = sim.people.role[ids] == Role.CHILD
-        opposed = son & sim.joining.opposing_household[sim.people.household[ids]]
+        opposed = son & sim.get(Joining).opposing_household[sim.people.household[ids]]
         return float(opposed.sum()), len(ids)
 
     on, n_on = sons_share({}, "on.yaml")

@@ -7,12 +7,14 @@ Runs use ``check=True`` and the same seed, so that two runs differ only by the m
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from ranks.engine import Simulation
+from ranks.modules.economy import Economy
+from ranks.modules.leaving import Leaving
+from ranks.modules.wanted import WantedBook
 from ranks.population import Assignment, Flag, State
 from tests.test_coercion import build, count, run
 
@@ -47,7 +49,8 @@ def test_members_leave_and_every_leaver_is_somewhere(tmp_path: Path) -> None:
     # deserters at home are hiding (DESERTED) and wanted by the actor they left
     home = p.state == State.DESERTED
     assert home.sum() > 0
-    assert np.isin(p.wanted_by[home], [0, 1]).all()  # deserters of X, or of R
+    book = sim.get(WantedBook)
+    assert book is not None and np.isin(book.wanted_by[home], [0, 1]).all()  # deserters of X, or of R
     assert ((p.flags[home] & Flag.WANTED) != 0).all()
     assert count(sim, "executed") > 0
     assert count(sim, "property_confiscated") > 0
@@ -107,16 +110,25 @@ def test_pay_cut_with_rising_food_prices_raises_desertion_for_pay(tmp_path: Path
 
 
 def test_pay_is_read_from_the_economy_module_when_present(tmp_path: Path) -> None:
-    """With ``sim.economy`` (pay_usd by actor, food_price_index by place) the pay driver
-    follows it: prices doubled at B only raise pay-driven leaving at B only."""
+    """With an economy (pay_usd by actor, food_price_index by place) the pay driver follows
+    it: prices doubled at B only raise pay-driven leaving at B only."""
     path = build(tmp_path, coercion=None, leaving="{}")
     days: list[int] = []
 
+    class FixedEconomy(Economy):
+        """Pay and prices only (a stand-in found by ``sim.get(Economy)``)."""
+
+        def __init__(self, n_actors: int, n_places: int) -> None:
+            self.pay_usd = np.full(n_actors, 100.0)
+            self.food_price_index = np.ones(n_places)
+
+        def add_work_income(self, households: np.ndarray, usd: float) -> None:
+            """No work earnings kept here."""
+
     def with_economy(sim: Simulation) -> None:
-        econ = SimpleNamespace(pay_usd=np.full(sim.world.n_actors, 100.0),
-                               food_price_index=np.ones(sim.world.n_places))
-        sim.economy = econ  # type: ignore[attr-defined]
-        leaving = sim.leaving  # type: ignore[attr-defined]
+        econ = sim.provide(FixedEconomy(sim.world.n_actors, sim.world.n_places))
+        leaving = sim.get(Leaving)
+        assert leaving is not None
         step = leaving.step
 
         def step_with_prices(s: Simulation, day: int) -> None:

@@ -128,8 +128,16 @@ def test_bad_input_is_one_clear_line(runner, write_scenario, cid, text, files, f
     assert len(out.strip().splitlines()) <= 2, out
 
 
-def test_there_are_at_least_twenty_distinct_bad_inputs() -> None:
-    assert len({c[0] for c in CASES}) >= 20
+def test_each_bad_input_breaks_a_scenario_that_validates(runner, tmp_path: Path) -> None:
+    """The cases above are single changes to TINY (or its CSV form): both validate, so each
+    case's error comes from its own change."""
+    for text, files in ((TINY, {}), (CSV_SCENARIO, {"places.csv": PLACES_CSV})):
+        for name, content in files.items():
+            (tmp_path / name).write_text(content, encoding="utf-8")
+        path = tmp_path / "ok.yaml"
+        path.write_text(text, encoding="utf-8")
+        r = runner.invoke(app, ["validate", str(path)])
+        assert r.exit_code == 0, r.output
 
 
 def test_missing_empty_binary_scenario_file(runner, tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ import numpy as np
 
 from ranks.engine import Simulation
 from ranks.modules.base import Module
+from ranks.modules.economy import Economy
+from ranks.modules.service import Service
 from ranks.population import Assignment, Flag, State
 from tests.test_economy import make_scenario, run
 from tests.test_joining import count, run_with, strong, v
@@ -42,7 +44,7 @@ class Cohort(Module):
             age = ppl.age_years(day)
             men = np.flatnonzero((ppl.sex == 1) & (age >= 18) & (age < 40) & (ppl.actor < 0))
             self.ids = men[: self.n]
-            sim.service.enlist(sim, self.ids, 0)
+            sim.get(Service).enlist(sim, self.ids, 0)
 
 
 def test_training_takes_religious_plus_military_days_and_can_be_cut(tmp_path: Path) -> None:
@@ -152,10 +154,10 @@ def test_long_front_service_raises_pay(tmp_path: Path) -> None:
     ppl = sim.people
     m = np.flatnonzero((ppl.actor == 0) & (ppl.assignment == Assignment.FRONT)
                        & ((ppl.flags & Flag.FOREIGN) == 0))
-    long_ = m[ppl.front_days[m] >= 60]
+    long_ = m[sim.get(Service).front_days[m] >= 60]
     assert long_.size > 100
-    base = sim.economy.offer(sim, 0, long_)
-    assert np.allclose(sim.economy.member_pay(sim, long_), base + 50.0)  # seed-004 raise
+    base = sim.get(Economy).offer(sim, 0, long_)
+    assert np.allclose(sim.get(Economy).member_pay(sim, long_), base + 50.0)  # seed-004 raise
 
 
 def test_front_intensity_and_youth_raise_deaths(tmp_path: Path) -> None:
@@ -170,6 +172,6 @@ def test_front_intensity_and_youth_raise_deaths(tmp_path: Path) -> None:
     sim = run(make_scenario(tmp_path, days=5, name="h.yaml", modules=mods(
         None, None, strong(initial_members=100))), days=2)
     ids = np.flatnonzero(sim.people.state == State.SERVING)[:1]
-    h = sim.service.death_hazard(sim, 1, ids)
+    h = sim.get(Service).death_hazard(sim, 1, ids)
     sim.people.birth[ids] = 1 - 16 * 366  # make the same member 16
-    assert np.isclose(sim.service.death_hazard(sim, 1, ids), 1.5 * h).all()
+    assert np.isclose(sim.get(Service).death_hazard(sim, 1, ids), 1.5 * h).all()

@@ -9,7 +9,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 import yaml
@@ -39,7 +39,7 @@ def handle_errors(fn: F) -> F:
             err_console.print(f"[bold red]conservation check failed:[/] {e}", highlight=False)
             raise typer.Exit(1) from None
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def show_progress(quiet: bool) -> bool:

@@ -12,6 +12,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -38,7 +39,14 @@ class RunInfo:
     households: int = 0
     people_bytes: int = 0
 
-__all__ = ["ConservationError", "RunInfo", "Simulation"]
+__all__ = ["ConservationError", "RunInfo", "Simulation", "StreamReuseError"]
+
+
+class StreamReuseError(RuntimeError):
+    """A random stream was drawn twice on one day: the two draws would share numbers (a
+    bug: name each draw by its meaning)."""
+
+T = TypeVar("T")
 
 
 class Simulation:
@@ -84,11 +92,13 @@ class Simulation:
         self.synth_s = time.perf_counter() - t0
         self.initial_people = self.people.n
         self.day = 0
-        self._day_ref = [0]
+        #: stream name -> the day it was last drawn (the guard in :meth:`_drawing`)
+        self._drawn: dict[str, int] = {}
+        self._event_names: dict[str, tuple[int, int]] = {}
         dates = [self.world.date(d) for d in range(self.world.n_days)]
         self.record = Recorder(self.world.place_names, self.world.actor_ids, dates,
                                replicate=replicate, stocks_every=sc.output.stocks_every_days)
-        core_stocks(self.record, self.people, self._day_ref, self.world.control)
+        core_stocks(self.record, self.people, self.world.control)
         self._deaths: list[tuple[np.ndarray, str, int]] = []
         #: Called as ``fn(ids, cause, actor)`` for each batch of people who die, before their
         #: state is set to DEAD (members still carry their actor). ``actor`` is the actor
@@ -98,7 +108,13 @@ class Simulation:
             "set_param": [self._set_param]}
         if modules is None:
             modules = build(loaded)
-        self.modules = modules
+        self.modules: list[Module[Any]] = list(modules)
+        #: modules and shared books by type (:meth:`get`, :meth:`provide`)
+        self._found: dict[type, Any] = {type(m): m for m in self.modules}
+        for m in self.modules:
+            for dep in m.requires:
+                if self.get(dep) is None:
+                    raise ValueError(f"the {m.name} module needs the {dep.name} module")
         self.module_time = {m.name: 0.0 for m in self.modules}
         self.param_overrides: dict[str, float] = {}
         for m in self.modules:
@@ -108,13 +124,61 @@ class Simulation:
             m.init(self)
 
     # -- services for modules --------------------------------------------------------------
+    def get(self, cls: type[T]) -> T | None:
+        """The enabled module of type ``cls`` (or the shared book of that type, see
+        :meth:`provide`), or None. Modules declare what they look up in ``requires`` /
+        ``uses``."""
+        found = self._found.get(cls)
+        if found is None:
+            for obj in self._found.values():  # a subclass (tests)
+                if isinstance(obj, cls):
+                    return obj
+        return found
+
+    def provide(self, obj: T) -> T:
+        """Make a shared book (state several modules change through its methods, e.g. the
+        wanted book) findable by its type with :meth:`get`. Returns ``obj``."""
+        if type(obj) in self._found:
+            raise ValueError(f"a {type(obj).__name__} is already provided")
+        self._found[type(obj)] = obj
+        return obj
+
+    def _drawing(self, name: str, day: int) -> None:
+        """Refuse a second draw of stream ``name`` today (StreamReuseError): its numbers
+        would repeat the first draw's. Draws keyed by another day are not today's."""
+        if day == self.day:
+            if self._drawn.get(name) == day:
+                raise StreamReuseError(f"random stream '{name}' drawn twice on day {day}: "
+                                       "give each draw a name of its own")
+            self._drawn[name] = day
+
     def rng(self, name: str, day: int | None = None) -> np.random.Generator:
-        """Generator of stream ``name`` for ``day`` (today by default)."""
-        return stream(self.seed, name, self.day if day is None else day)
+        """Generator of stream ``name`` for ``day`` (today by default); once a day."""
+        d = self.day if day is None else day
+        self._drawing(name, d)
+        return stream(self.seed, name, d)
 
     def person_uniform(self, name: str, ids: np.ndarray, day: int | None = None) -> np.ndarray:
-        """Per-person uniforms for ``ids`` (person-level common random numbers)."""
-        return person_uniform(self.seed, name, self.day if day is None else day, ids)
+        """Per-person uniforms for ``ids`` (person-level common random numbers) from stream
+        ``name`` on ``day`` (today by default); once a day."""
+        d = self.day if day is None else day
+        self._drawing(name, d)
+        return person_uniform(self.seed, name, d, ids)
+
+    def event_stream(self, base: str) -> str:
+        """A stream name for a draw made for one timeline event: ``base`` for the first event
+        of the day that asks for it, ``base#2``, ``base#3``... for the next ones (in the
+        order of the scenario's timeline), so that two like events on one day never share
+        numbers."""
+        day, n = self._event_names.get(base, (self.day, 0))
+        n = n + 1 if day == self.day else 1
+        self._event_names[base] = (self.day, n)
+        return base if n == 1 else f"{base}#{n}"
+
+    def trait(self, name: str, ids: np.ndarray, key: int = -1) -> np.ndarray:
+        """Per-person uniforms fixed for the whole run (a trait, e.g. whether relatives
+        abroad would pay): the same person gets the same number however often asked."""
+        return person_uniform(self.seed, name, key, ids)
 
     def thin_candidates(self, name: str, day: int, p_max: float,
                         pool: np.ndarray | None = None) -> np.ndarray:
@@ -170,7 +234,6 @@ class Simulation:
     def step(self, day: int) -> None:
         """Advance one day."""
         self.day = day
-        self._day_ref[0] = day
         for ev in self.world.events_on.get(day, ()):
             for h in self._handlers.get(ev.type, ()):
                 h(self, ev)
@@ -193,13 +256,12 @@ class Simulation:
             if ids.size == 0:
                 continue
             actors = self.people.actor[ids]
-            self.record.event("died", self.people.place[ids], actor=actor, reason=cause)
+            places = self.people.place[ids]
+            self.record.events("died", places, actor=actor, reason=cause)
             members = actors >= 0
             if members.any():
-                for a in np.unique(actors[members]):
-                    sel = ids[actors == a]
-                    self.record.event("killed", self.people.place[sel], actor=int(a),
-                                      reason=cause)
+                self.record.events("killed", places[members], actor=actors[members],
+                                   reason=cause)
             for fn in self.death_listeners:
                 fn(ids, cause, actor)
             self.people.set(ids, day, state=State.DEAD)

@@ -63,6 +63,9 @@ class Flag(IntEnum):
     WAS_MEMBER = 32
 
 
+#: Mechanisms of the core (not of a module): the synthesis of people in households (M1).
+MIDS: tuple[str, ...] = ("M1",)
+
 N_STATES = len(State)
 N_ASSIGN = len(Assignment)
 STATE_NAMES = [s.name.lower() for s in State]
@@ -93,18 +96,42 @@ class Households:
 
     @property
     def nbytes(self) -> int:
-        return sum(getattr(self, f).nbytes for f in self.__dataclass_fields__)
+        """Bytes of all household columns."""
+        return sum(int(a.nbytes) for a in (
+            self.place, self.head, self.tribe, self.size, self.n_wives, self.n_children,
+            self.n_parents, self.savings, self.income))
 
 
 class People:
     """Struct of arrays for everyone, plus stock counters updated by :meth:`set`.
 
-    Columns: birth (int32, day index of birth, negative before the start), sex (uint8,
-    1 = male), household (int32), home and place (uint16), state (uint8 State),
-    actor (int8, -1 none), assignment (uint8 Assignment), role (uint8 Role),
-    since (int16, day the current state began), flags (uint8 Flag bits).
-    Modules may add their own columns with :meth:`add_column`.
+    The base columns are declared below (one NumPy array each, ``n`` long). A module keeps
+    the columns it owns itself: :meth:`add_column` makes one, counts it in
+    :meth:`describe`, and returns the array to the module (``people`` gets no attribute).
     """
+
+    #: Day index of birth (negative before the start), int32.
+    birth: np.ndarray
+    #: 1 = male, uint8.
+    sex: np.ndarray
+    #: Household index, int32.
+    household: np.ndarray
+    #: Home place index, uint16.
+    home: np.ndarray
+    #: Current place index, uint16.
+    place: np.ndarray
+    #: :class:`State`, uint8.
+    state: np.ndarray
+    #: Actor index of a member, -1 none, int8.
+    actor: np.ndarray
+    #: :class:`Assignment`, uint8.
+    assignment: np.ndarray
+    #: :class:`Role` in the household, uint8.
+    role: np.ndarray
+    #: Day the current state began, int16.
+    since: np.ndarray
+    #: :class:`Flag` bits, uint8.
+    flags: np.ndarray
 
     BASE_COLUMNS: dict[str, type] = {
         "birth": np.int32, "sex": np.uint8, "household": np.int32, "home": np.uint16,
@@ -116,9 +143,11 @@ class People:
         self.n = int(n)
         self.n_places = n_places
         self.n_actors = n_actors
-        self.columns: list[str] = []
+        self._columns: dict[str, np.ndarray] = {}
         for name, dtype in self.BASE_COLUMNS.items():
-            self.add_column(name, dtype, 0)
+            arr: np.ndarray = np.zeros(self.n, dtype=dtype)
+            setattr(self, name, arr)  # declared above
+            self._columns[name] = arr
         self.actor.fill(-1)
         self.by_place_state = np.zeros((n_places, N_STATES), dtype=np.int64)
         self.strength = np.zeros((max(n_actors, 1), N_ASSIGN), dtype=np.int64)
@@ -126,18 +155,22 @@ class People:
         self.members_by_birth = np.zeros((max(n_actors, 1), self._n_buckets), dtype=np.int64)
 
     # -- columns -------------------------------------------------------------------------
+    @property
+    def columns(self) -> list[str]:
+        """Names of all columns: the base ones, then those modules added."""
+        return list(self._columns)
+
     def add_column(self, name: str, dtype: type | np.dtype, fill: float | int = 0) -> np.ndarray:
-        """Add a column of ``n`` values (a module's own state). Returns the array."""
-        if hasattr(self, name) and name in self.columns:
+        """A new column of ``n`` values owned by a module (it keeps the returned array)."""
+        if name in self._columns:
             raise ValueError(f"column '{name}' exists")
         arr = np.full(self.n, fill, dtype=dtype)
-        setattr(self, name, arr)
-        self.columns.append(name)
+        self._columns[name] = arr
         return arr
 
     def describe(self) -> dict[str, int]:
         """Bytes used by each column."""
-        return {c: int(getattr(self, c).nbytes) for c in self.columns}
+        return {c: int(a.nbytes) for c, a in self._columns.items()}
 
     @property
     def nbytes(self) -> int:

@@ -1,25 +1,34 @@
 """The recorder: events aggregated per day as they happen, and stock snapshots.
 
-Modules call :meth:`Recorder.event` with the places of the people concerned (or one
-place and a count); counts are summed with ``np.bincount`` per (event, actor, reason,
-destination) key, flushed to column buffers at the end of each day. Nothing per person is
-kept. Stocks are copied from the counters that :class:`~ranks.population.People` keeps.
+Modules call :meth:`Recorder.events` once per kind of event with the places of the people
+concerned (or one place and a count) and, per person or as one value, the actor, reason and
+destination; counts are summed with ``np.bincount`` per (event, actor, reason, destination)
+key, flushed to column buffers at the end of each day. Nothing per person is kept. Stocks
+are functions of the day, taken at each snapshot (mostly copies of the counters that
+:class:`~ranks.population.People` keeps).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ranks.population import ASSIGN_NAMES, STATE_NAMES
 
+if TYPE_CHECKING:
+    from ranks.population import People
+
+#: A stock: ``fn(day)`` returns its values on day index ``day``.
+StockFn = Callable[[int], np.ndarray]
+
 
 @dataclass
 class StockSeries:
-    """A stock kept at each snapshot: ``fn()`` returns an array shaped by ``dims``.
+    """A stock kept at each snapshot: ``fn(day)`` returns an array shaped by ``dims``.
 
     dims are among "actor", "place", "category"; ``labels`` gives the names per dim.
     """
@@ -27,7 +36,7 @@ class StockSeries:
     name: str
     dims: tuple[str, ...]
     labels: tuple[list[str], ...]
-    fn: Callable[[], np.ndarray]
+    fn: StockFn
     values: list[np.ndarray] = field(default_factory=list)
 
 
@@ -64,26 +73,71 @@ class Recorder:
             self._names.append(s)
         return c
 
-    def event(
-        self, name: str, places: int | np.ndarray, *, actor: int = -1, reason: str = "",
-        destination: int = -1, count: int | np.ndarray = 1,
+    def events(
+        self, name: str, places: int | np.ndarray, *, actor: int | np.ndarray = -1,
+        reason: str | np.ndarray = "", reasons: Sequence[str] | None = None,
+        destination: int | np.ndarray = -1, count: int | np.ndarray = 1,
     ) -> None:
-        """Count an event.
+        """Count events of one kind, for many people in one call.
 
         Args:
             name: event name (e.g. "joined").
             places: one place index, or an array of place indices, one per person.
-            actor: actor index concerned (-1 none).
-            reason: why (motive, driver, cause), "" when none.
-            destination: destination place index (-1 none).
+            actor: actor index concerned (-1 none): one for all, or one per person.
+            reason: why (motive, driver, cause; "" none): one string for all, or one code per
+                person indexing ``reasons``.
+            reasons: the labels of the reason codes (with an array ``reason``).
+            destination: destination place index (-1 none): one, or one per person.
             count: with a single place, how many; with a place array, weights per entry.
         """
-        key = (self._code(name), int(actor), self._code(reason), int(destination))
+        per_person = any(np.ndim(x) > 0 for x in (actor, reason, destination))
+        if not per_person:
+            self._add(self._key(name, int(actor), str(reason), int(destination)), places, count)
+            return
+        places = np.asarray(places, dtype=np.int64)
+        n = places.size
+        if n == 0:
+            return
+        a = np.broadcast_to(np.asarray(actor, dtype=np.int64), (n,))
+        d = np.broadcast_to(np.asarray(destination, dtype=np.int64), (n,))
+        if np.ndim(reason) > 0:
+            if reasons is None:
+                raise ValueError("a reason code array needs its labels (reasons=)")
+            codes = np.array([self._code(r) for r in reasons], dtype=np.int64)
+            rc = codes[np.asarray(reason, dtype=np.int64)]
+        else:
+            rc = np.full(n, self._code(str(reason)), dtype=np.int64)
+        n_code = len(self._names)
+        P1 = self.n_places + 1
+        combo = ((a + 1) * P1 + (d + 1)) * n_code + rc
+        uk, inv = np.unique(combo, return_inverse=True)
+        inv = inv.ravel()
+        w = None if np.ndim(count) == 0 and count == 1 else np.broadcast_to(count, (n,))
+        P = self.n_places
+        counts = np.bincount(inv * P + places, weights=w, minlength=uk.size * P).astype(
+            np.int64).reshape(uk.size, P)
+        ev = self._code(name)
+        for j, k in enumerate(uk.tolist()):
+            ad, r = divmod(k, n_code)
+            ai, di = divmod(ad, P1)
+            key = (ev, ai - 1, r, di - 1)
+            buf = self._today.get(key)
+            if buf is None:
+                self._today[key] = counts[j]
+            else:
+                buf += counts[j]
+
+    def _key(self, name: str, actor: int, reason: str, destination: int
+             ) -> tuple[int, int, int, int]:
+        return (self._code(name), actor, self._code(reason), destination)
+
+    def _add(self, key: tuple[int, int, int, int], places: int | np.ndarray,
+             count: int | np.ndarray) -> None:
         buf = self._today.get(key)
         if buf is None:
             buf = self._today[key] = np.zeros(self.n_places, dtype=np.int64)
         if np.ndim(places) == 0:
-            buf[int(places)] += int(count)
+            buf[int(places)] += int(np.asarray(count).item())
         else:
             places = np.asarray(places, dtype=np.int64)
             if places.size == 0:
@@ -93,8 +147,8 @@ class Recorder:
             buf += np.bincount(places, weights=w, minlength=self.n_places).astype(np.int64)
 
     def add_stock(self, name: str, dims: tuple[str, ...], labels: tuple[list[str], ...],
-                  fn: Callable[[], np.ndarray]) -> None:
-        """Register a stock taken at each snapshot."""
+                  fn: StockFn) -> None:
+        """Register a stock taken at each snapshot: ``fn(day)`` gives its values."""
         self.stocks.append(StockSeries(name, dims, labels, fn))
 
     def end_day(self, day: int, last: bool = False) -> None:
@@ -121,7 +175,7 @@ class Recorder:
         if day % self.stocks_every == 0 or last:
             self.snapshot_days.append(day)
             for s in self.stocks:
-                s.values.append(np.array(s.fn(), dtype=np.float64, copy=True))
+                s.values.append(np.array(s.fn(day), dtype=np.float64, copy=True))
 
     # -- tables --------------------------------------------------------------------------
     def events_frame(self) -> pd.DataFrame:
@@ -142,7 +196,7 @@ class Recorder:
             "place": pd.Categorical(places[cols["place"].astype(np.int64)],
                                     categories=self.place_names),
             "event": pd.Categorical(names[cols["event"].astype(np.int64)]),
-            "reason": pd.Categorical(np.where(reason == "", None, reason)),
+            "reason": pd.Categorical(_none_if_empty(reason)),
             "destination": pd.Categorical(places[cols["destination"].astype(np.int64)],
                                           categories=self.place_names),
             "count": cols["count"].astype(np.int64),
@@ -180,15 +234,23 @@ class Recorder:
                               ignore_index=True)
 
 
-def core_stocks(rec: Recorder, people, day_ref: list[int], control=None) -> None:
+def _none_if_empty(labels: np.ndarray) -> np.ndarray:
+    """An object array of ``labels`` with None for "" (no reason)."""
+    out = np.array(labels, dtype=object)
+    out[out == ""] = None
+    return out
+
+
+def core_stocks(rec: Recorder, people: People, control: np.ndarray | None = None) -> None:
     """Register the core stocks: people by place and state, strength by actor and
     assignment, minors' share by actor, and (with ``control``, the world's day x place
     array) which actor holds each place (value 1)."""
+    n_a = len(rec.actor_ids)
     if control is not None:
-        n_a = len(rec.actor_ids)
+        ctl = control
 
-        def held() -> np.ndarray:
-            c = control[day_ref[0]].astype(np.int64)
+        def held(day: int) -> np.ndarray:
+            c = ctl[day].astype(np.int64)
             out = np.zeros((rec.n_places, n_a))
             ok = c >= 0
             out[np.flatnonzero(ok), c[ok]] = 1.0
@@ -196,13 +258,13 @@ def core_stocks(rec: Recorder, people, day_ref: list[int], control=None) -> None
 
         rec.add_stock("control", ("place", "actor"), (rec.place_names, rec.actor_ids), held)
     rec.add_stock("people", ("place", "category"), (rec.place_names, STATE_NAMES),
-                  lambda: people.by_place_state)
+                  lambda day: people.by_place_state)
     rec.add_stock("strength", ("actor", "category"), (rec.actor_ids, ASSIGN_NAMES),
-                  lambda: people.strength[: len(rec.actor_ids)])
+                  lambda day: people.strength[:n_a])
 
-    def minors_share() -> np.ndarray:
-        total = people.strength[: len(rec.actor_ids)].sum(axis=1)
-        minors = people.minors(day_ref[0])[: len(rec.actor_ids)]
+    def minors_share(day: int) -> np.ndarray:
+        total = people.strength[:n_a].sum(axis=1)
+        minors = people.minors(day)[:n_a]
         return np.where(total > 0, minors / np.maximum(total, 1), 0.0)
 
     rec.add_stock("minors_share", ("actor",), (rec.actor_ids,), minors_share)

@@ -121,9 +121,9 @@ def build_world(sc: Scenario) -> World:
         d = max(0, (row.date - sc.period.start).days)
         control[d:, pidx[row.place]] = aidx[row.actor]
     front = np.zeros((n_days, n_places), dtype=np.float32)
-    for row in sc.fronts:
-        d = max(0, (row.date - sc.period.start).days)
-        front[d:, pidx[row.place]] = row.intensity
+    for frow in sc.fronts:
+        d = max(0, (frow.date - sc.period.start).days)
+        front[d:, pidx[frow.place]] = frow.intensity
     events_on: dict[int, list[TimelineEvent]] = defaultdict(list)
     for ev in sc.timeline:
         events_on[(ev.date - sc.period.start).days].append(ev)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import TaskID
 from rich.table import Table
 
 from ranks.cli_common import (
@@ -49,19 +51,19 @@ def sweep(
     from ranks.ensemble.sweep import run_sweep
 
     until_d = parse_date(until, "--until")
-    kw = dict(workers=workers, scheduler=scheduler, seed=seed, scale=scale, until=until_d,
-              replicates=replicates, check=check, force=force, retries=retries)
+    run = functools.partial(run_sweep, scenario, sweep_file, out, workers=workers,
+                            scheduler=scheduler, seed=seed, scale=scale, until=until_d,
+                            replicates=replicates, check=check, force=force, retries=retries)
     if show_progress(quiet):
         with make_progress() as bar:
-            state: dict[str, int] = {}
+            state: dict[str, TaskID] = {}
 
             def on_start(total: int, done: int) -> None:
                 state["task"] = bar.add_task("sweep runs", total=total, completed=done)
 
-            rep = run_sweep(scenario, sweep_file, out, on_start=on_start,
-                            on_run=lambda ro: bar.advance(state["task"]), **kw)
+            rep = run(on_start=on_start, on_run=lambda ro: bar.advance(state["task"]))
     else:
-        rep = run_sweep(scenario, sweep_file, out, **kw)
+        rep = run()
     if quiet:
         return
     t = Table(title=f"Sweep {out}")

@@ -41,6 +41,10 @@ _CACHE_SIZE = 4
 #: slower in workers than in the driver. One thread per BLAS library, as Dask sets.
 WORKER_ENV = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
 
+#: The scheduler's HTTP server (it runs even without a dashboard) on a free port, not on
+#: 8787, which another cluster on the machine may hold (Dask then warns).
+NO_DASHBOARD_PORT = {"dashboard_address": ":0"}
+
 #: Dask settings of our LocalClusters: that environment, and no statistical profiler (it
 #: samples the task thread every 10 ms; nobody reads its output here).
 LOCAL_CONFIG: dict[str, Any] = {"distributed.nanny.pre-spawn-environ": WORKER_ENV,
@@ -141,7 +145,8 @@ def dask_client(workers: int, scheduler: str | None = None) -> Iterator[Client]:
         raise RanksInputError("need at least one worker", field="--workers")
     with dask.config.set(LOCAL_CONFIG):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.ERROR,
+                               scheduler_kwargs=NO_DASHBOARD_PORT)
         client = Client(cluster)
         try:
             yield client

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -82,12 +82,12 @@ def register(app: typer.Typer) -> None:
 class _OneLineErrors(TyperGroup):
     """Click group that reports :class:`RanksInputError` as one line and exit code 2."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def invoke(self, ctx: Any) -> object:
         try:
             return super().invoke(ctx)
         except RanksInputError as exc:
             typer.echo(f"error: {exc.format()}", err=True)
-            ctx.exit(exc.exit_code)
+            raise typer.Exit(exc.exit_code) from None
 
 
 def make_app() -> typer.Typer:

@@ -253,7 +253,7 @@ class FleeEngine:
         prev = v[:-1]
         down = (v[1:] < eps) & ((prev >= eps) if self.s.compat.fix_conflict_removal
                                 else (prev == 1))
-        change = up.any(axis=1)
+        change = np.asarray(up.any(axis=1))
         change[1:] |= down.any(axis=1)
         return change
 
@@ -296,6 +296,7 @@ class FleeEngine:
             self._spawn_at(np.repeat(self._loc_ids, n), per_loc=n)
             return int(n.sum())
         tot = self.total_int
+        assert tot is not None  # a spawn mode that needs validation totals
         diff = int(tot[t] - (tot[t - 1] if t > 0 else 0))
         new = diff - self.debt
         if self.s.insert_day0 and t == 0:
@@ -551,6 +552,7 @@ class FleeEngine:
             if len(ri):
                 a = ids[ri]
                 nxt = ag.route[a, 0]
+                assert self.lookup is not None  # awareness >= 2
                 keys, first = self.lookup
                 key = origin[ri].astype(np.int64) * net.n + nxt
                 pos = np.clip(np.searchsorted(keys, key), 0, max(len(keys) - 1, 0))
@@ -698,6 +700,7 @@ class FleeEngine:
             dep = link >= 0
             n_dep = int(np.count_nonzero(dep))
             if n_dep < len(active):
+                assert dep is not None  # None means every agent departs
                 stop = ~dep
                 settled.append(active[stop])
                 settled_loc.append(where[stop])
@@ -792,6 +795,7 @@ class FleeEngine:
                 dep = link >= 0
             n_dep = len(active) if dep is None else int(count_nonzero(dep))
             if n_dep < len(active):
+                assert dep is not None  # None means every agent departs
                 stop = ~dep
                 settled.append(active[stop])
                 settled_loc.append(where[stop])

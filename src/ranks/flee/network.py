@@ -9,8 +9,6 @@ Paths are what Flee's ``selectRoute`` enumerates: sequences of open links from a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ranks.flee.reader import (
@@ -24,17 +22,9 @@ from ranks.flee.reader import (
     Scenario,
 )
 from ranks.flee.settings import FleeSettings
+from ranks.routing import PathTable, capacity_multiplier, path_tree
 
-
-@dataclass
-class PathTable:
-    """Candidate routes grouped by origin (CSR): ``ptr[o]:ptr[o+1]`` are origin ``o``'s."""
-
-    ptr: np.ndarray  # (L+1,) int64
-    end: np.ndarray  # (P,) final location
-    dist: np.ndarray  # (P,) km along the path
-    first_link: np.ndarray  # (P,) link taken first
-    hops: np.ndarray  # (P, H) locations after the origin, -1 padded
+__all__ = ["Network", "PathTable"]
 
 
 class Network:
@@ -249,69 +239,20 @@ class Network:
         return self.movechance * base ** s.movechance_pop_scale_factor
 
     def cap_multiplier(self, count: np.ndarray) -> np.ndarray:
-        """Flee's capacity multiplier from agents present (1 below buffer x cap, 0 at cap)."""
+        """Flee's capacity multiplier from agents present (1 below buffer x cap, 0 at cap);
+        :func:`ranks.routing.capacity_multiplier`."""
         s = self.settings
-        cap = self.capacity * s.capacity_scaling
-        buf = s.capacity_buffer
-        out = np.ones(self.n)
-        has = cap >= 1
-        if has.any():
-            c, n = cap[has], count[has].astype(np.float64)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                w = 1.0 - (n - buf * c) / (c * (1.0 - buf))
-            w = np.where(n <= buf * c, 1.0, np.where(n >= c, 0.0, w))
-            out[has] = w
-        return out
+        return capacity_multiplier(self.capacity * s.capacity_scaling, count, s.capacity_buffer)
 
     # ------------------------------------------------------------------ paths
 
     def build_paths(self, awareness: int) -> PathTable:
-        """Enumerate candidate routes on open links (Flee's ``calculateLinkWeight`` tree)."""
-        out_links: list[list[int]] = [[] for _ in range(self.n)]
-        for k in np.flatnonzero(self.open):
-            out_links[self.src[k]].append(int(k))
-        ends: list[int] = []
-        dists: list[float] = []
-        firsts: list[int] = []
-        hops_l: list[list[int]] = []
-        origins: list[int] = []
-        marker = self.marker
-        dist = self.dist
-        dst = self.dst
-
-        def rec(o: int, k: int, prior: float, visited: list[int], step: int, first: int,
-                hops: list[int]) -> None:
-            e = int(dst[k])
-            h2 = hops + [e]
-            if not marker[e]:
-                origins.append(o)
-                ends.append(e)
-                dists.append(prior + dist[k])
-                firsts.append(first)
-                hops_l.append(h2)
-            else:
-                step -= 1
-            if awareness > step:
-                v2 = visited + [e]
-                for k2 in out_links[e]:
-                    if int(dst[k2]) in visited:
-                        continue
-                    rec(o, k2, prior + dist[k], v2, step + 1, first, h2)
-
-        for o in range(self.n):
-            for k in out_links[o]:
-                rec(o, k, 0.0, [o], 1, k, [])
-        width = max([len(h) for h in hops_l], default=1)
-        self._max_hops = max(self._max_hops, width)
-        hops = np.full((len(hops_l), width), -1, dtype=np.int32)
-        for r, h in enumerate(hops_l):
-            hops[r, : len(h)] = h
-        org = np.array(origins, dtype=np.int64)
-        ptr = np.zeros(self.n + 1, dtype=np.int64)
-        np.add.at(ptr, org + 1, 1)
-        return PathTable(ptr=np.cumsum(ptr), end=np.array(ends, dtype=np.intp),
-                         dist=np.array(dists, dtype=np.float64),
-                         first_link=np.array(firsts, dtype=np.int64), hops=hops)
+        """Enumerate candidate routes on open links (Flee's ``calculateLinkWeight`` tree);
+        :func:`ranks.routing.path_tree`."""
+        table = path_tree(self.n, self.src, self.dst, self.dist, self.open, awareness,
+                          self.marker)
+        self._max_hops = max(self._max_hops, table.hops.shape[1])
+        return table
 
     def open_link_lookup(self) -> tuple[np.ndarray, np.ndarray]:
         """Sorted keys ``src * n + dst`` of open links and the first link id for each."""

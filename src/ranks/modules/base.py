@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
-
-from ranks.scenario.model import Scenario, TimelineEvent
+from ranks.scenario.model import ModuleParams, Scenario, TimelineEvent
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
 
-
-class ModuleParams(BaseModel):
-    """Base of every module's parameters: unknown keys are errors; ``enabled`` switch."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    enabled: bool = True
-
+__all__ = ["Module", "ModuleParams", "ParamsT", "Problem"]
 
 ParamsT = TypeVar("ParamsT", bound=ModuleParams)
 

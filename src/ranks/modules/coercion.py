@@ -31,23 +31,21 @@ violation arrests, which thin candidates (common random numbers per day only).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
 
 from ranks.errors import RanksInputError
-from ranks.modules.base import Module, ModuleParams
-from ranks.modules.wanted import FLEE_BIT, LOST_WORK_BIT, WantedBook, wanted_book
+from ranks.modules.actors import NonNeg, PosF, PosInt, Prob
+from ranks.modules.base import Module, ModuleParams, Problem
+from ranks.modules.wanted import LOST_WORK_BIT, WantedBook, wanted_book
 from ranks.population import Flag, State
-from ranks.scenario.model import P, TimelineEvent
+from ranks.scenario.model import P, Scenario, TimelineEvent
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
-    from ranks.scenario.model import Scenario
 
-Prob = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
 _EMPTY = np.zeros(0, dtype=np.int64)
 #: Order decisions: codes in the pending queue.
 REGISTER, HIDE, FLEE, IGNORE = 0, 1, 2, 3
@@ -98,7 +96,7 @@ class CoercionParams(ModuleParams):
     stop_conscript_share: P[Prob] = P(
         value=0.6, source="seed-001",
         note="stopped evaders are press-ganged into service, the rest detained; share assumed")
-    detention_days_mean: P[Annotated[float, Field(gt=0.0)]] = P(
+    detention_days_mean: P[PosF] = P(
         value=30.0, assumption="mean detention of a month before release or conscription")
     forced_labour_share: P[Prob] = P(
         value=0.5, source="seed-001",
@@ -131,21 +129,9 @@ class CoercionParams(ModuleParams):
     amnesty_take_up: P[Prob] = P(
         value=0.4, assumption="share of eligible evaders and deserters who take an amnesty "
         "or settlement when offered; no figure found")
-    amnesty_window_days: P[Annotated[int, Field(gt=0)]] = P(
+    amnesty_window_days: P[PosInt] = P(
         value=30, source="decrees-desertion-amnesty",
         note="2015 and 2016 decrees: surrender within 30 days (default window)")
-
-    @staticmethod
-    def check_scenario(scenario: Scenario, params: CoercionParams) -> tuple[str, tuple] | None:
-        """Actors named in ``bribe_usd_by_actor`` exist."""
-        ids = {a.id for a in scenario.actors}
-        for k in params.bribe_usd_by_actor:
-            if k not in ids:
-                return f"unknown actor '{k}'", ("bribe_usd_by_actor", k)
-        lo, hi = params.service_ages.value
-        if lo > hi:
-            return "service_ages must be [low, high]", ("service_ages",)
-        return None
 
 
 @dataclass
@@ -160,17 +146,28 @@ class Campaign:
     until: int
 
 
-class Coercion(Module):
+class Coercion(Module[CoercionParams]):
     """Conscription orders, checkpoints, bribes, detention, raids, informers (M7-M12)."""
 
     name = "coercion"
     mids = ("M7", "M8", "M9", "M10", "M11", "M12")
     Params = CoercionParams
     event_types = ("conscription_order", "checkpoint_campaign", "amnesty")
-    check_scenario = staticmethod(CoercionParams.check_scenario)
+
+    @classmethod
+    def check_scenario(cls, scenario: Scenario, params: CoercionParams) -> Problem | None:
+        """Actors named in ``bribe_usd_by_actor`` exist."""
+        ids = {a.id for a in scenario.actors}
+        for k in params.bribe_usd_by_actor:
+            if k not in ids:
+                return f"unknown actor '{k}'", ("bribe_usd_by_actor", k)
+        lo, hi = params.service_ages.value
+        if lo > hi:
+            return "service_ages must be [low, high]", ("service_ages",)
+        return None
 
     def init(self, sim: Simulation) -> None:
-        p: CoercionParams = self.params  # type: ignore[assignment]
+        p = self.params
         self.p = p
         self.book: WantedBook = wanted_book(sim)
         w = sim.world
@@ -184,16 +181,15 @@ class Coercion(Module):
         self._pool = _EMPTY
         self._pool_day = -10_000
         self._is_abroad = np.isin(np.arange(w.n_places), w.places_of_type("abroad"))
-        sim.coercion = self  # type: ignore[attr-defined]
         rec, names = sim.record, w.place_names
-        rec.add_stock("wanted", ("place",), (names,), lambda: np.bincount(
+        rec.add_stock("wanted", ("place",), (names,), lambda day: np.bincount(
             sim.people.place[self.book.wanted(sim)], minlength=w.n_places))
         rec.add_stock("hiding", ("place",), (names,),
-                      lambda: sim.people.by_place_state[:, State.HIDING])
+                      lambda day: sim.people.by_place_state[:, State.HIDING])
         rec.add_stock("detained", ("place",), (names,),
-                      lambda: sim.people.by_place_state[:, State.DETAINED])
+                      lambda day: sim.people.by_place_state[:, State.DETAINED])
         rec.add_stock("hiding_lost_wages_usd", ("place",), (names,),
-                      lambda: self._lost_wages(sim))
+                      lambda day: self._lost_wages(sim))
 
     def _lost_wages(self, sim: Simulation) -> np.ndarray:
         """Monthly wages (USD) not earned by wanted people hiding, by their place."""
@@ -298,7 +294,8 @@ class Coercion(Module):
         cp = self.checkpoint_intensity(sim, day)[people.place[ids]]
         p_hide = np.minimum(p.order_hide_share.value + p.hide_per_intensity.value * cp,
                             np.maximum(1.0 - p_reg - p_flee, 0.0))
-        u = sim.person_uniform(f"coercion.order.{a}", ids)
+        name = sim.event_stream(f"coercion.order.{a}")
+        u = sim.person_uniform(name, ids)
         c1 = p_reg
         c2 = c1 + p_hide
         c3 = c2 + p_flee
@@ -306,7 +303,8 @@ class Coercion(Module):
                                                                             IGNORE)))
         # members of another actor stay in their unit, now wanted (seed-001)
         code[is_member & ((code == HIDE) | (code == FLEE))] = IGNORE
-        due = day + (sim.person_uniform(f"coercion.order_day.{a}", ids) * deadline).astype(
+        due = day + (sim.person_uniform(name.replace("order", "order_day", 1), ids)
+                     * deadline).astype(
             np.int64)
         due[code == IGNORE] = day + deadline  # the wanted list starts at the deadline
         reason = str(ev.args.get("reason", "order"))
@@ -327,9 +325,10 @@ class Coercion(Module):
         take = ev.value if ev.value is not None else self.p.amnesty_take_up.value
         window = (sim.world.day_of(ev.until) - sim.day if ev.until
                   else self.p.amnesty_window_days.value)
-        u = sim.person_uniform("coercion.amnesty", W)
+        name = sim.event_stream("coercion.amnesty")
+        u = sim.person_uniform(name, W)
         W = W[u < take]
-        due = sim.day + (sim.person_uniform("coercion.amnesty_day", W) * max(window, 1)).astype(
+        due = sim.day + (sim.person_uniform(name + ".day", W) * max(window, 1)).astype(
             np.int64)
         self._amnesty.append((W, due, a, bool(ev.args.get("rejoin", False))))
 
@@ -361,16 +360,16 @@ class Coercion(Module):
             ids, code = ids[here], code[here]
             reg = ids[code == REGISTER]
             if reg.size:
-                sim.record.event("registered", people.place[reg], actor=a, reason=reason)
+                sim.record.events("registered", people.place[reg], actor=a, reason=reason)
                 book.conscript(sim, reg, a, day, reason)
             for c in (HIDE, FLEE, IGNORE):
                 sel = ids[code == c]
                 if sel.size == 0:
                     continue
-                sim.record.event("evaded", people.place[sel], actor=a, reason=_CHOICE_REASON[c])
+                sim.record.events("evaded", people.place[sel], actor=a, reason=_CHOICE_REASON[c])
                 book.add_wanted(sim, sel, a, evader=True)
                 if c == FLEE:
-                    book.bits[sel] |= np.uint8(FLEE_BIT)
+                    book.plan_flight(sel)
                 if c in (HIDE, FLEE):
                     book.go_hiding(sim, sel[people.actor[sel] < 0], day)
         self._orders = keep
@@ -398,17 +397,13 @@ class Coercion(Module):
             book.clear_wanted(sim, ids)
             back = ids[hiding]
             if back.size:
-                for b in np.unique(actor_of[hiding]):
-                    sel = back[actor_of[hiding] == b]
-                    sim.record.event("returned", people.place[sel], actor=int(b),
-                                     reason="amnesty")
+                sim.record.events("returned", people.place[back], actor=actor_of[hiding],
+                                  reason="amnesty")
                 people.set(back, day, state=State.CIVILIAN)
                 book.back_to_work(sim, back)
             rest = ids[~hiding]
-            act_rest = actor_of[~hiding]
-            for b in np.unique(act_rest):
-                sel = rest[act_rest == b]
-                sim.record.event("settled", people.place[sel], actor=int(b), reason="amnesty")
+            sim.record.events("settled", people.place[rest], actor=actor_of[~hiding],
+                              reason="amnesty")
             des = ids[deserter]
             if des.size:
                 if rejoin:
@@ -444,7 +439,7 @@ class Coercion(Module):
             wb = book.wanted_by[ids].astype(np.int64)
             ok = (ctrl[pl] == wb) & (wb >= 0)
             ids, pl, wb = ids[ok], pl[ok], wb[ok]
-            informed = ((book.bits[ids] & FLEE_BIT) != 0) | (
+            informed = book.planned_flight(ids) | (
                 (people.flags[ids] & Flag.SUSPECTED) != 0)
             return ids, pl, wb, 1.0 + p.informer_boost.value * informed
 
@@ -472,14 +467,15 @@ class Coercion(Module):
         hide = np.concatenate([hide, np.zeros(hd.size, dtype=bool)])
         raided = np.concatenate([np.zeros(op.size, dtype=bool), raided])
         if hide.any():
-            sim.record.event("hid", pl[hide], reason="checkpoints")
+            sim.record.events("hid", pl[hide], reason="checkpoints")
             book.go_hiding(sim, W[hide], day)
         if raided.any():
             r_ids, r_wb = W[raided], wb[raided]
-            hh = people.household[r_ids]
-            for a in np.unique(r_wb):
-                uh = np.unique(hh[r_wb == a])
-                sim.record.event("raid", sim.households.place[uh].astype(np.int64), actor=int(a))
+            # one raid per household and actor looking for someone in it
+            H = len(sim.households)
+            pair = np.unique(r_wb * H + people.household[r_ids])
+            sim.record.events("raid", sim.households.place[pair % H].astype(np.int64),
+                              actor=pair // H)
             self._caught(sim, day, r_ids, r_wb, "raid")
         if stopped.any():
             self._caught(sim, day, W[stopped], wb[stopped], "checkpoint")
@@ -516,7 +512,7 @@ class Coercion(Module):
                 b_ids, b_hh = r_ids[can], r_hh[can]
                 first = np.unique(b_hh, return_index=True)[1]
                 savings[b_hh[first]] -= pr
-                sim.record.event("bribed_release", people.place[b_ids], actor=int(a),
+                sim.record.events("bribed_release", people.place[b_ids], actor=int(a),
                                  reason=how)
             others = ~can
             o_ids, o_u = r_ids[others], u_c[rest][others]
@@ -566,7 +562,7 @@ class Coercion(Module):
         ctrl = w.control[day].astype(np.int64)
         np.maximum.at(fmax, np.where(ctrl >= 0, ctrl, w.n_actors), w.front[day])
         fmax[w.n_actors] = 0.0
-        labour = sim.person_uniform("coercion.labour_assign", D, day=-1) < \
+        labour = sim.trait("coercion.labour_assign", D) < \
             p.forced_labour_share.value
         p_die = np.where(labour & (holder >= 0), p.forced_labour_death_per_day.value
                          * fmax[holder], 0.0)
@@ -579,14 +575,12 @@ class Coercion(Module):
             ia = holder == a
             dead = D[ia & die]
             if dead.size:
-                sim.record.event("forced_labour_death", people.place[dead], actor=int(a))
+                sim.record.events("forced_labour_death", people.place[dead], actor=int(a))
                 sim.request_death(dead, "forced_labour", int(a))
             out = D[ia & release & ~to_army]
             if out.size:
-                sim.record.event("released", people.place[out], actor=int(a))
-                book.wanted_by[out] = -1
-                people.set(out, day, state=State.CIVILIAN)
-                book.back_to_work(sim, out)
+                sim.record.events("released", people.place[out], actor=int(a))
+                book.release(sim, out, day)
             if a >= 0:
                 book.conscript(sim, D[ia & to_army], int(a), day, "detention")
 

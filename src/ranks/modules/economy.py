@@ -1,8 +1,7 @@
 """Economy and pay: prices, wages, household hardship, and what each armed actor pays (M2, M4).
 
-Shared interface (other modules read these; the names are stable):
-
-``sim.economy`` is this module's instance, with
+Shared interface (other modules find this module with ``sim.get(Economy)`` and read these;
+the names are stable):
 
 - ``food_price_index``: float64 array (n_places,), 1.0 = 2011 prices.
 - ``wage_index``: float64 array (n_places,), 1.0 = 2011 wages; ``jobs_index`` the share of
@@ -14,8 +13,8 @@ Shared interface (other modules read these; the names are stable):
 - ``household_pay``: float32 array (n_households,), USD a month members bring home.
 - ``pay_bill_usd``: float64 array (n_actors,), what each actor pays its members a month.
 - ``work_income``: float64 array (n_households,), USD a month households earn from work at
-  2011 wages (before ``wage_index`` and ``jobs_index``); other modules may change it when a
-  person loses or finds work.
+  2011 wages (before ``wage_index`` and ``jobs_index``); other modules change it through
+  ``add_work_income(households, usd)`` when a person loses or finds work.
 - ``in_kind``: float64 array (n_actors,), USD a month of food, fuel and housing members get.
 - ``member_pay(sim, ids)``: monthly cash pay in USD of members ``ids``.
 - ``offer(sim, actor, ids)``: monthly cash pay in USD actor would pay ``ids`` if they joined.
@@ -23,8 +22,8 @@ Shared interface (other modules read these; the names are stable):
   their household now rather than at the next pay day).
 
 Requires: ``world.control`` (who holds the economy of each place), households from
-synthesis. Reads the optional person column ``front_days`` (added by the service module)
-for the raise for long front service.
+synthesis. Uses the service module's ``front_days`` (days at the front by person) for the
+raise for long front service, when that module is enabled.
 
 Outputs: stocks ``pay_bill_usd`` (actor), ``food_price_index`` (place), ``hardship`` (place:
 mean hardship of the households living there, taken at each pay day).
@@ -44,75 +43,29 @@ households with no member in that actor (the actor runs mills, bakeries and oil,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
 
-from ranks.modules.base import Module, ModuleParams
+from ranks.modules.actors import (
+    ActorParams,
+    NonNeg,
+    PosInt,
+    Prob,
+    actor_column,
+    assume,
+    check_actor_names,
+    resolve_actors,
+    src,
+)
+from ranks.modules.base import Module, ModuleParams, Problem
+from ranks.modules.service import Service
 from ranks.population import Flag, Role, State
 from ranks.scenario.model import P, Scenario, TimelineEvent
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
-
-NonNeg = Annotated[float, Field(ge=0.0)]
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-PosInt = Annotated[int, Field(gt=0)]
-NonNegInt = Annotated[int, Field(ge=0)]
-
-
-def src(value: Any, source: str, note: str = "") -> dict[str, Any]:
-    """A preset parameter citing ``source`` (raw dict, validated with the actor model)."""
-    return {"value": value, "source": source, "note": note or None}
-
-
-def assume(value: Any, why: str) -> dict[str, Any]:
-    """A preset parameter that is an assumption."""
-    return {"value": value, "assumption": why}
-
-
-class ActorParams(BaseModel):
-    """Per-actor settings of one module. ``preset: <ID>`` starts from the built-in settings
-    of a known actor (ISIS, SAA, NDF, IRAN, FSA, NUSRA, SDF) and overrides what is given."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {}
-
-    @model_validator(mode="before")
-    @classmethod
-    def _preset(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "preset" in data:
-            data = dict(data)
-            name = data.pop("preset")
-            if name not in cls.PRESETS:
-                raise ValueError(f"unknown preset '{name}'; known: {', '.join(cls.PRESETS)}")
-            data = {**cls.PRESETS[name], **data}
-        return data
-
-
-def resolve_actors(given: dict[str, ActorParams], cls: type[ActorParams],
-                   actor_ids: list[str]) -> list[ActorParams | None]:
-    """Settings per world actor: the scenario's, else the preset of the same id, else None
-    (the actor is not configured: it pays, recruits or trains no one in this module)."""
-    out: list[ActorParams | None] = []
-    for a in actor_ids:
-        if a in given:
-            out.append(given[a])
-        elif a in cls.PRESETS:
-            out.append(cls.model_validate(cls.PRESETS[a]))
-        else:
-            out.append(None)
-    return out
-
-
-def check_actor_names(sc: Scenario, names: list[str]) -> tuple[str, tuple[Any, ...]] | None:
-    """A cross-check error for actor ids in module params that the scenario lacks."""
-    known = {a.id for a in sc.actors}
-    for n in names:
-        if n not in known:
-            return f"unknown actor '{n}' (actors: {', '.join(sorted(known))})", ("actors", n)
-    return None
 
 
 class EconomyActor(ActorParams):
@@ -127,7 +80,7 @@ class EconomyActor(ActorParams):
     long_service_days: P[PosInt] = P(value=60, source="seed-004",
                                      note="raises promised after more than two months at fronts")
     long_service_raise_usd: P[NonNeg] = P(value=0.0, assumption="no raise unless configured")
-    economic_control: P[Unit] = P(value=0.0, assumption="does not run the local economy")
+    economic_control: P[Prob] = P(value=0.0, assumption="does not run the local economy")
 
 
 _ISIS_PAY = {
@@ -170,31 +123,30 @@ class EconomyParams(ModuleParams):
     economic_control: bool = True
 
 
-class Economy(Module):
+class Economy(Module[EconomyParams]):
     """Prices, wages, member pay and household hardship (M2, M4)."""
 
     name = "economy"
     mids = ("M2", "M4", "M28")
     Params = EconomyParams
     event_types = ("prices", "wages", "pay_change")
+    uses = (Service,)
 
-    @staticmethod
-    def check_scenario(sc: Scenario, params: EconomyParams) -> tuple[str, tuple] | None:
-        return check_actor_names(sc, list(params.actors))
+    @classmethod
+    def check_scenario(cls, scenario: Scenario, params: EconomyParams) -> Problem | None:
+        return check_actor_names(scenario, list(params.actors))
 
     # -- set up ----------------------------------------------------------------------------
     def init(self, sim: Simulation) -> None:
-        p: EconomyParams = self.params  # type: ignore[assignment]
+        p = self.params
         w, hh = sim.world, sim.households
         n_a = w.n_actors
         if n_a > 32:
             raise ValueError("the economy module handles at most 32 actors (a bit mask)")
-        self.settings: list[EconomyActor | None] = resolve_actors(
-            p.actors, EconomyActor, w.actor_ids)  # type: ignore[assignment]
+        self.settings = resolve_actors(p.actors, EconomyActor, w.actor_ids)
 
         def col(field: str) -> np.ndarray:
-            return np.array([getattr(s, field).value if s is not None else 0.0
-                             for s in self.settings], dtype=np.float64)
+            return actor_column(self.settings, field)
 
         self.base = col("base_usd")
         self.per_wife = col("per_wife_usd") if p.allowances else np.zeros(n_a)
@@ -220,13 +172,12 @@ class Economy(Module):
         self.hardship_by_place = np.zeros(P_)
         self._dirty = True
         self._last_refresh = -10**9
-        sim.economy = self  # type: ignore[attr-defined]
         names = w.actor_ids
-        sim.record.add_stock("pay_bill_usd", ("actor",), (names,), lambda: self.pay_bill_usd)
+        sim.record.add_stock("pay_bill_usd", ("actor",), (names,), lambda day: self.pay_bill_usd)
         sim.record.add_stock("food_price_index", ("place",), (w.place_names,),
-                             lambda: self.food_price_index)
+                             lambda day: self.food_price_index)
         sim.record.add_stock("hardship", ("place",), (w.place_names,),
-                             lambda: self.hardship_by_place)
+                             lambda day: self.hardship_by_place)
 
     # -- pay -------------------------------------------------------------------------------
     def cash_pay(self, actor: int, n_wives: np.ndarray, n_parents: np.ndarray,
@@ -270,7 +221,8 @@ class Economy(Module):
         out = np.zeros(len(ids))
         st = ppl.state[ids]
         paid = (actors >= 0) & ((st == State.SERVING) | (st == State.TRAINING))
-        fd_col = getattr(ppl, "front_days", None)
+        service = sim.get(Service)
+        fd_col = service.front_days if service is not None else None
         for a in np.unique(actors[paid]):
             sel = paid & (actors == a)
             m = ids[sel]
@@ -306,7 +258,7 @@ class Economy(Module):
         self._last_refresh = day
 
     def _hardship(self, sim: Simulation, day: int, hh_ids: np.ndarray | None) -> None:
-        p: EconomyParams = self.params  # type: ignore[assignment]
+        p = self.params
         hh = sim.households
         sel = slice(None) if hh_ids is None else hh_ids
         place = hh.place[sel].astype(np.int64)
@@ -339,6 +291,14 @@ class Economy(Module):
         np.bitwise_or.at(self._hh_actor_mask, h, (np.uint32(1) << actors.astype(np.uint32)))
         self._hardship(sim, sim.day, np.unique(h))
 
+    def add_work_income(self, households: np.ndarray, usd: float) -> None:
+        """Add ``usd`` a month to the 2011 work earnings of ``households`` (one entry per
+        worker who found or lost work), never below zero: the next pay day keeps a lost wage
+        lost."""
+        hh = np.asarray(households, dtype=np.int64)
+        np.add.at(self.work_income, hh, usd)
+        self.work_income[hh] = np.maximum(self.work_income[hh], 0.0)
+
     # -- timeline and day ------------------------------------------------------------------
     def _places(self, sim: Simulation, ev: TimelineEvent) -> np.ndarray:
         if not ev.places:
@@ -348,7 +308,7 @@ class Economy(Module):
     def on_event(self, sim: Simulation, ev: TimelineEvent) -> None:
         """``prices`` (value: food price index), ``wages`` (value: wage index; args.jobs:
         share of 2011 jobs left), ``pay_change`` (actor; value: factor on the pay table)."""
-        p: EconomyParams = self.params  # type: ignore[assignment]
+        p = self.params
         if ev.type == "prices":
             if ev.value is None:
                 raise ValueError(f"{ev.date} prices: needs a value (food price index)")
@@ -370,7 +330,7 @@ class Economy(Module):
         self._dirty = True
 
     def step(self, sim: Simulation, day: int) -> None:
-        p: EconomyParams = self.params  # type: ignore[assignment]
+        p = self.params
         changed = day > 0 and bool(
             (sim.world.control[day] != sim.world.control[day - 1]).any())
         if self._dirty or changed or day - self._last_refresh >= p.pay_day_every_days.value:

@@ -1,9 +1,11 @@
 """Joining: five motives, recruitment channels, minors, switching sides (M3, M5, M6, M17, M28).
 
-Requires: ``world.control`` (who recruits where), ``sim.economy`` when enabled (pay offers,
-household hardship; without it the economic motive uses hardship 0.5 and the table base),
-``sim.service`` when enabled (new members go into training; without it they serve at once).
-Reads ``sim.death_listeners`` deaths with a responsible actor for the revenge motive.
+Requires: ``world.control`` (who recruits where). Uses the economy module when enabled (pay
+offers, household hardship; without it the economic motive uses hardship 0.5 and the table
+base) and the service module when enabled (new members go into training through
+``Service.enlist``; without it they serve at once). Hears deaths with a responsible actor
+(``sim.death_listeners``) for the revenge motive. Provides :class:`Camps` (where each
+actor's camp recruits and holds) to other modules (``sim.get(Camps)``).
 
 Outputs: events ``joined`` (actor, reason = motive: belief, coercion_or_amnesty, economics,
 revenge, opportunism), ``switched`` (actor = new actor; reason ``drift:<old>`` or
@@ -36,13 +38,26 @@ each voluntary term (all but coercion) times office_ap; the sum times minors_a f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
 
-from ranks.modules.base import Module, ModuleParams
-from ranks.modules.economy import ActorParams, assume, check_actor_names, resolve_actors
+from ranks.modules.actors import (
+    ActorParams,
+    Age,
+    Camps,
+    NonNeg,
+    NonNegInt,
+    Prob,
+    actor_column,
+    assume,
+    check_actor_names,
+    resolve_actors,
+)
+from ranks.modules.base import Module, ModuleParams, Problem
+from ranks.modules.economy import Economy
+from ranks.modules.service import Service
 from ranks.population import Assignment, Flag, Role, State
 from ranks.scenario.model import P, Scenario, TimelineEvent
 from ranks.world import great_circle_km
@@ -50,10 +65,6 @@ from ranks.world import great_circle_km
 if TYPE_CHECKING:
     from ranks.engine import Simulation
 
-NonNeg = Annotated[float, Field(ge=0.0)]
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-Age = Annotated[int, Field(ge=0, le=100)]
-NonNegInt = Annotated[int, Field(ge=0)]
 YEAR = 365.25
 MOTIVES = ("belief", "coercion_or_amnesty", "economics", "revenge", "opportunism")
 ADULT_YEARS = 18
@@ -81,8 +92,8 @@ class JoiningActor(ActorParams):
                                               "triple joining for pay (seed-001 reports the "
                                               "centres, not their effect)")
     switch_per_year: P[NonNeg] = P(value=0.0, assumption="members do not drift to others")
-    switch_on_takeover: P[Unit] = P(value=0.0, assumption="no side change when a place falls")
-    surrender_on_takeover: P[Unit] = P(value=0.0, assumption="no surrender when a place falls")
+    switch_on_takeover: P[Prob] = P(value=0.0, assumption="no side change when a place falls")
+    surrender_on_takeover: P[Prob] = P(value=0.0, assumption="no surrender when a place falls")
 
 
 _YEARLY_NOTE = ("calibrated: with the other ISIS rates, ISIS strength in the governorate "
@@ -185,9 +196,9 @@ class JoiningParams(ModuleParams):
                           "indoctrination; the cut-off age is a guess")
     youth_factor: P[NonNeg] = P(value=2.0, assumption="belief and opportunism twice as "
                                 "likely under 25 (seed-002 says the young are targeted)")
-    family_opposition_share: P[Unit] = P(value=0.3, assumption="share of families whose "
+    family_opposition_share: P[Prob] = P(value=0.3, assumption="share of families whose "
                                          "head opposes his sons joining (seed-000 tells of one)")
-    family_opposition_effect: P[Unit] = P(value=0.7, assumption="an opposed son's voluntary "
+    family_opposition_effect: P[Prob] = P(value=0.7, assumption="an opposed son's voluntary "
                                           "joining is cut by 70% (seed-000)")
     reservation_usd: P[NonNeg] = P(value=100.0, assumption="USD a month a man can find "
                                    "besides his wage (casual work, help); pay offers are "
@@ -207,16 +218,18 @@ def _daily(h: np.ndarray | float) -> np.ndarray:
     return -np.expm1(-np.asarray(h, dtype=np.float64) / YEAR)
 
 
-class Joining(Module):
+class Joining(Module[JoiningParams]):
     """Who joins which actor and why; who switches sides (M3, M5, M6, M17, M28)."""
 
     name = "joining"
     mids = ("M3", "M5", "M6", "M17", "M28")
     Params = JoiningParams
     event_types = ("recruitment_office", "cultural_centre", "applications_closed")
+    uses = (Economy, Service)
 
-    @staticmethod
-    def check_scenario(sc: Scenario, params: JoiningParams) -> tuple[str, tuple] | None:
+    @classmethod
+    def check_scenario(cls, scenario: Scenario, params: JoiningParams) -> Problem | None:
+        sc = scenario
         err = check_actor_names(sc, list(params.actors))
         if err is not None:
             return err
@@ -233,16 +246,14 @@ class Joining(Module):
 
     # -- set up ----------------------------------------------------------------------------
     def init(self, sim: Simulation) -> None:
-        p: JoiningParams = self.params  # type: ignore[assignment]
+        p = self.params
         w, ppl = sim.world, sim.people
         A, P_ = w.n_actors, w.n_places
-        self.settings: list[JoiningActor | None] = resolve_actors(
-            p.actors, JoiningActor, w.actor_ids)  # type: ignore[assignment]
+        self.settings = resolve_actors(p.actors, JoiningActor, w.actor_ids)
         self.configured = np.array([s is not None for s in self.settings])
 
         def col(field: str) -> np.ndarray:
-            return np.array([getattr(s, field).value if s is not None else 0.0
-                             for s in self.settings], dtype=np.float64)
+            return actor_column(self.settings, field)
 
         on = set(p.motives)
         self.rate = {m: (col(f) if m in on else np.zeros(A)) for m, f in (
@@ -280,21 +291,21 @@ class Joining(Module):
         self.peak = np.zeros(A)
         H = len(sim.households)
         self.killed_by = np.zeros((H, max(A, 1)), dtype=np.uint8)
-        sim.death_listeners.append(self._on_death)  # type: ignore[attr-defined]
-        u = sim.person_uniform("joining.family_opposition", np.arange(H), day=0)
+        sim.death_listeners.append(self._on_death)
+        u = sim.trait("joining.family_opposition", np.arange(H), key=0)
         self.opposing_household = u < p.family_opposition_share.value
         # the pool: men of joining age at some point of the period
         lo = -int(p.min_age.value * YEAR)  # born on or before this day to be old enough
         hi = -int((p.max_age.value + 1) * YEAR)  # born after this to be young enough at start
         end = sim.n_days
         self._household = ppl.household
-        sim.joining = self  # type: ignore[attr-defined]
         self.pool = np.flatnonzero((ppl.sex == 1) & (ppl.birth <= lo + end) & (ppl.birth > hi))
         self.members = np.zeros(0, dtype=np.int64)
         self.flagged = np.zeros(0, dtype=np.int64)  # WANTED or WAS_MEMBER men (weekly)
         self.avengers = np.zeros(0, dtype=np.int64)  # men whose relatives an actor killed
         self._bereaved: list[np.ndarray] = []  # households bereaved since the last flush
         self.wage = float(sim.scenario.population.wage_usd_month.value)
+        self.camps = sim.provide(Camps(self.camp, self.configured))
         self._power(sim, 0)
         self._initial_members(sim)
 
@@ -369,15 +380,14 @@ class Joining(Module):
         np.add.at(held, ctrl[ok], pop[ok])
         self.power = (self.camp.astype(np.float64) @ held) / max(pop.sum(), 1.0)
         # recruiting[a, p]: actor a recruits at place p today
-        self.recruiting = np.zeros((w.n_actors, w.n_places), dtype=bool)
-        self.recruiting[:, ok] = self.camp[:, ctrl[ok]]
-        self.recruiting &= self.configured[:, None]
+        self.camps.update(ctrl)
+        self.recruiting = self.camps.recruiting
 
     # -- timeline --------------------------------------------------------------------------
     def on_event(self, sim: Simulation, ev: TimelineEvent) -> None:
         """``recruitment_office`` / ``cultural_centre`` (actor, places, optional value =
         multiplier, optional until), ``applications_closed`` (actor, optional until)."""
-        p: JoiningParams = self.params  # type: ignore[assignment]
+        p = self.params
         w = sim.world
         if ev.actor is None:
             raise ValueError(f"{ev.date} {ev.type}: needs an actor")
@@ -401,7 +411,7 @@ class Joining(Module):
 
     # -- day -------------------------------------------------------------------------------
     def step(self, sim: Simulation, day: int) -> None:
-        p: JoiningParams = self.params  # type: ignore[assignment]
+        p = self.params
         w = sim.world
         self._household = sim.people.household
         self._flush_bereaved()
@@ -430,7 +440,7 @@ class Joining(Module):
         the bound of the common ones: voluntary motives (belief, economics, opportunism)
         over the whole pool; coercion_or_amnesty over men flagged WANTED or WAS_MEMBER;
         revenge over men whose households lost relatives to an actor."""
-        p: JoiningParams = self.params  # type: ignore[assignment]
+        p = self.params
         office, centre, accepting = self._open(day)
         rec = self.recruiting & accepting[:, None]
         if not rec.any():
@@ -466,7 +476,7 @@ class Joining(Module):
                 centre: np.ndarray, minors: np.ndarray, youth: float, name: str) -> None:
         """Accept thinned candidates with their own chance over ``p_max``; pick the actor
         and the motive in proportion to the hazards."""
-        p: JoiningParams = self.params  # type: ignore[assignment]
+        p = self.params
         ppl, w = sim.people, sim.world
         age = ppl.age_years(day, ids)
         ok = ((ppl.state[ids] == State.CIVILIAN) & (ppl.actor[ids] < 0)
@@ -482,7 +492,7 @@ class Joining(Module):
         son = ppl.role[ids] == Role.CHILD
         fam = np.where(p.family_opposition & son & self.opposing_household[h],
                        1 - p.family_opposition_effect.value, 1.0)
-        econ = getattr(sim, "economy", None)
+        econ = sim.get(Economy)
         if 2 in motives:
             hardship = econ.hardship[h].astype(np.float64) if econ is not None else 0.5
             employed = (ppl.flags[ids] & Flag.EMPLOYED) > 0
@@ -536,20 +546,16 @@ class Joining(Module):
                motive: np.ndarray) -> None:
         """Make ``ids`` members of ``actor`` (array, one per id); record ``joined``."""
         ppl = sim.people
-        service = getattr(sim, "service", None)
-        for a in np.unique(actor):
-            sel = actor == a
-            who = ids[sel]
-            if service is not None:
-                service.enlist(sim, who, int(a))
-            else:
-                ppl.set(who, day, state=State.SERVING, actor=int(a),
-                        assignment=Assignment.FRONT)
-            for m in np.unique(motive[sel]):
-                w2 = who[motive[sel] == m]
-                sim.record.event("joined", ppl.place[w2], actor=int(a), reason=MOTIVES[m])
+        service = sim.get(Service)
+        by_actor = np.argsort(actor, kind="stable")  # trainees are listed actor by actor
+        if service is not None:
+            service.enlist(sim, ids[by_actor], actor[by_actor])
+        else:
+            ppl.set(ids, day, state=State.SERVING, actor=actor, assignment=Assignment.FRONT)
+        sim.record.events("joined", ppl.place[ids], actor=actor, reason=motive,
+                          reasons=MOTIVES)
         self.members = np.concatenate([self.members, ids])
-        econ = getattr(sim, "economy", None)
+        econ = sim.get(Economy)
         if econ is not None:
             econ.add_members(sim, ids)
 
@@ -581,11 +587,11 @@ class Joining(Module):
             new = ctrl[ppl.place[who].astype(np.int64)]
             can_switch = (new >= 0) & self.configured[np.maximum(new, 0)]
             s_ids = who[(uu < sw) & can_switch]
-            for b in np.unique(ctrl[ppl.place[s_ids].astype(np.int64)]):
-                sb = s_ids[ctrl[ppl.place[s_ids].astype(np.int64)] == b]
-                ppl.set(sb, day, actor=int(b))
-                sim.record.event("switched", ppl.place[sb], actor=int(b),
-                                 reason=f"takeover:{w.actor_ids[a]}")
+            if s_ids.size:
+                to = ctrl[ppl.place[s_ids].astype(np.int64)]
+                ppl.set(s_ids, day, actor=to)
+                sim.record.events("switched", ppl.place[s_ids], actor=to,
+                                  reason=f"takeover:{w.actor_ids[a]}")
             rest = who[~((uu < sw) & can_switch)]
             ur = uu[~((uu < sw) & can_switch)]
             surrender = rest[ur < sw + su]
@@ -594,20 +600,19 @@ class Joining(Module):
             if held.size == 0:
                 surrender, back = rest, back[:0]
             if surrender.size:
-                sim.record.event("surrendered", ppl.place[surrender], actor=int(a))
+                sim.record.events("surrendered", ppl.place[surrender], actor=int(a))
                 ppl.set(surrender, day, state=State.CIVILIAN, actor=-1,
                         assignment=Assignment.NONE)
                 ppl.flags[surrender] |= np.uint8(Flag.WAS_MEMBER)
                 self.flagged = np.union1d(self.flagged, surrender)
             if back.size:
                 src_p = ppl.place[back].astype(np.int64)
-                for sp in np.unique(src_p):
+                dest = np.zeros(back.size, dtype=np.int64)
+                for sp in np.unique(src_p):  # the nearest place the actor holds
                     d = great_circle_km(w.lat[sp], w.lon[sp], w.lat[held], w.lon[held])
-                    dest = int(held[np.argmin(d)])
-                    b2 = back[src_p == sp]
-                    sim.record.event("withdrew", int(sp), actor=int(a), destination=dest,
-                                     count=len(b2))
-                    ppl.set(b2, day, place=dest)
+                    dest[src_p == sp] = held[np.argmin(d)]
+                sim.record.events("withdrew", src_p, actor=int(a), destination=dest)
+                ppl.set(back, day, place=dest)
 
     def _switch(self, sim: Simulation, day: int) -> None:
         """Drift to the strongest, best-paying actor recruiting at the member's place (M6)."""
@@ -626,7 +631,7 @@ class Joining(Module):
         A, P_ = w.n_actors, w.n_places
         local = np.bincount(ppl.actor[m].astype(np.int64) * P_ + ppl.place[m],
                             minlength=A * P_).reshape(A, P_).astype(np.float64)
-        econ = getattr(sim, "economy", None)
+        econ = sim.get(Economy)
         pay = econ.pay_usd + econ.in_kind if econ is not None else np.zeros(A)
         a = ppl.actor[cand].astype(np.int64)
         pl = ppl.place[cand].astype(np.int64)
@@ -645,10 +650,8 @@ class Joining(Module):
         chance = _daily(self.switch_rate[a] * np.clip(g, 0, 1))
         u = sim.rng("joining.switch_accept", day).random(len(cand))
         go = u * p_max < chance
-        for b in np.unique(best[go]):
-            for old in np.unique(a[go & (best == b)]):
-                sel = cand[go & (best == b) & (a == old)]
-                ppl.set(sel, day, actor=int(b))
-                sim.record.event("switched", ppl.place[sel], actor=int(b),
-                                 reason=f"drift:{w.actor_ids[old]}")
+        if go.any():
+            ppl.set(cand[go], day, actor=best[go])
+            sim.record.events("switched", ppl.place[cand[go]], actor=best[go], reason=a[go],
+                              reasons=[f"drift:{x}" for x in w.actor_ids])
 

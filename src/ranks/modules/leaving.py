@@ -2,11 +2,13 @@
 (M18-M21), with a safe-exit programme and massacres as timeline events.
 
 Requires: members (``people.actor >= 0`` in TRAINING or SERVING, made by joining, service or
-coercion), ``world.control`` (territory trend), ``world.front`` (fear). Reads defensively
-``sim.economy.pay_usd`` (USD a month by actor) and ``sim.economy.food_price_index`` (by
-place); without an economy module it keeps its own pay index by actor (timeline
-``pay_change``: value = factor on pay) and a food price index (``set_param
-leaving.food_price_index``).
+coercion), ``world.control`` (territory trend), ``world.front`` (fear). Uses the economy
+module's ``pay_usd`` (USD a month by actor) and ``food_price_index`` (by place) when it is
+enabled; without it, keeps its own pay index by actor (timeline ``pay_change``: value =
+factor on pay) and a food price index (``set_param leaving.food_price_index``). Uses the
+coercion module (caught deserters are detained when it runs) and tells the service module
+that its suspicion rule (M21) moves serving suspects. Sets the wanted book's punisher
+(caught deserters, M19).
 
 Outputs: events ``deserted`` and ``defected`` (reason = the driver drawn, destination = place
 index), ``executed`` (reason caught_leaving / checkpoint / raid / public), ``punished``,
@@ -30,24 +32,23 @@ on dangerous missions (M21). Draws are per person (``person_uniform``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
 
 from ranks.errors import RanksInputError
-from ranks.modules.base import Module, ModuleParams
+from ranks.modules.actors import NonNeg, PosF, PosInt, Prob
+from ranks.modules.base import Module, ModuleParams, Problem
+from ranks.modules.coercion import Coercion
+from ranks.modules.economy import Economy
+from ranks.modules.service import Service
 from ranks.modules.wanted import WantedBook, wanted_book
 from ranks.population import Assignment, Flag, State
-from ranks.scenario.model import P, TimelineEvent
+from ranks.scenario.model import P, Scenario, TimelineEvent
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
-    from ranks.scenario.model import Scenario
-
-Prob = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
-PosF = Annotated[float, Field(gt=0.0)]
 
 #: Reasons in the order of the hazard terms.
 REASONS = ("other", "losing", "disillusion", "favouritism", "pay", "redeployment",
@@ -64,7 +65,7 @@ class LeavingParams(ModuleParams):
         value=0.004, source="seed-003",
         note="'they are growing weaker by the day'; daily chance at a total loss of territory "
         "(size assumed)")
-    losing_window_days: P[Annotated[int, Field(gt=0)]] = P(
+    losing_window_days: P[PosInt] = P(
         value=90, assumption="members judge the trend over about three months")
     w_disillusion: P[NonNeg] = P(
         value=0.0015, source="seed-003",
@@ -146,13 +147,25 @@ class LeavingParams(ModuleParams):
         value=0.05, source="seed-003",
         note="suspected members sent on the most dangerous missions; daily chance assumed")
 
-    @staticmethod
-    def check_scenario(scenario: Scenario, params: LeavingParams) -> tuple[str, tuple] | None:
+
+class Leaving(Module[LeavingParams]):
+    """Desertion and defection, deterrence, destinations and suspicion (M18-M21)."""
+
+    name = "leaving"
+    settable = ("food_price_index",)  # fallback when no economy module runs
+    mids = ("M18", "M19", "M20", "M21")
+    Params = LeavingParams
+    event_types = ("massacre", "public_execution", "safe_exit", "pay_change")
+    uses = (Economy, Coercion, Service)
+
+    @classmethod
+    def check_scenario(cls, scenario: Scenario, params: LeavingParams) -> Problem | None:
         """Actors and places named in the parameters exist."""
         actors = {a.id for a in scenario.actors}
         places = {p.name for p in scenario.places}
-        for field in ("rebel_actors", "safe_actors"):
-            for i, a in enumerate(getattr(params, field)):
+        for field, names in (("rebel_actors", params.rebel_actors),
+                             ("safe_actors", params.safe_actors)):
+            for i, a in enumerate(names):
                 if a not in actors:
                     return f"unknown actor '{a}'", (field, i)
         for k in params.execute_share_by_actor:
@@ -169,24 +182,16 @@ class LeavingParams(ModuleParams):
             return f"fear_by_assignment needs {len(Assignment)} values", ("fear_by_assignment",)
         return None
 
-
-class Leaving(Module):
-    """Desertion and defection, deterrence, destinations and suspicion (M18-M21)."""
-
-    name = "leaving"
-    settable = ("food_price_index",)  # fallback when no economy module runs
-    mids = ("M18", "M19", "M20", "M21")
-    Params = LeavingParams
-    event_types = ("massacre", "public_execution", "safe_exit", "pay_change")
-    check_scenario = staticmethod(LeavingParams.check_scenario)
-
     def init(self, sim: Simulation) -> None:
-        p: LeavingParams = self.params  # type: ignore[assignment]
+        p = self.params
         self.p = p
         w = sim.world
         A, Pn = w.n_actors, w.n_places
         self.book: WantedBook = wanted_book(sim)
-        self.book.punish_deserters = self.punish
+        self.book.set_punisher(self.punish)
+        service = sim.get(Service)
+        if service is not None:
+            service.leave_suspects_to_leaving()
         self.scale = sim.scale
         # territory held, population-weighted, by day and actor (M18 losing)
         pop = w.population.astype(np.float64)
@@ -216,8 +221,7 @@ class Leaving(Module):
         self.decay_mas = float(np.exp(-1.0 / p.massacre_days.value))
         self._m_day = -1
         self._m = np.zeros(0, dtype=np.int64)
-        sim.leaving = self  # type: ignore[attr-defined]
-        sim.record.add_stock("suspected", ("actor",), (w.actor_ids,), lambda: np.bincount(
+        sim.record.add_stock("suspected", ("actor",), (w.actor_ids,), lambda day: np.bincount(
             sim.people.actor[self._suspected_members(sim)].astype(np.int64), minlength=A)[:A])
 
     def _suspected_members(self, sim: Simulation) -> np.ndarray:
@@ -290,7 +294,8 @@ class Leaving(Module):
         ids = np.flatnonzero(cand)
         ids = ids[people.age_years(sim.day, ids) >= 15]
         if ids.size:
-            pick = sim.rng("leaving.massacre").choice(ids, size=min(n, ids.size), replace=False)
+            g = sim.rng(sim.event_stream("leaving.massacre"))
+            pick = g.choice(ids, size=min(n, ids.size), replace=False)
             sim.request_death(np.sort(pick), "massacre", a)
 
     def _public_execution(self, sim: Simulation, ev: TimelineEvent, a: int) -> None:
@@ -305,7 +310,7 @@ class Leaving(Module):
         if places is not None:
             m = m[np.isin(people.place[m], places)]
         sus = m[(people.flags[m] & Flag.SUSPECTED) != 0]
-        g = sim.rng("leaving.public_execution")
+        g = sim.rng(sim.event_stream("leaving.public_execution"))
         pick = g.permutation(sus)[:n]
         if pick.size < n:
             rest = np.setdiff1d(m, pick)
@@ -321,26 +326,29 @@ class Leaving(Module):
         if ids.size == 0:
             return
         people = sim.people
-        sim.record.event("executed", people.place[ids], actor=a, reason=reason)
+        sim.record.events("executed", people.place[ids], actor=a, reason=reason)
         sim.request_death(ids, "executed", a)
         w = 1.0 / self.scale  # full-scale equivalent counts
         np.add.at(self.exec_place[a], people.place[ids].astype(np.int64), w)
         np.add.at(self.exec_home[a], people.home[ids].astype(np.int64), w)
 
-    def punish(self, sim: Simulation, ids: np.ndarray, a: int, day: int, how: str) -> None:
-        """Caught deserters (or members caught leaving): executed, else detained (with
-        coercion) or sent back to their unit on dangerous missions (M19, M21)."""
-        u = sim.person_uniform(f"leaving.execute.{how}", ids)
+    def punish(self, sim: Simulation, ids: np.ndarray, a: int, day: int, how: str,
+               draw: str = "") -> None:
+        """Caught deserters (or members caught leaving) of actor ``a``, caught ``how``:
+        executed, else detained (with coercion) or sent back to their unit on dangerous
+        missions (M19, M21). ``draw`` tells apart the calls of one day with the same ``how``
+        and actor (it names their random stream)."""
+        u = sim.person_uniform(f"leaving.execute.{how}{draw}.{a}", ids)
         ex = ids[u < self.execute_share[a]]
         self._execute(sim, ex, a, how)
         rest = ids[u >= self.execute_share[a]]
         if rest.size == 0:
             return
-        if getattr(sim, "coercion", None) is not None:
+        if sim.get(Coercion) is not None:
             self.book.detain(sim, rest, a, day, how)
         else:
             people = sim.people
-            sim.record.event("punished", people.place[rest], actor=a, reason=how)
+            sim.record.events("punished", people.place[rest], actor=a, reason=how)
             self.book.clear_wanted(sim, rest)
             people.flags[rest] |= np.uint8(Flag.SUSPECTED)
             people.set(rest, day, state=State.SERVING, actor=a, assignment=Assignment.DANGEROUS)
@@ -349,15 +357,12 @@ class Leaving(Module):
     def _real_pay_loss(self, sim: Simulation) -> np.ndarray:
         """Fall of real pay (0..1) by actor and place against the best seen so far."""
         w = sim.world
-        econ = getattr(sim, "economy", None)
-        pay = getattr(econ, "pay_usd", None)
-        price = getattr(econ, "food_price_index", None)
-        pay = np.asarray(pay, dtype=np.float64) if pay is not None else None
-        if pay is None or pay.shape != (w.n_actors,):
-            pay = self.pay_index
-        if price is not None and np.shape(price) == (w.n_places,):
-            price = np.maximum(np.asarray(price, dtype=np.float64), 1e-9)
+        econ = sim.get(Economy)
+        if econ is not None:
+            pay = np.asarray(econ.pay_usd, dtype=np.float64)
+            price = np.maximum(np.asarray(econ.food_price_index, dtype=np.float64), 1e-9)
         else:
+            pay = self.pay_index
             price = np.full(w.n_places, max(sim.param("leaving", "food_price_index", 1.0), 1e-9))
         real = pay[:, None] / price[None, :]
         self.real_pay_ref = np.maximum(self.real_pay_ref, pay / float(np.mean(price)))
@@ -381,6 +386,7 @@ class Leaving(Module):
         self._tables(sim, day)
         terms, det, safe = self._terms(sim, day, m)
         core = terms[0]
+        assert core is not None  # the base term is never skipped
         for t in terms[1:]:
             if t is not None:
                 core = core + t
@@ -481,17 +487,13 @@ class Leaving(Module):
         p, people = self.p, sim.people
         if new.size:
             people.flags[new] |= np.uint8(Flag.SUSPECTED)
-            act = people.actor[new]
-            for a in np.unique(act):
-                sim.record.event("suspected", people.place[new[act == a]], actor=int(a))
+            sim.record.events("suspected", people.place[new], actor=people.actor[new])
         s = suspected[(people.state[suspected] == State.SERVING)
                       & (people.assignment[suspected] != Assignment.DANGEROUS)]
         send = s[sim.person_uniform("leaving.dangerous", s) < p.dangerous_chance.value]
         if send.size:
-            act = people.actor[send]
-            for a in np.unique(act):
-                sim.record.event("reassigned", people.place[send[act == a]], actor=int(a),
-                                 reason="suspicion")
+            sim.record.events("reassigned", people.place[send], actor=people.actor[send],
+                              reason="suspicion")
             people.set(send, day, assignment=Assignment.DANGEROUS)
 
     def _leave(self, sim: Simulation, day: int, ids: np.ndarray, a: np.ndarray,
@@ -566,23 +568,18 @@ class Leaving(Module):
             has = sim.households.savings[hh] > 0
             hh, act = hh[has], act[has]
             sim.households.savings[hh] = 0.0
-            for b in np.unique(act):
-                sim.record.event("property_confiscated",
-                                 sim.households.place[hh[act == b]].astype(np.int64),
-                                 actor=int(b))
+            sim.record.events("property_confiscated",
+                              sim.households.place[hh].astype(np.int64), actor=act)
 
     @staticmethod
     def _record_moves(sim: Simulation, ids: np.ndarray, a: np.ndarray, reason: np.ndarray,
                       dest: np.ndarray, to: np.ndarray) -> None:
         """Events ``deserted`` / ``defected`` by actor left, reason and destination place."""
         frm = sim.people.place[ids].astype(np.int64)
-        rebel = DESTINATIONS.index("rebel")
-        key = np.stack([a, reason, to, dest == rebel], axis=1)
-        combos, inv = np.unique(key, axis=0, return_inverse=True)
-        inv = inv.ravel()
-        for j, (b, r, d, is_rebel) in enumerate(combos):
-            sim.record.event("defected" if is_rebel else "deserted", frm[inv == j],
-                             actor=int(b), reason=REASONS[int(r)], destination=int(d))
+        rebel = dest == DESTINATIONS.index("rebel")
+        for name, sel in (("defected", rebel), ("deserted", ~rebel)):
+            sim.record.events(name, frm[sel], actor=a[sel], reason=reason[sel],
+                              reasons=REASONS, destination=to[sel])
 
 def _pick(places: np.ndarray, weight: np.ndarray, u: np.ndarray) -> np.ndarray:
     """One of ``places`` per uniform in ``u``, in proportion to ``weight[places]``."""

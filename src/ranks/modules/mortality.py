@@ -9,10 +9,9 @@ keep common random numbers per day only (not per person).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-from pydantic import Field
-
+from ranks.modules.actors import Prob
 from ranks.modules.base import Module, ModuleParams
 from ranks.population import State
 from ranks.scenario.model import P
@@ -21,25 +20,24 @@ if TYPE_CHECKING:
     from ranks.engine import Simulation
 
 DAYS_PER_YEAR = 365.25
-Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class MortalityParams(ModuleParams):
     """Rates per person and year."""
 
-    background_per_year: P[Rate] = P(
+    background_per_year: P[Prob] = P(
         value=0.0037,
         assumption="pre-war Syrian crude death rate of about 3.7 per 1,000 a year "
         "(CIA World Factbook 2011 order of magnitude; not yet in evidence/sources.yaml)",
     )
-    conflict_per_year_at_full_front: P[Rate] = P(
+    conflict_per_year_at_full_front: P[Prob] = P(
         value=0.01,
         assumption="civilian death risk at the heaviest front intensity, 1% a year; "
         "order of magnitude only, to be calibrated against casualty records",
     )
 
 
-class Mortality(Module):
+class Mortality(Module[MortalityParams]):
     """Background and conflict deaths of everyone alive in the governorate's places."""
 
     name = "mortality"
@@ -48,7 +46,7 @@ class Mortality(Module):
     settable = ("background_per_year", "conflict_per_year_at_full_front")
 
     def step(self, sim: Simulation, day: int) -> None:
-        p: MortalityParams = self.params  # type: ignore[assignment]
+        p = self.params
         base = sim.param(self.name, "background_per_year", p.background_per_year.value) \
             / DAYS_PER_YEAR
         conflict = sim.param(self.name, "conflict_per_year_at_full_front",

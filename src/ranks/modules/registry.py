@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ranks.errors import ScenarioError
-from ranks.modules.base import Module, ModuleParams
+from ranks.modules.base import Module
 from ranks.modules.coercion import Coercion
 from ranks.modules.economy import Economy
 from ranks.modules.flight import Flight
@@ -33,7 +33,7 @@ from ranks.scenario.loader import (
     pydantic_to_scenario_error,
     unknown_name,
 )
-from ranks.scenario.model import TimelineEvent
+from ranks.scenario.model import ModuleParams, TimelineEvent
 
 #: Modules in call order. The engine calls the enabled ones in exactly this order.
 ORDER: list[type[Module[Any]]] = [
@@ -123,9 +123,5 @@ def build(loaded: Loaded) -> list[Module[Any]]:
     if not loaded.modules_validated:
         raise ValueError("the scenario's modules were not validated: load it with "
                          "ranks.runner.load (or call registry.validate_modules)")
-    out: list[Module[Any]] = []
-    for cls in ORDER:
-        p = loaded.module_params.get(cls.name)
-        if isinstance(p, ModuleParams) and p.enabled:
-            out.append(cls(p))
-    return out
+    mp = loaded.module_params
+    return [cls(mp[cls.name]) for cls in ORDER if cls.name in mp and mp[cls.name].enabled]

@@ -1,7 +1,8 @@
 """Returns: displaced people go home when home is safe again (M27).
 
-Requires: the flight module (``sim.flight``: its pool of displaced parties, party members,
-the ``fled_from`` and ``flight_bits`` person columns); ``world.control`` and ``world.front``.
+Requires: the flight module (``sim.get(Flight)``: its pool of displaced parties, party
+members, whom each fled from, and ``Flight.mark_returned`` for those who go home);
+``world.control`` and ``world.front``.
 
 Outputs: event ``returned`` (reason ``safe``; place = where the party returns from,
 destination = home, actor = the actor holding home).
@@ -18,21 +19,18 @@ its compactions) has about twice the chance to be drawn until the next compactio
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import Field
 
-from ranks.errors import RanksInputError
+from ranks.modules.actors import NonNegInt, Prob
 from ranks.modules.base import Module, ModuleParams
-from ranks.modules.flight import FLED, LONE, NOCAMP, SMUGGLED, Flight
+from ranks.modules.flight import Flight
 from ranks.population import State
 from ranks.scenario.model import P
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
-
-Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class ReturnsParams(ModuleParams):
@@ -51,11 +49,11 @@ class ReturnsParams(ModuleParams):
         "crossing back is costly and risky")
     safe_front_max: P[Prob] = P(
         value=0.2, assumption="home counts as safe below this front intensity")
-    min_days_away: P[Annotated[int, Field(ge=0)]] = P(
+    min_days_away: P[NonNegInt] = P(
         value=7, assumption="nobody turns round within a week of leaving")
 
 
-class Returns(Module):
+class Returns(Module[ReturnsParams]):
     """Displaced people return home when it is safe again (M27)."""
 
     name = "returns"
@@ -64,14 +62,14 @@ class Returns(Module):
     requires = (Flight,)
 
     def init(self, sim: Simulation) -> None:
-        self.p: ReturnsParams = self.params  # type: ignore[assignment]
+        flight = sim.get(Flight)
+        if flight is None:  # the registry and Simulation check ``requires``
+            raise RuntimeError("the returns module needs the flight module")
+        self.flight = flight
 
     def step(self, sim: Simulation, day: int) -> None:
-        flight = getattr(sim, "flight", None)
-        if flight is None:
-            raise RanksInputError("the returns module needs the flight module enabled",
-                                  field="modules.returns")
-        p, people, w = self.p, sim.people, sim.world
+        flight = self.flight
+        p, people, w = self.params, sim.people, sim.world
         rate = np.zeros(len(State))
         rate[State.CAMP] = p.from_camp_per_day.value
         rate[State.CIVILIAN] = p.from_town_per_day.value
@@ -96,12 +94,7 @@ class Returns(Module):
         ids, home, ctrl = ids[go], home[go], ctrl[go]
         if ids.size == 0:
             return
-        frm = people.place[ids].astype(np.int64)
-        for h in np.unique(home):
-            m = home == h
-            sim.record.event("returned", frm[m], actor=int(ctrl[m][0]), reason="safe",
-                             destination=int(h))
-        flight.count_displaced(sim, ids, -1)
-        flight.bits[ids] &= np.uint8(~(FLED | LONE | SMUGGLED | NOCAMP) & 0xFF)
-        flight.fled_from[ids] = -1
+        sim.record.events("returned", people.place[ids], actor=ctrl, reason="safe",
+                          destination=home)
+        flight.mark_returned(sim, ids)
         people.set(ids, day, state=State.CIVILIAN, place=home)

@@ -1,11 +1,11 @@
 """Service: training, assignment, rotations to distant fronts, deaths in service, the foreign
 contingent (M13, M14, M15, M16, M17, M29).
 
-Requires: members put into training with :meth:`Service.enlist` (the joining module does;
-other modules may call ``sim.service.enlist(sim, ids, actor)`` for conscripts) or found in
-state TRAINING by the weekly scan; ``world.front`` (front intensity by day and place);
-``sim.joining.recruiting`` when joining is enabled (where each actor's camp holds), else
-control. Sets ``sim.service`` to this instance.
+Requires: members put into training with :meth:`Service.enlist` (the joining module calls
+it through ``sim.get(Service)``) or found in state TRAINING by the weekly scan;
+``world.front`` (front intensity by day and place); the joining module's
+:class:`~ranks.modules.actors.Camps` (``sim.get(Camps)``: where each actor's camp holds)
+when joining is enabled, else control.
 
 Person columns added: ``trained_days`` (uint8, days of training received, capped at 255),
 ``front_days`` (uint16, days at the front, distant front or on dangerous missions, counted
@@ -37,23 +37,31 @@ minor_death_multiplier for members under 18.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
 
-from ranks.modules.base import Module, ModuleParams
-from ranks.modules.economy import ActorParams, assume, check_actor_names, resolve_actors, src
+from ranks.modules.actors import (
+    ActorParams,
+    Byte,
+    Camps,
+    NonNeg,
+    PosInt,
+    Prob,
+    actor_column,
+    assume,
+    check_actor_names,
+    resolve_actors,
+    src,
+)
+from ranks.modules.base import Module, ModuleParams, Problem
 from ranks.population import Assignment, Flag, State
 from ranks.scenario.model import P, Scenario, TimelineEvent
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
 
-NonNeg = Annotated[float, Field(ge=0.0)]
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegInt = Annotated[int, Field(ge=0, le=255)]
-PosInt = Annotated[int, Field(gt=0)]
 YEAR = 365.25
 ADULT_YEARS = 18
 FRONTLIKE = (Assignment.FRONT, Assignment.DISTANT, Assignment.DANGEROUS)
@@ -63,28 +71,28 @@ class ServiceActor(ActorParams):
     """Training, assignment, rotation and death risk of an actor's members. Rates per
     member and year."""
 
-    religious_days: P[NonNegInt] = P(value=0, assumption="no religious course")
-    military_days: P[NonNegInt] = P(value=14, assumption="two weeks of basic training")
+    religious_days: P[Byte] = P(value=0, assumption="no religious course")
+    military_days: P[Byte] = P(value=14, assumption="two weeks of basic training")
     full_training_days: P[PosInt] = P(value=60, assumption="training after which the "
                                       "untrained excess risk is gone")
-    connected_share: P[Unit] = P(value=0.15, assumption="share of recruits with ties to "
+    connected_share: P[Prob] = P(value=0.15, assumption="share of recruits with ties to "
                                  "commanders who stay as guards (seed-004 reports the "
                                  "practice, not the share)")
-    guard_share_max: P[Unit] = P(value=0.3, assumption="at most 30% of members guard "
+    guard_share_max: P[Prob] = P(value=0.3, assumption="at most 30% of members guard "
                                  "headquarters and checkpoints")
-    shortage_threshold: P[Unit] = P(value=0.8, assumption="seed-000: police and civil "
+    shortage_threshold: P[Prob] = P(value=0.8, assumption="seed-000: police and civil "
                                     "servants sent to the front when ranks thin; the "
                                     "threshold (80% of peak strength) is a guess")
-    shortage_move_share: P[Unit] = P(value=0.25, assumption="a quarter of guards moved to "
+    shortage_move_share: P[Prob] = P(value=0.25, assumption="a quarter of guards moved to "
                                      "the front each week while short")
-    distant_share_per_month: P[Unit] = P(value=0.0, assumption="no distant rotations unless "
+    distant_share_per_month: P[Prob] = P(value=0.0, assumption="no distant rotations unless "
                                          "a rotation_change event starts them")
     rotation_days: P[PosInt] = P(value=15, source="seed-004", note="missions of about 15 "
                                  "days at Iraqi fronts, later a month")
     front_death_per_year: P[NonNeg] = P(value=0.3, assumption="death risk at the heaviest "
                                         "front intensity for a trained adult: 30% a year; "
                                         "order of magnitude, to be calibrated")
-    front_floor: P[Unit] = P(value=0.05, assumption="skirmishes and strikes where no front "
+    front_floor: P[Prob] = P(value=0.05, assumption="skirmishes and strikes where no front "
                              "is marked")
     distant_death_per_year: P[NonNeg] = P(value=0.5, assumption="distant fronts feared as "
                                           "certain death (seed-004); rate a guess")
@@ -97,7 +105,7 @@ class ServiceActor(ActorParams):
                                     "training and experience)")
     minor_death_multiplier: P[NonNeg] = P(value=1.5, assumption="children used as cannon "
                                           "fodder (seed-003); factor a guess")
-    foreign_command_share: P[Unit] = P(value=0.7, assumption="foreigners favoured for "
+    foreign_command_share: P[Prob] = P(value=0.7, assumption="foreigners favoured for "
                                        "command and headquarters (seed-003); share a guess")
 
 
@@ -129,7 +137,7 @@ class ServiceParams(ModuleParams):
     foreign: bool = True
 
 
-class Service(Module):
+class Service(Module[ServiceParams]):
     """What service does to members (M13-M17, M29)."""
 
     name = "service"
@@ -137,21 +145,21 @@ class Service(Module):
     Params = ServiceParams
     event_types = ("training_change", "rotation_change")
 
-    @staticmethod
-    def check_scenario(sc: Scenario, params: ServiceParams) -> tuple[str, tuple] | None:
-        return check_actor_names(sc, list(params.actors))
+    @classmethod
+    def check_scenario(cls, scenario: Scenario, params: ServiceParams) -> Problem | None:
+        return check_actor_names(scenario, list(params.actors))
 
     def init(self, sim: Simulation) -> None:
-        p: ServiceParams = self.params  # type: ignore[assignment]
+        p = self.params
         w, ppl = sim.world, sim.people
         A = w.n_actors
-        self.settings: list[ServiceActor | None] = resolve_actors(
-            p.actors, ServiceActor, w.actor_ids)  # type: ignore[assignment]
+        self.settings = resolve_actors(p.actors, ServiceActor, w.actor_ids)
         generic = ServiceActor()
-        s_or = [s if s is not None else generic for s in self.settings]
+        s_or: list[ServiceActor | None] = [s if s is not None else generic
+                                           for s in self.settings]
 
         def col(field: str) -> np.ndarray:
-            return np.array([getattr(s, field).value for s in s_or], dtype=np.float64)
+            return actor_column(s_or, field)
 
         self.train_days = col("religious_days") + col("military_days")
         self.full_days = col("full_training_days")
@@ -173,18 +181,20 @@ class Service(Module):
         self.front_days = ppl.add_column("front_days", np.uint16, 0)
         self.assign_until = ppl.add_column("assign_until", np.int16, -1)
         self.peak = np.zeros(A)
+        #: the leaving module's suspicion rule (M21) moves serving suspects instead of the
+        #: weekly rule here (:meth:`leave_suspects_to_leaving`)
+        self.suspects_elsewhere = False
         self.members = np.flatnonzero(ppl.actor >= 0)
         self.trainees = self.members[ppl.state[self.members] == State.TRAINING]
         serving = self.members[ppl.state[self.members] == State.SERVING]
         self.trained_days[serving] = np.minimum(self.full_days[ppl.actor[serving]], 255)
-        sim.service = self  # type: ignore[attr-defined]
         # initial members: assign by the same rules as graduates (no events at the start)
         if serving.size:
             self._assign(sim, 0, serving, record=False)
 
     # -- public ----------------------------------------------------------------------------
-    def enlist(self, sim: Simulation, ids: np.ndarray, actor: int) -> None:
-        """Make ``ids`` members of ``actor`` in training from today."""
+    def enlist(self, sim: Simulation, ids: np.ndarray, actor: int | np.ndarray) -> None:
+        """Make ``ids`` members of ``actor`` (one, or one each) in training from today."""
         ids = np.asarray(ids, dtype=np.int64)
         sim.people.set(ids, sim.day, state=State.TRAINING, actor=actor,
                        assignment=Assignment.TRAINING)
@@ -192,6 +202,11 @@ class Service(Module):
         self.front_days[ids] = 0
         self.trainees = np.concatenate([self.trainees, ids])
         self.members = np.concatenate([self.members, ids])
+
+    def leave_suspects_to_leaving(self) -> None:
+        """The leaving module's suspicion rule (M21) reassigns serving suspects; the weekly
+        rule here stands down."""
+        self.suspects_elsewhere = True
 
     # -- timeline --------------------------------------------------------------------------
     def on_event(self, sim: Simulation, ev: TimelineEvent) -> None:
@@ -212,9 +227,9 @@ class Service(Module):
     # -- helpers ---------------------------------------------------------------------------
     def _held(self, sim: Simulation, day: int) -> np.ndarray:
         """held[a, p]: actor a (or its camp) holds place p today."""
-        j = getattr(sim, "joining", None)
-        if j is not None:
-            return j.recruiting
+        camps = sim.get(Camps)
+        if camps is not None:
+            return camps.recruiting
         c = sim.world.control[day].astype(np.int64)
         return np.arange(sim.world.n_actors)[:, None] == c[None, :]
 
@@ -235,14 +250,14 @@ class Service(Module):
     def _assign(self, sim: Simulation, day: int, ids: np.ndarray, record: bool = True) -> None:
         """Guard for the well connected, front for others, dangerous missions for the
         suspected, command posts (guard) for most foreigners (M14, M29)."""
-        p: ServiceParams = self.params  # type: ignore[assignment]
+        p = self.params
         ppl = sim.people
         actors = ppl.actor[ids].astype(np.int64)
         for a in np.unique(actors):
             who = ids[actors == a]
             asg = np.full(len(who), Assignment.FRONT, dtype=np.uint8)
             if p.assignment_rules:
-                conn = sim.person_uniform("service.connected", who, day=0) < self.connected[a]
+                conn = sim.trait("service.connected", who, key=0) < self.connected[a]
                 strength = ppl.strength[a].sum()
                 room = max(int(self.guard_max[a] * strength)
                            - int(ppl.strength[a, Assignment.GUARD]), 0)
@@ -250,18 +265,21 @@ class Service(Module):
                 asg[conn_idx] = Assignment.GUARD
                 fl = ppl.flags[who]
                 foreign = (fl & Flag.FOREIGN) > 0
-                cmd = sim.person_uniform("service.command", who, day=0) < self.foreign_cmd[a]
+                cmd = sim.trait("service.command", who, key=0) < self.foreign_cmd[a]
                 asg[foreign & cmd] = Assignment.GUARD
                 asg[(fl & Flag.SUSPECTED) > 0] = Assignment.DANGEROUS
             for k in np.unique(asg):
                 sel = who[asg == k]
                 ppl.set(sel, day, state=State.SERVING, assignment=int(k))
                 if k in (Assignment.FRONT, Assignment.DANGEROUS):
-                    dest = self._front_place(sim, day, int(a), len(sel), "service.deploy")
+                    # one draw per actor and assignment; the initial members' apart
+                    stream = (f"service.{'deploy' if record else 'initial_deploy'}"
+                              f"{'' if k == Assignment.FRONT else '_dangerous'}")
+                    dest = self._front_place(sim, day, int(a), len(sel), stream)
                     if dest is not None:
                         ppl.set(sel, day, place=dest)
                 if record:
-                    sim.record.event("deployed", ppl.place[sel], actor=int(a),
+                    sim.record.events("deployed", ppl.place[sel], actor=int(a),
                                      reason=Assignment(k).name.lower())
 
     # -- day -------------------------------------------------------------------------------
@@ -279,13 +297,13 @@ class Service(Module):
         if day % 7 == 0:
             self._weekly(sim, day, serving, strength)
             serving = self._valid(sim, self.members, State.SERVING)
-        p: ServiceParams = self.params  # type: ignore[assignment]
+        p = self.params
         if p.rotations:
             self._rotate(sim, day, serving)
         self._deaths(sim, day, serving)
 
     def _graduate(self, sim: Simulation, day: int) -> None:
-        p: ServiceParams = self.params  # type: ignore[assignment]
+        p = self.params
         ppl = sim.people
         t = self._valid(sim, self.trainees, State.TRAINING)
         if t.size == 0:
@@ -303,16 +321,13 @@ class Service(Module):
         got = np.where(p.training, days_in[due], self.full_days[ga])
         self.trained_days[g] = np.minimum(got, 255).astype(np.uint8)
         full = got >= self.full_days[ga]
-        for a in np.unique(ga):
-            for ok, why in ((True, "full"), (False, "short")):
-                sel = g[(ga == a) & (full == ok)]
-                if sel.size:
-                    sim.record.event("trained", ppl.place[sel], actor=int(a), reason=why)
+        sim.record.events("trained", ppl.place[g], actor=ga, reason=np.where(full, 0, 1),
+                          reasons=("full", "short"))
         self._assign(sim, day, g)
 
     def _weekly(self, sim: Simulation, day: int, serving: np.ndarray,
                 strength: np.ndarray) -> None:
-        p: ServiceParams = self.params  # type: ignore[assignment]
+        p = self.params
         ppl = sim.people
         asg = ppl.assignment[serving]
         front = np.isin(asg, FRONTLIKE)
@@ -324,51 +339,52 @@ class Service(Module):
         fl = ppl.flags[serving]
         # the suspected are sent on the most dangerous missions (seed-003); when the leaving
         # module runs, its suspicion rule (M21) reassigns serving suspects instead
-        leaving = any(m.name == "leaving" for m in sim.modules)
         sus = serving[((fl & Flag.SUSPECTED) > 0) & (asg != Assignment.DANGEROUS)]
-        if leaving:
+        if self.suspects_elsewhere:
             sus = sus[:0]
-        for a in np.unique(ppl.actor[sus]):
-            sel = sus[ppl.actor[sus] == a]
-            ppl.set(sel, day, assignment=Assignment.DANGEROUS)
-            sim.record.event("deployed", ppl.place[sel], actor=int(a), reason="suspected")
+        if sus.size:
+            ppl.set(sus, day, assignment=Assignment.DANGEROUS)
+            sim.record.events("deployed", ppl.place[sus], actor=ppl.actor[sus],
+                              reason="suspected")
         # guards to the front when ranks thin (seed-000)
         short = (self.peak > 0) & (strength < self.short_thr * self.peak)
         guards = serving[(asg == Assignment.GUARD) & short[actors] & ((fl & Flag.FOREIGN) == 0)]
         if guards.size:
             u = sim.person_uniform("service.shortage", guards, day)
             mv = guards[u < self.short_move[ppl.actor[guards].astype(np.int64)]]
-            for a in np.unique(ppl.actor[mv]):
+            ppl.set(mv, day, assignment=Assignment.FRONT)
+            for a in np.unique(ppl.actor[mv]):  # a draw of front places per actor
                 sel = mv[ppl.actor[mv] == a]
-                ppl.set(sel, day, assignment=Assignment.FRONT)
                 dest = self._front_place(sim, day, int(a), len(sel), "service.shortage_place")
                 if dest is not None:
                     ppl.set(sel, day, place=dest)
-                sim.record.event("deployed", ppl.place[sel], actor=int(a), reason="shortage")
+            sim.record.events("deployed", ppl.place[mv], actor=ppl.actor[mv],
+                              reason="shortage")
         # front fighters follow the fighting
         fr = serving[np.isin(ppl.assignment[serving], (Assignment.FRONT, Assignment.DANGEROUS))]
         calm = fr[sim.world.front[day][ppl.place[fr]] <= 0]
-        for a in np.unique(ppl.actor[calm]):
+        moved: list[np.ndarray] = []
+        for a in np.unique(ppl.actor[calm]):  # a draw of front places per actor
             sel = calm[ppl.actor[calm] == a]
             dest = self._front_place(sim, day, int(a), len(sel), "service.redeploy")
             if dest is None:
                 continue
-            moved = sel[dest != ppl.place[sel]]
-            dest = dest[dest != ppl.place[sel]]
-            if moved.size:
-                ppl.set(moved, day, place=dest)
-                sim.record.event("deployed", ppl.place[moved], actor=int(a), reason="redeploy")
+            go = dest != ppl.place[sel]
+            ppl.set(sel[go], day, place=dest[go])
+            moved.append(sel[go])
+        if moved:
+            m = np.concatenate(moved)
+            sim.record.events("deployed", ppl.place[m], actor=ppl.actor[m], reason="redeploy")
 
     def _rotate(self, sim: Simulation, day: int, serving: np.ndarray) -> None:
         """Rotations to distant fronts and back (M15, seed-004)."""
         ppl = sim.people
         asg = ppl.assignment[serving]
         away = serving[(asg == Assignment.DISTANT) & (self.assign_until[serving] <= day)]
-        for a in np.unique(ppl.actor[away]):
-            sel = away[ppl.actor[away] == a]
-            ppl.set(sel, day, assignment=Assignment.FRONT)
-            self.assign_until[sel] = -1
-            sim.record.event("rotated", ppl.place[sel], actor=int(a), reason="back")
+        if away.size:
+            ppl.set(away, day, assignment=Assignment.FRONT)
+            self.assign_until[away] = -1
+            sim.record.events("rotated", ppl.place[away], actor=ppl.actor[away], reason="back")
         if not self.distant_share.any():
             return
         front = serving[asg == Assignment.FRONT]
@@ -376,11 +392,11 @@ class Service(Module):
         cand = sim.thin_candidates("service.rotate", day, p_max, front)
         chance = self.distant_share[ppl.actor[cand].astype(np.int64)] / 30.0
         go = cand[sim.rng("service.rotate_accept", day).random(len(cand)) * p_max < chance]
-        for a in np.unique(ppl.actor[go]):
-            sel = go[ppl.actor[go] == a]
-            ppl.set(sel, day, assignment=Assignment.DISTANT)
-            self.assign_until[sel] = min(day + int(self.rot_days[a]), 32767)
-            sim.record.event("rotated", ppl.place[sel], actor=int(a), reason="out")
+        if go.size:
+            a_go = ppl.actor[go].astype(np.int64)
+            ppl.set(go, day, assignment=Assignment.DISTANT)
+            self.assign_until[go] = np.minimum(day + self.rot_days[a_go].astype(np.int64), 32767)
+            sim.record.events("rotated", ppl.place[go], actor=a_go, reason="out")
 
     def death_hazard(self, sim: Simulation, day: int, ids: np.ndarray) -> np.ndarray:
         """Death hazard per year of serving members ``ids`` (see the module docstring)."""

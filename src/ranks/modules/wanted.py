@@ -4,8 +4,8 @@ Coercion (M7-M12) and leaving (M18-M21) both change who an armed actor is lookin
 evaders of a conscription order and deserters. This small shared object keeps index sets of
 the wanted and the detained (so nobody scans everyone each day), the per-person columns
 they need, and the transitions both modules use (into hiding, conscription, detention).
-It is created by whichever module asks first (``wanted_book(sim)``) and lives on
-``sim.wanted_book``.
+It is created by whichever module asks first (``wanted_book(sim)``) and is found by type
+(``sim.get(WantedBook)``); other modules change it only through its methods.
 
 Columns added to ``sim.people`` (2 bytes a person):
     wanted_by (int8): actor index looking for the person, or holding them when DETAINED;
@@ -18,10 +18,11 @@ Columns added to ``sim.people`` (2 bytes a person):
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from ranks.modules.economy import Economy
 from ranks.population import Assignment, Flag, State
 
 if TYPE_CHECKING:
@@ -33,15 +34,12 @@ IN_WANTED = 4  # bookkeeping: the id is in the wanted index
 IN_DETAINED = 8  # bookkeeping: the id is in the detained index
 _EMPTY = np.zeros(0, dtype=np.int64)
 
-#: Hook signature for punishing caught deserters: (sim, ids, actor, day, how).
-PunishHook = Callable[["Simulation", np.ndarray, int, int, str], None]
+class PunishHook(Protocol):
+    """What happens to caught deserters ``ids`` of ``actor`` caught ``how`` (M19); ``draw``
+    names the call's random stream apart from other calls of the day."""
 
-
-def _column(sim: Simulation, name: str, dtype: type, fill: int) -> np.ndarray:
-    p = sim.people
-    if name in p.columns:
-        return getattr(p, name)
-    return p.add_column(name, dtype, fill)
+    def __call__(self, sim: Simulation, ids: np.ndarray, actor: int, day: int, how: str, /,
+                 draw: str = "") -> None: ...
 
 
 class WantedBook:
@@ -52,19 +50,25 @@ class WantedBook:
     """
 
     def __init__(self, sim: Simulation) -> None:
-        self.wanted_by = _column(sim, "wanted_by", np.int8, -1)
-        self.bits = _column(sim, "coercion_bits", np.uint8, 0)
+        self.wanted_by = sim.people.add_column("wanted_by", np.int8, -1)
+        self.bits = sim.people.add_column("coercion_bits", np.uint8, 0)
         self._wanted: list[np.ndarray] = [_EMPTY]
         self._detained: list[np.ndarray] = [_EMPTY]
         self.wage_usd = float(sim.scenario.population.wage_usd_month.value)
-        #: Set by the leaving module: what happens to a caught deserter (M19).
+        #: What happens to a caught deserter (M19): set by the leaving module with
+        #: :meth:`set_punisher`; None without it.
         self.punish_deserters: PunishHook | None = None
+
+    def set_punisher(self, hook: PunishHook) -> None:
+        """The leaving module's deterrence (M19) takes caught deserters."""
+        self.punish_deserters = hook
 
     # -- index sets ------------------------------------------------------------------------
     # An id is in an index array at most once: IN_WANTED / IN_DETAINED bits mark membership,
     # so appending needs no np.unique; ids that no longer qualify are dropped (and unmarked)
     # when the set is read.
-    def _read(self, chunks: list[np.ndarray], keep: np.ndarray, bit: int) -> np.ndarray:
+    def _read(self, chunks: list[np.ndarray], keep: Callable[[np.ndarray], np.ndarray],
+              bit: int) -> np.ndarray:
         ids = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
         k = keep(ids)
         gone = ids[~k]
@@ -105,6 +109,18 @@ class WantedBook:
         self.wanted_by[ids] = actor
         self._append(self._wanted, ids, IN_WANTED)
 
+    def plan_flight(self, ids: np.ndarray) -> None:
+        """``ids`` chose to flee under an order (FLEE_BIT: the flight module reads it)."""
+        self.bits[ids] |= np.uint8(FLEE_BIT)
+
+    def flight_started(self, ids: np.ndarray) -> None:
+        """``ids`` set out: their plan to flee is carried out (FLEE_BIT cleared)."""
+        self.bits[ids] &= np.uint8(~FLEE_BIT & 0xFF)
+
+    def planned_flight(self, ids: np.ndarray) -> np.ndarray:
+        """True for those of ``ids`` who chose to flee under an order."""
+        return (self.bits[ids] & FLEE_BIT) != 0
+
     def clear_wanted(self, sim: Simulation, ids: np.ndarray) -> None:
         """No longer wanted (caught, settled, amnestied): clears WANTED, EVADER, FLEE_BIT."""
         sim.people.flags[ids] &= np.uint8(~(Flag.WANTED | Flag.EVADER) & 0xFF)
@@ -141,11 +157,9 @@ class WantedBook:
         inc = sim.households.income
         np.add.at(inc, hh, np.float32(usd))
         inc[hh] = np.maximum(inc[hh], 0.0)
-        econ = getattr(sim, "economy", None)
-        wi = getattr(econ, "work_income", None)
-        if isinstance(wi, np.ndarray) and wi.shape == inc.shape:
-            np.add.at(wi, hh, usd)
-            wi[hh] = np.maximum(wi[hh], 0.0)
+        econ = sim.get(Economy)
+        if econ is not None:
+            econ.add_work_income(hh, usd)
 
     def go_hiding(self, sim: Simulation, ids: np.ndarray, day: int,
                   state: State = State.HIDING) -> None:
@@ -161,11 +175,19 @@ class WantedBook:
         if ids.size == 0:
             return
         p = sim.people
-        sim.record.event("conscripted", p.place[ids], actor=actor, reason=reason)
+        sim.record.events("conscripted", p.place[ids], actor=actor, reason=reason)
         self.clear_wanted(sim, ids)
         self.stop_work(sim, ids)
         self.bits[ids] &= np.uint8(~LOST_WORK_BIT & 0xFF)
         p.set(ids, day, state=State.TRAINING, actor=actor, assignment=Assignment.TRAINING)
+
+    def release(self, sim: Simulation, ids: np.ndarray, day: int) -> None:
+        """Detainees ``ids`` go free: home as civilians, back to work."""
+        if ids.size == 0:
+            return
+        self.wanted_by[ids] = -1
+        sim.people.set(ids, day, state=State.CIVILIAN)
+        self.back_to_work(sim, ids)
 
     def detain(self, sim: Simulation, ids: np.ndarray, actor: int, day: int,
                reason: str) -> None:
@@ -173,7 +195,7 @@ class WantedBook:
         if ids.size == 0:
             return
         p = sim.people
-        sim.record.event("detained", p.place[ids], actor=actor, reason=reason)
+        sim.record.events("detained", p.place[ids], actor=actor, reason=reason)
         self.clear_wanted(sim, ids)
         self.stop_work(sim, ids)
         p.set(ids, day, state=State.DETAINED, actor=-1, assignment=Assignment.NONE)
@@ -182,9 +204,6 @@ class WantedBook:
 
 
 def wanted_book(sim: Simulation) -> WantedBook:
-    """The simulation's wanted book, created on first use."""
-    book = getattr(sim, "wanted_book", None)
-    if book is None:
-        book = WantedBook(sim)
-        sim.wanted_book = book  # type: ignore[attr-defined]
-    return book
+    """The simulation's wanted book, created (and provided to ``sim.get``) on first use."""
+    book = sim.get(WantedBook)
+    return book if book is not None else sim.provide(WantedBook(sim))

@@ -57,7 +57,7 @@ def screenshot(html: Path, png: Path, width: int = 1200, height: int = 2400,
 
 def figure_states(dom: str) -> dict[str, str]:
     """Figure id -> value of ``data-rendered`` ("yes", "no", or "missing")."""
-    out = {}
+    out: dict[str, str] = {}
     for tag in re.findall(r"<img\b[^>]*>", dom):
         if 'class="fig"' not in tag:
             continue

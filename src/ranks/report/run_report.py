@@ -109,8 +109,8 @@ class Builder:
         for i, (k, f) in enumerate(items):
             med, lo, hi, _ = band(f)
             c = (colors or {}).get(k) or self.color(k, i)
-            kw = {"drawstyle": "steps-post"} if step else {}
-            ax.plot(med.index, med.to_numpy(), color=c, lw=1.6, label=k, **kw)
+            ax.plot(med.index, med.to_numpy(), color=c, lw=1.6, label=k,
+                    drawstyle="steps-post" if step else "default")
             if self.multi:
                 ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=c, alpha=0.2,
                                 lw=0, step="post" if step else None)
@@ -168,7 +168,7 @@ class Builder:
             s.parts.append(hk.nodata("No events were recorded in this run."))
         else:
             t = event_totals(self.run, None, by="event")
-            rows = []
+            rows: list[tuple[str, ...]] = []
             for name in t.index:
                 vals = t.loc[name].to_numpy()
                 rng = f"{fmt_value(vals.min())}–{fmt_value(vals.max())}" if self.multi else ""

@@ -148,9 +148,9 @@ def write_synthetic_run(out: str | Path, *, replicates: int = 3, seeds: list[int
                                     "actor": a, "place": None, "category": None,
                                     "value": 300.0 * strength[a].sum()})
                 held: dict[str, str] = {}
-                for c in sc.control:
-                    if c.date <= day:
-                        held[c.place] = c.actor
+                for row in sc.control:
+                    if row.date <= day:
+                        held[row.place] = row.actor
                 for p, a in held.items():
                     st_rows.append({"replicate": r, "date": day, "stock": "control", "actor": a,
                                     "place": p, "category": None, "value": 1.0})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ranks.errors import ScenarioError
-from ranks.scenario.model import Scenario
+from ranks.scenario.model import ControlRow, FrontRow, ModuleParams, Scenario
 from ranks.scenario.sources import Locations, load_csv, load_yaml, read_text
 
 #: CSV-able sections: required and optional columns.
@@ -56,7 +57,7 @@ class Loaded:
         self.locs = locs
         self.sources = sources
         self.digest = digest
-        self.module_params: dict[str, BaseModel] = {}
+        self.module_params: dict[str, ModuleParams] = {}
         self.modules_validated = False
         #: dotted-path overrides applied at load (``--set``, sweeps); {} when none
         self.overrides: dict[str, Any] = {}
@@ -307,7 +308,7 @@ def _cross_check(sc: Scenario, locs: Locations) -> None:
     for i, p in enumerate(sc.places):
         if p.name in places:
             raise error_at(locs, ("places", i, "name"), f"places[{i}].name",
-                       f"duplicate place name '{p.name}'")
+                           f"duplicate place name '{p.name}'")
         places[p.name] = i
     actors: dict[str, int] = {}
     for i, a in enumerate(sc.actors):
@@ -320,47 +321,52 @@ def _cross_check(sc: Scenario, locs: Locations) -> None:
         for end, key in ((r.from_, "from"), (r.to, "to")):
             if end not in places:
                 raise error_at(locs, ("routes", i, key), f"routes[{i}].{key}",
-                           unknown_name("place", end, names))
+                               unknown_name("place", end, names))
         if r.from_ == r.to:
             raise error_at(locs, ("routes", i), f"routes[{i}]", "a route must join two places")
     tribes = {p.tribe for p in sc.places if p.tribe}
-    for section, rows in (("control", sc.control), ("fronts", sc.fronts)):
+
+    def dated_rows(section: str, rows: Sequence[ControlRow | FrontRow]) -> None:
         prev = None
         for i, row in enumerate(rows):
             if row.place not in places:
                 raise error_at(locs, (section, i, "place"), f"{section}[{i}].place",
-                           unknown_name("place", row.place, names))
-            actor = getattr(row, "actor", None)
+                               unknown_name("place", row.place, names))
+            actor = row.actor if isinstance(row, ControlRow) else None
             if actor is not None and actor not in actors:
                 raise error_at(locs, (section, i, "actor"), f"{section}[{i}].actor",
-                           unknown_name("actor", actor, list(actors)))
+                               unknown_name("actor", actor, list(actors)))
             if prev is not None and row.date < prev:
                 raise error_at(locs, (section, i, "date"), f"{section}[{i}].date",
-                           f"dates out of order: {row.date} comes after {prev}")
+                               f"dates out of order: {row.date} comes after {prev}")
             prev = row.date
+
+    dated_rows("control", sc.control)
+    dated_rows("fronts", sc.fronts)
     prev = None
     for i, ev in enumerate(sc.timeline):
         base = ("timeline", i)
         if prev is not None and ev.date < prev:
             raise error_at(locs, (*base, "date"), f"timeline[{i}].date",
-                       f"dates out of order: {ev.date} comes after {prev}")
+                           f"dates out of order: {ev.date} comes after {prev}")
         prev = ev.date
         if not (sc.period.start <= ev.date < sc.period.end):
             raise error_at(locs, (*base, "date"), f"timeline[{i}].date",
-                       f"date {ev.date} is outside the period {sc.period.start}..{sc.period.end}")
+                           f"date {ev.date} is outside the period "
+                           f"{sc.period.start}..{sc.period.end}")
         if ev.until is not None and ev.until <= ev.date:
             raise error_at(locs, (*base, "until"), f"timeline[{i}].until",
-                       f"dates out of order: until {ev.until} is not after {ev.date}")
-        for p in ev.places:
-            if p not in places:
+                           f"dates out of order: until {ev.until} is not after {ev.date}")
+        for name in ev.places:
+            if name not in places:
                 raise error_at(locs, (*base, "place"), f"timeline[{i}].place",
-                           unknown_name("place", p, names))
+                               unknown_name("place", name, names))
         if ev.actor is not None and ev.actor not in actors:
             raise error_at(locs, (*base, "actor"), f"timeline[{i}].actor",
-                       unknown_name("actor", ev.actor, list(actors)))
+                           unknown_name("actor", ev.actor, list(actors)))
         if ev.tribe is not None and ev.tribe not in tribes:
             raise error_at(locs, (*base, "tribe"), f"timeline[{i}].tribe",
-                       unknown_name("tribe", ev.tribe, sorted(tribes)))
+                           unknown_name("tribe", ev.tribe, sorted(tribes)))
 
 
 def dump_resolved(loaded: Loaded) -> str:

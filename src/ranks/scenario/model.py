@@ -183,6 +183,14 @@ class PopulationSpec(Strict):
         return v
 
 
+class ModuleParams(BaseModel):
+    """Base of every module's parameters (``modules.<name>`` of a scenario): unknown keys are
+    errors; ``enabled`` switch. Each module subclasses it (``ranks.modules``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+
+
 class OutputSpec(Strict):
     """What the recorder keeps."""
 

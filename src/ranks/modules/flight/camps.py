@@ -1,0 +1,152 @@
+"""Camps and the displaced (M25): who is displaced where, camp admission by whole parties,
+and sponsored exits from camps.
+
+The displaced (not travelling) are kept as a pool of party keys and counted by current
+place x home place (stock ``displaced``); counts are kept by transitions between
+compactions and recounted from the pool at each compaction.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ranks.modules.flight.parties import FLED, LONE, KeyPool, Parties
+from ranks.population import People, State
+
+if TYPE_CHECKING:
+    from ranks.engine import Simulation
+
+#: Days between compactions of the displaced pool (and exact recounts of ``displaced``).
+COMPACT_DAYS = 90
+#: States in which a person away from home counts as displaced (not travelling).
+DISPLACED_STATE = np.zeros(len(State), dtype=bool)
+DISPLACED_STATE[[State.CIVILIAN, State.HIDING, State.CAMP, State.ABROAD]] = True
+
+
+class Displaced:
+    """The displaced by this module who are not travelling: camps, abroad, settled away.
+
+    Args:
+        parties: the module's parties (keys, members, person bits).
+        people: everyone.
+        n_places: number of places.
+    """
+
+    def __init__(self, parties: Parties, people: People, n_places: int) -> None:
+        self.parties = parties
+        self.people = people
+        self.P = n_places
+        # party keys of the displaced: a growable buffer, duplicates and stale keys dropped
+        # at each compaction
+        self.pool = KeyPool()
+        self.camp_pool = KeyPool()  # parties in camps with a sponsor
+        self._compacted = 0
+        #: displaced by this module and not travelling, by current place x home place
+        self.counts = np.zeros((n_places, n_places), dtype=np.int64)
+
+    def parties_today(self, sim: Simulation, day: int) -> np.ndarray:
+        """Party keys of people displaced and not travelling (a view of a buffer).
+
+        Every ``COMPACT_DAYS`` days duplicates and parties with nobody displaced left are
+        dropped and ``counts`` are recounted from the pool (exact then; between compactions
+        they are kept by this module's and returns' transitions and by deaths). Callers
+        filter members with :meth:`members`.
+        """
+        if day - self._compacted >= COMPACT_DAYS:
+            self._compacted = day
+            ids, k = self.members(np.unique(self.pool.view()))
+            self.pool.reset(np.unique(k))
+            self.counts[:] = 0
+            self.count(ids, +1)
+            _, k = self.members(np.unique(self.camp_pool.view()), State.CAMP)
+            self.camp_pool.reset(np.unique(k))
+        return self.pool.view()
+
+    def members(self, keys: np.ndarray, state: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Displaced members of parties ``keys`` (optionally only those in ``state``):
+        flagged FLED, of this party, in a camp, abroad or living away from home."""
+        pt, people = self.parties, self.people
+        ids, k = pt.members(keys)
+        b = pt.bits[ids]
+        ok = ((b & FLED) != 0) & (((b & LONE) != 0) == (k >= pt.H))
+        st = people.state[ids]
+        if state is not None:
+            ok &= st == state
+        else:
+            ok &= DISPLACED_STATE[st] & (people.place[ids] != people.home[ids])
+        return ids[ok], k[ok]
+
+    def count(self, ids: np.ndarray, sign: int) -> None:
+        """Add (+1) or remove (-1) ``ids`` from the counts at their place."""
+        if ids.size:
+            people = self.people
+            flat = people.place[ids].astype(np.int64) * self.P + people.home[ids]
+            self.counts.reshape(-1)[:] += sign * np.bincount(flat, minlength=self.P * self.P)
+
+    def on_death(self, ids: np.ndarray, cause: str, actor: int) -> None:
+        """Deaths (before they are marked) leave the counts."""
+        people = self.people
+        st = people.state[ids]
+        d = ids[((self.parties.bits[ids] & FLED) != 0) & DISPLACED_STATE[st]
+                & (people.place[ids] != people.home[ids])]
+        if d.size:
+            flat = people.place[d].astype(np.int64) * self.P + people.home[d]
+            self.counts.reshape(-1)[:] -= np.bincount(flat, minlength=self.P * self.P)
+
+    def remember(self, sim: Simulation, keys: np.ndarray, in_camp: bool,
+                 sponsor_share: float) -> None:
+        """Add party keys to the pool (and camp parties with a sponsor to the camp pool:
+        whether a party has a sponsor is a trait drawn once per party)."""
+        self.pool.add(keys)
+        if in_camp and keys.size:
+            keys = np.unique(keys)
+            self.camp_pool.add(keys[sim.trait("flight.sponsor", keys)
+                                    < sponsor_share])
+
+    def sponsored_exits(self, sim: Simulation, day: int, stay_days_mean: float,
+                        sponsor_share: float) -> np.ndarray:
+        """Camp residents whose sponsor gets them out today (stays of ``stay_days_mean``
+        days on average), no longer counted. Thinning over the camp pool: common random
+        numbers per day."""
+        if sponsor_share <= 0 or not self.people.by_place_state[:, State.CAMP].any():
+            return np.zeros(0, dtype=np.int64)
+        self.parties_today(sim, day)  # compacts the camp pool too when due
+        keys = sim.thin_candidates("flight.camp_exit", day, 1.0 / stay_days_mean,
+                                   self.camp_pool.view())
+        if keys.size == 0:
+            return keys
+        keys = np.unique(keys)  # the pool may hold a party twice between compactions
+        ids, _ = self.members(keys, State.CAMP)
+        self.count(ids, -1)
+        return ids
+
+
+def camp_full(capacity: np.ndarray, in_camp: np.ndarray, at: np.ndarray, keys: np.ndarray
+              ) -> np.ndarray:
+    """Which arrivals find the camp full: camps admit whole parties, by party key, while
+    they have room for all of them (a pure function).
+
+    Args:
+        capacity: people each place takes (0: no limit).
+        in_camp: people in camps by place now.
+        at: the camp each arriving person reached.
+        keys: each arriving person's party key.
+    Returns:
+        bool per arrival: its party does not fit.
+    """
+    full = np.zeros(at.size, dtype=bool)
+    if not (capacity[at] > 0).any():
+        return full
+    room = capacity[at] - in_camp[at]
+    order = np.lexsort((keys, at))
+    sa, sk = at[order], keys[order]
+    rank = np.arange(sa.size) - np.searchsorted(sa, sa)  # 0.. within the camp
+    new = np.concatenate([[True], (sa[1:] != sa[:-1]) | (sk[1:] != sk[:-1])])
+    start = np.flatnonzero(new)
+    last = np.maximum.reduceat(rank, start)  # rank of each party's last member
+    party_last = np.repeat(last, np.diff(np.append(start, sa.size)))
+    full[order] = (capacity[sa] > 0) & (party_last >= room[order])
+    return full

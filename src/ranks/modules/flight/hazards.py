@@ -1,0 +1,152 @@
+"""Hazards on the way (M24): the chances of a checkpoint, a desert patrol and a mine on a
+link, as a pure function of the link and the party, and the outcome of an interception.
+
+A party crossing a link meets the checkpoints of the actor holding the link's end (else its
+start) and, on desert links, the patrols of the actor holding its start, when that actor is
+hostile to it: the actor it fled, the actor that wants the man, or any actor whose exit ban
+is in force. Minefields threaten everyone crossing. Draws are made by the module (one
+uniform per party and link); this file has no random numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from ranks.modules.flight.params import OUTCOMES
+from ranks.modules.flight.routes import DESERT
+
+
+class Outcome(IntEnum):
+    """What an interception does to a party (reason ``hazard:outcome`` of ``interdicted``)."""
+
+    RETURNED = 0
+    CONSCRIPTED = 1
+    DETAINED = 2
+    PUNISHED = 3  # a caught deserter, handed to deterrence (M19)
+
+
+#: Labels of :class:`Outcome`, as written in the outputs (the first ones are ``OUTCOMES``,
+#: the outcomes ``outcome_shares`` draws).
+OUTCOME_NAMES = tuple(o.name.lower() for o in Outcome)
+
+
+class Hazard(IntEnum):
+    """Who stopped a party."""
+
+    CHECKPOINT = 0
+    PATROL = 1
+
+
+@dataclass
+class Window:
+    """A dated timeline setting: a closure, a minefield or an exit ban, from ``start`` until
+    ``until`` (day indices) on ``links`` or by ``actor`` (-1 none) with ``value``."""
+
+    start: int
+    until: int
+    value: float
+    actor: int = -1
+    links: np.ndarray | None = None
+
+
+@dataclass
+class LinkHazards:
+    """Per traveller finishing a link: the chance of each hazard and the actor behind it."""
+
+    p_checkpoint: np.ndarray
+    checkpoint_actor: np.ndarray
+    p_patrol: np.ndarray
+    patrol_actor: np.ndarray
+    p_mine: np.ndarray
+    mine_actor: np.ndarray
+
+    @property
+    def p_stop(self) -> np.ndarray:
+        """Chance to be stopped by a checkpoint or, failing that, a patrol."""
+        return self.p_checkpoint + self.p_patrol * (1.0 - self.p_checkpoint)
+
+
+@dataclass
+class HazardRates:
+    """Today's hazard settings (chances per link crossed).
+
+    Attributes:
+        checkpoint_by_kind: checkpoint chance by route kind.
+        smuggled_factor: factor on checkpoints for smuggled parties.
+        campaign: the coercion module's checkpoint intensity by place (None without it).
+        campaign_scale: chance x (1 + this x campaign intensity at the link's end).
+        patrol_desert: patrol chance on desert links.
+        patrols: desert patrol intensity by place (None without coercion).
+        mine_by_kind: mine chance by route kind.
+        ban: exit-ban factor by actor, index A for none (0 = no ban).
+        minefields: timeline minefields active today.
+    """
+
+    checkpoint_by_kind: np.ndarray
+    smuggled_factor: float
+    campaign: np.ndarray | None
+    campaign_scale: float
+    patrol_desert: float
+    patrols: np.ndarray | None
+    mine_by_kind: np.ndarray
+    ban: np.ndarray
+    minefields: list[Window]
+
+
+def hazard_chances(rates: HazardRates, link: np.ndarray, frm: np.ndarray, to: np.ndarray,
+                   kind: np.ndarray, control: np.ndarray, feared: np.ndarray,
+                   wanted: np.ndarray, smuggled: np.ndarray) -> LinkHazards:
+    """The hazards of travellers finishing ``link`` (from ``frm`` to ``to``, route ``kind``),
+    each fleeing ``feared`` and wanted by ``wanted`` (-1 none); ``control`` is today's
+    holder of each place. Pure: no state, no random numbers."""
+    A = rates.ban.size - 1
+    ctrl = control.astype(np.int64)
+    # checkpoints of the actor holding the link's end (else its start) and desert patrols
+    cp_actor = np.where(ctrl[to] >= 0, ctrl[to], ctrl[frm])
+    ban = rates.ban[np.where(cp_actor >= 0, cp_actor, A)]
+    # an actor stops those who flee it, the men it wants, and anyone leaving under its ban
+    hostile = (cp_actor >= 0) & ((cp_actor == feared) | (cp_actor == wanted) | (ban > 0))
+    ban = 1.0 + ban
+    cp = rates.checkpoint_by_kind[kind] * np.where(smuggled, rates.smuggled_factor, 1.0)
+    if rates.campaign is not None:
+        cp = cp * (1.0 + rates.campaign_scale * rates.campaign[to])
+    p_cp = np.minimum(cp * ban, 1.0) * hostile
+    pat_actor = ctrl[frm]
+    pat_ban = rates.ban[np.where(pat_actor >= 0, pat_actor, A)]
+    pat_hostile = (pat_actor >= 0) & ((pat_actor == feared) | (pat_actor == wanted)
+                                      | (pat_ban > 0))
+    patrol = np.where(kind == DESERT, rates.patrol_desert, 0.0)
+    if rates.patrols is not None:
+        patrol = patrol * (1.0 + rates.patrols[frm])
+    p_pat = np.minimum(patrol * (1.0 + pat_ban), 1.0)
+    p_pat = p_pat * pat_hostile
+    # minefields on the link (everyone crossing)
+    p_mine = rates.mine_by_kind[kind].copy()
+    mine_actor = ctrl[frm].copy()
+    for m in rates.minefields:
+        if m.links is not None:
+            on = np.isin(link, m.links)
+            p_mine[on] += m.value
+            if m.actor >= 0:
+                mine_actor[on] = m.actor
+    return LinkHazards(p_cp, cp_actor, p_pat, pat_actor, np.minimum(p_mine, 1.0), mine_actor)
+
+
+def outcome_cumulative(shares_by_actor: np.ndarray) -> np.ndarray:
+    """Cumulative outcome shares by actor, each row normalised: (A, len(OUTCOMES))."""
+    s = np.asarray(shares_by_actor, dtype=np.float64)
+    return np.cumsum(s / np.maximum(s.sum(axis=1, keepdims=True), 1e-12), axis=1)
+
+
+def interception_outcome(u: np.ndarray, cumulative: np.ndarray, actor: np.ndarray,
+                         man_of_service_age: np.ndarray, deserter: np.ndarray) -> np.ndarray:
+    """The :class:`Outcome` of each interception: drawn by the intercepting actor's shares
+    with uniform ``u`` (``cumulative`` from :func:`outcome_cumulative`); women, children and
+    elders are sent back; a caught deserter who is not sent back is PUNISHED."""
+    cum = cumulative[actor]
+    oc = (cum <= u[:, None]).sum(axis=1).clip(0, len(OUTCOMES) - 1)
+    oc = np.where(man_of_service_age, oc, int(Outcome.RETURNED))
+    return np.where(deserter & (oc > 0), int(Outcome.PUNISHED), oc)
