@@ -22,7 +22,7 @@ import csv
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -63,9 +63,10 @@ MAX_SPAN_DAYS = 366
 def detect_format(columns: list[str]) -> Format | None:
     """``acled`` or ``ucdp`` when every required column of that format is present."""
     cols = {c.strip().lower() for c in columns}
-    for fmt in ("acled", "ucdp"):
+    formats: tuple[Format, ...] = ("acled", "ucdp")
+    for fmt in formats:
         if all(c in cols for c in REQUIRED[fmt]):
-            return cast(Format, fmt)
+            return fmt
     return None
 
 
