@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 import ranks
+from ranks.calibrate import cli as calibrate_cli
 from ranks.cli_common import (
     ScenarioArg,
     console,
@@ -72,6 +73,9 @@ def run(
     scheduler: Annotated[str | None, typer.Option(help="Address of a running Dask scheduler "
                                                   "(tcp://host:8786) to run replicates on."
                                                   )] = None,
+    posterior: Annotated[Path | None, typer.Option(
+        help="Calibration directory (ranks calibrate): each replicate runs with one parameter "
+        "set drawn from its posterior (recorded in the manifest).")] = None,
 ) -> None:
     """Run SCENARIO and write OUT/manifest.json, events.parquet, stocks.parquet."""
     from ranks.io.atomic import check_out_dir
@@ -80,12 +84,19 @@ def run(
     check_out_dir(out, force)
     loaded = load(scenario, overrides=parse_sets(set_ or []))
     until_d = parse_date(until, "--until")
+    post_kw: dict[str, Any] = {}
+    if posterior is not None:
+        from ranks.calibrate.posterior import posterior_draws
+
+        root = loaded.scenario.seed if seed is None else seed
+        per_rep, section = posterior_draws(posterior, replicates, root, loaded.digest)
+        post_kw = {"replicate_overrides": per_rep, "extra": {"posterior": section}}
     if workers > 1 or scheduler:
         from ranks.ensemble.replicates import run_replicates_dask
 
         kw: dict[str, Any] = dict(seed=seed, scale=scale, until=until_d, force=force,
                                   replicates=replicates, check=check, workers=workers,
-                                  scheduler=scheduler)
+                                  scheduler=scheduler, **post_kw)
         if show_progress(quiet):
             with make_progress() as bar:
                 task = bar.add_task(f"{loaded.scenario.name} replicates", total=replicates)
@@ -106,10 +117,10 @@ def run(
             task = bar.add_task(f"{loaded.scenario.name}", total=days * replicates)
             run_scenario(loaded, out, seed=seed, scale=scale, until=until_d, force=force,
                          replicates=replicates, check=check,
-                         progress=lambda r, d: bar.advance(task))
+                         progress=lambda r, d: bar.advance(task), **post_kw)
     else:
         run_scenario(loaded, out, seed=seed, scale=scale, until=until_d, force=force,
-                     replicates=replicates, check=check)
+                     replicates=replicates, check=check, **post_kw)
     if not quiet:
         console.print(f"wrote {out}")
 
@@ -177,6 +188,7 @@ app.command()(report_cli.check)
 app.command()(report_cli.compare)
 app.command()(ensemble_cli.sweep)
 app.command()(ensemble_cli.sensitivity)
+app.command()(calibrate_cli.calibrate)
 app.command("ingest")(ingest_command)
 
 

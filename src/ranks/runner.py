@@ -112,10 +112,14 @@ def write_run_dir(out: Path, force: bool, loaded: Loaded, results: list[Replicat
 def run_scenario(loaded: Loaded, out: Path, *, seed: int | None = None, scale: float = 1.0,
                  until: dt.date | None = None, force: bool = False, replicates: int = 1,
                  check: bool = False,
-                 progress: Callable[[int, int], None] | None = None) -> Path:
+                 progress: Callable[[int, int], None] | None = None,
+                 replicate_overrides: list[dict] | None = None,
+                 extra: dict | None = None) -> Path:
     """Run ``replicates`` replicates one after the other and write the run directory.
 
-    ``progress(replicate, day)`` is called after each day.
+    ``progress(replicate, day)`` is called after each day. ``replicate_overrides[r]``
+    (posterior runs) are dotted-path values added to the scenario's overrides for
+    replicate r only; ``extra`` goes into the manifest.
     """
     check_out_dir(out, force)
     started = time.perf_counter()
@@ -123,8 +127,15 @@ def run_scenario(loaded: Loaded, out: Path, *, seed: int | None = None, scale: f
     results = []
     for r in range(replicates):
         cb = None if progress is None else (lambda d, r=r: progress(r, d))
-        results.append(run_replicate(loaded, replicate_seed(root, r), scale, until, r, check, cb))
-    return write_run_dir(out, force, loaded, results, root, scale, until, started)
+        lr = loaded if not replicate_overrides else replicate_loaded(loaded,
+                                                                      replicate_overrides[r])
+        results.append(run_replicate(lr, replicate_seed(root, r), scale, until, r, check, cb))
+    return write_run_dir(out, force, loaded, results, root, scale, until, started, extra=extra)
+
+
+def replicate_loaded(loaded: Loaded, overrides: dict) -> Loaded:
+    """``loaded`` with ``overrides`` added to its own (re-read and validated)."""
+    return load(loaded.path, {**loaded.overrides, **overrides})
 
 
 __all__ = ["ReplicateResult", "asdict", "load", "replicate_seed", "run_replicate", "run_scenario",

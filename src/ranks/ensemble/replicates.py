@@ -44,6 +44,7 @@ def run_replicates_dask(
     check: bool = False, workers: int = 2, scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     task: Callable[..., ReplicateResult] = replicate_task, retries: int = RETRIES,
+    replicate_overrides: list[dict[str, Any]] | None = None, extra: dict | None = None,
 ) -> Path:
     """Run ``replicates`` replicates as Dask tasks and write the run directory ``out``.
 
@@ -55,6 +56,8 @@ def run_replicates_dask(
         task: the function run per replicate, called like :func:`replicate_task` (tests
             inject faults through it).
         retries: Dask retries of a task that raised.
+        replicate_overrides: per-replicate overrides added to the scenario's (posterior
+            runs); ``extra`` goes into the manifest.
 
     Returns:
         ``out``.
@@ -68,10 +71,14 @@ def run_replicates_dask(
         from distributed import as_completed
 
         other = workers_with_other_code(client)
-        extra_kw = {"overrides": loaded.overrides} if loaded.overrides else {}
+        def kw(r: int) -> dict[str, Any]:
+            ov = {**loaded.overrides, **(replicate_overrides[r] if replicate_overrides
+                                         else {})}
+            return {"overrides": ov} if ov else {}
+
         futures = {
             client.submit(task, path, loaded.digest, replicate_seed(root, r), scale, until, r,
-                          check, **extra_kw, pure=False, retries=retries,
+                          check, **kw(r), pure=False, retries=retries,
                           key=f"ranks-replicate-{r}-{time.time_ns()}"): r
             for r in range(replicates)
         }
@@ -84,4 +91,4 @@ def run_replicates_dask(
         executor: dict[str, Any] = describe(client, scheduler, other)
     ordered = [results[r] for r in range(replicates)]
     return write_run_dir(out, force, loaded, ordered, root, scale, until, started,
-                         extra={"executor": executor})
+                         extra={"executor": executor, **(extra or {})})

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -51,6 +51,45 @@ def report(
         console.print(f"wrote {written} ({time.perf_counter() - t0:.1f} s)")
 
 
+def print_skill(run: Any, results: list[Any]) -> None:
+    """Probabilistic skill of the held-out targets (with 2+ replicates): coverage of the
+    50/80/95% intervals, CRPS and skill against the prior predictive of the run's
+    calibration (docs/calibration.md)."""
+    from ranks.calibrate.skill import LEVELS, heldout_skill
+    from ranks.report.targets import fmt_value
+
+    if len(run.replicates) < 2:
+        console.print("probabilistic skill: needs 2 or more replicates (e.g. ranks run ... "
+                      "--posterior DIR --replicates 20)")
+        return
+    cal = (run.manifest.get("posterior") or {}).get("dir")
+    sk = heldout_skill(results, cal)
+    if not sk.n:
+        console.print("probabilistic skill: no held-out target with a value and data")
+        return
+    tab = Table(title=f"Probabilistic skill, held-out targets ({sk.n}; "
+                      f"{len(run.replicates)} replicates"
+                      + ("; posterior draws" if cal else "") + ")")
+    for col in ("id", "observed", "50%", "80%", "95% interval", "CRPS", "baseline CRPS",
+                "skill"):
+        tab.add_column(col, justify="left" if col == "id" else "right")
+    for s in sk.scores:
+        lo, hi = s.interval[0.95]
+        tab.add_row(s.obs.label, fmt_value(s.obs.observed),
+                    *("✓" if s.hits[lev] else "✗" for lev in LEVELS[:2]),
+                    f"{fmt_value(lo)}–{fmt_value(hi)} {'✓' if s.hits[0.95] else '✗'}",
+                    fmt_value(s.crps),
+                    "n/a" if s.crps_baseline is None else fmt_value(s.crps_baseline),
+                    "n/a" if s.skill is None else f"{s.skill:+.2f}")
+    console.print(tab)
+    skill = sk.skill()
+    console.print("coverage of held-out figures: " + ", ".join(
+        f"{int(lev * 100)}% intervals {sk.coverage(lev):.0%}" for lev in LEVELS)
+        + f"; mean CRPS {fmt_value(sk.mean_crps())}"
+        + ("" if skill is None else f"; skill vs prior predictive {skill:+.2f}"),
+        highlight=False)
+
+
 @handle_errors
 def check(
     run_dir: RunArg,
@@ -84,6 +123,7 @@ def check(
             cells = [r["id"], r["metric"], r["window"], r["target"], r["simulated"], mark]
             tab.add_row(*cells, *([r["evidence"]] if wide else []))
         console.print(tab)
+    print_skill(run, results)
     n_fail = sum(not r.passed for r in results)
     console.print(f"{len(results) - n_fail} of {len(results)} targets pass")
     if n_fail:

@@ -145,8 +145,11 @@ class Builder:
         if not self.multi:
             return "One replicate: lines are that replicate."
         _, _, _, lab = band(pd.DataFrame(np.zeros((1, len(self.run.replicates)))))
+        post = ("Each replicate ran with one parameter set drawn from the calibration's "
+                "posterior, so the bands are posterior-predictive bands. "
+                if self.run.manifest.get("posterior") else "")
         return (f"{len(self.run.replicates)} replicates: lines are medians, shaded bands "
-                f"span {lab} across replicates.")
+                f"span {lab} across replicates. {post}").strip()
 
     # -- sections -----------------------------------------------------------------------
     def overview(self) -> Section:
@@ -437,8 +440,9 @@ class Builder:
     def calibration(self) -> Section:
         s = Section("targets", "Calibration targets",
                     "Each public figure against the simulated value (mean over replicates; "
-                    "dots are replicates). Grey band: the target's tolerance. Fitted targets "
-                    "informed parameter values; held-out ones did not.")
+                    "dots are replicates; with 5 or more, bars span their 90% and 50% "
+                    "ranges). Grey band: the target's tolerance. Fitted targets informed "
+                    "parameter values; held-out ones did not.")
         if self.targets is None:
             s.parts.append(hk.nodata(self.targets_note or "No targets file found."))
             return s
@@ -464,7 +468,42 @@ class Builder:
                 num_cols=(5,),
                 classes=[{"pass": "pass", "fail": "fail"}.get(r["status"], "nd") for r in rows]))
             s.parts.append(self.targets_fig(sub))
+            if not fitted:
+                s.parts.append(self.skill_html(res))
         return s
+
+    def skill_html(self, res: list[TargetResult]) -> str:
+        """Probabilistic skill of the held-out targets (docs/calibration.md)."""
+        from ranks.calibrate.skill import LEVELS, heldout_skill
+
+        if not self.multi:
+            return hk.nodata("Probabilistic skill needs 2 or more replicates (e.g. ranks run "
+                             "... --posterior DIR --replicates 20).")
+        cal = (self.run.manifest.get("posterior") or {}).get("dir")
+        sk = heldout_skill(res, cal)
+        if not sk.n:
+            return hk.nodata("No held-out target with a value and data: no skill scores.")
+        rows = []
+        for sc in sk.scores:
+            rows.append((sc.obs.label, fmt_value(sc.obs.observed),
+                         *(("in" if sc.hits[lev] else "out") +
+                           f" ({fmt_value(sc.interval[lev][0])}–"
+                           f"{fmt_value(sc.interval[lev][1])})" for lev in LEVELS),
+                         fmt_value(sc.crps),
+                         "n/a" if sc.crps_baseline is None else fmt_value(sc.crps_baseline),
+                         "n/a" if sc.skill is None else f"{sc.skill:+.2f}"))
+        skill = sk.skill()
+        what = ("posterior-predictive" if cal else "replicate")
+        intro = (f"Probabilistic skill on held-out targets ({what} intervals: the "
+                 "replicates plus each figure's reporting error). Coverage "
+                 + ", ".join(f"{int(lev * 100)}%: {sk.coverage(lev):.0%}" for lev in LEVELS)
+                 + f"; mean CRPS {fmt_value(sk.mean_crps())}"
+                 + ("" if skill is None else
+                    f"; skill against the prior predictive {skill:+.2f} (1 perfect, 0 no "
+                    "better, below 0 worse)") + ".")
+        return (f'<p class="note">{hk.esc(intro)}</p>' + hk.table(
+            ["id", "reported", "50% interval", "80% interval", "95% interval", "CRPS",
+             "baseline CRPS", "skill"], rows, num_cols=(1, 5, 6, 7)))
 
     def targets_fig(self, res: list[TargetResult]) -> str:
         n = len(res)
@@ -483,6 +522,10 @@ class Builder:
             ax.axvspan(max(lo, xmin), min(hi, xmax), color="#bdbdbd", alpha=0.6)
             ax.axvline(t.value, color="black", lw=1)
             col = {"pass": "#1b5e20", "fail": "#b71c1c"}.get(r.status, "#795548")
+            if vals.size >= 5:  # the replicates' (posterior-predictive) 50% and 90% ranges
+                q = np.quantile(vals, [0.05, 0.25, 0.75, 0.95])
+                ax.plot([q[0], q[3]], [0, 0], color=col, lw=2, alpha=0.5, zorder=2)
+                ax.plot([q[1], q[2]], [0, 0], color=col, lw=6, alpha=0.5, zorder=2)
             if vals.size:
                 ax.scatter(vals, np.zeros_like(vals), color=col, s=14, alpha=0.6, zorder=3)
                 ax.scatter([r.mean], [0], color=col, marker="D", s=50, zorder=4)

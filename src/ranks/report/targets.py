@@ -126,6 +126,13 @@ class Target(Evidenced):
                                 self.tolerance.width(self.value) else "")
         return f"{v} {self.tolerance.describe()}"
 
+    def error_sd(self) -> float:
+        """Standard deviation of the reported figure's error (its unit): the tolerance read
+        as a 95% interval (``tolerance / 1.96``), at least 1% of the value. Used by
+        calibration and probabilistic skill (docs/calibration.md)."""
+        w = self.tolerance.width(self.value) / 1.96
+        return max(w, 0.01 * abs(self.value), 1e-9)
+
     def is_scaled(self) -> bool:
         """Whether simulated counts are divided by the run's scale."""
         if self.scaled is not None:
@@ -236,6 +243,34 @@ def check_names(lt: LoadedTargets, run: RunDir) -> None:
 
 
 @dataclass
+class Observation:
+    """One reported figure and its simulated ensemble, for probabilistic skill.
+
+    A scalar target gives one observation; a dated series with a band (issue 13) gives one
+    per dated point, with ``label`` ``<id>@<date>``, ``sd`` from its band (``(high - low) /
+    3.92``) and ``persistence`` the previous reported point (the naive baseline of a series).
+    Scoring is in :mod:`ranks.calibrate.skill`.
+
+    Attributes:
+        target: target id.
+        label: the target id, or ``<id>@<date>`` for a point of a series.
+        observed: the reported value.
+        sd: standard deviation of its error (same unit).
+        ensemble: simulated values, one per replicate (or posterior draw).
+        baseline: the baseline ensemble (e.g. the prior predictive), or None.
+        persistence: for a point of a series, the previous reported value, else None.
+    """
+
+    target: str
+    label: str
+    observed: float
+    sd: float
+    ensemble: np.ndarray
+    baseline: np.ndarray | None = None
+    persistence: float | None = None
+
+
+@dataclass
 class TargetResult:
     """A target and its simulated value per replicate.
 
@@ -255,6 +290,16 @@ class TargetResult:
     @property
     def passed(self) -> bool:
         return self.status == "pass"
+
+    def observations(self) -> list[Observation]:
+        """The reported figures this target scores: one for a target with a value
+        (``compare: within``) and data, none for a bound (``at_least``/``at_most``: no
+        value to score) or without data."""
+        t = self.target
+        if t.compare != "within" or self.values.size == 0:
+            return []
+        return [Observation(t.id, t.id, float(t.value), t.error_sd(),
+                            np.asarray(self.values, dtype=np.float64))]
 
 
 def _window_rows(frame: pd.DataFrame, w: tuple[dt.date, dt.date]) -> pd.DataFrame:
