@@ -1,7 +1,7 @@
 """Command ``ranks calibrate`` (registered by ``ranks.cli``)."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -51,18 +51,24 @@ def calibrate(
 ) -> None:
     """Calibrate SCENARIO to its fitted targets: posterior over the priors' parameters
     (neural posterior estimation on Dask simulations; resumable)."""
+    from rich.progress import TaskID
     from rich.table import Table
 
+    from ranks.calibrate.core import Calibration, default_targets
     from ranks.calibrate.core import calibrate as run_calibration
-    from ranks.calibrate.core import default_targets
 
     until_d = parse_date(until, "--until")
-    kw = dict(targets=targets or default_targets(scenario), budget=budget, scale=scale,
-              seed=seed, until=until_d, sbc=sbc, samples=samples, workers=workers,
-              scheduler=scheduler, force=force)
+    tfile = targets or default_targets(scenario)
+
+    def go(**cb: Any) -> Calibration:
+        return run_calibration(scenario, priors, out, targets=tfile, budget=budget,
+                               scale=scale, seed=seed, until=until_d, sbc=sbc,
+                               samples=samples, workers=workers, scheduler=scheduler,
+                               force=force, **cb)
+
     if show_progress(quiet):
         with make_progress() as bar:
-            state: dict[str, int] = {}
+            state: dict[str, TaskID] = {}
 
             def on_start(total: int, done: int) -> None:
                 state["task"] = bar.add_task("calibration simulations", total=total,
@@ -71,11 +77,10 @@ def calibrate(
             def on_phase(what: str) -> None:
                 console.print(what, highlight=False)
 
-            res = run_calibration(scenario, priors, out, on_start=on_start,
-                                  on_sim=lambda so: bar.advance(state["task"]),
-                                  on_phase=on_phase, **kw)  # type: ignore[arg-type]
+            res = go(on_start=on_start, on_sim=lambda so: bar.advance(state["task"]),
+                     on_phase=on_phase)
     else:
-        res = run_calibration(scenario, priors, out, **kw)  # type: ignore[arg-type]
+        res = go()
     if quiet:
         return
     from ranks.report.targets import fmt_value

@@ -121,7 +121,7 @@ def target_table(out: Path, targets: Path) -> pd.DataFrame:
     rows = []
     for _, r in runs[runs["status"] == "ok"].iterrows():
         run = load_run_dir(out / "runs" / r["run_id"])
-        row = {"point": int(r["point"])}
+        row: dict[str, float] = {"point": int(r["point"])}
         for res in evaluate(lt, run):
             row[res.target.id] = res.mean
         rows.append(row)

@@ -82,14 +82,16 @@ def score(obs: Observation) -> Skill:
     when given, else persistence for a point of a series)."""
     pred = predictive(obs, obs.ensemble)
     hits = {lev: inside(pred, obs.observed, lev) for lev in LEVELS}
-    iv = {lev: tuple(float(v) for v in np.quantile(pred, [(1 - lev) / 2, 1 - (1 - lev) / 2]))
-          for lev in LEVELS}
+    iv: dict[float, tuple[float, float]] = {}
+    for lev in LEVELS:
+        lo, hi = np.quantile(pred, [(1 - lev) / 2, 1 - (1 - lev) / 2])
+        iv[lev] = (float(lo), float(hi))
     base = None
     if obs.baseline is not None and np.isfinite(obs.baseline).any():
         base = crps(predictive(obs, obs.baseline), obs.observed)
     elif obs.persistence is not None:
         base = abs(obs.persistence - obs.observed)  # CRPS of a point forecast
-    return Skill(obs, hits, crps(pred, obs.observed), base, iv)  # type: ignore[arg-type]
+    return Skill(obs, hits, crps(pred, obs.observed), base, iv)
 
 
 @dataclass
