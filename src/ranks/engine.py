@@ -282,7 +282,7 @@ class Simulation:
             diff = np.argwhere(rc["by_place_state"] != p.by_place_state)[0]
             raise ConservationError(
                 f"day {day}: people at place {self.world.place_names[diff[0]]} in state "
-                f"{State(diff[1]).name}: counted {p.by_place_state[tuple(diff)]}, "
+                f"{State.name_of(diff[1]).upper()}: counted {p.by_place_state[tuple(diff)]}, "
                 f"recount {rc['by_place_state'][tuple(diff)]}")
         if not np.array_equal(rc["strength"], p.strength):
             raise ConservationError(f"day {day}: strength by actor and assignment does not "

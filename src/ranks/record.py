@@ -90,7 +90,7 @@ class Recorder:
             destination: destination place index (-1 none): one, or one per person.
             count: with a single place, how many; with a place array, weights per entry.
         """
-        per_person = any(np.ndim(x) > 0 for x in (actor, reason, destination))
+        per_person = (_is_array(actor) or _is_array(reason) or _is_array(destination))
         if not per_person:
             self._add(self._key(name, int(actor), str(reason), int(destination)), places, count)
             return
@@ -112,7 +112,7 @@ class Recorder:
         combo = ((a + 1) * P1 + (d + 1)) * n_code + rc
         uk, inv = np.unique(combo, return_inverse=True)
         inv = inv.ravel()
-        w = None if np.ndim(count) == 0 and count == 1 else np.broadcast_to(count, (n,))
+        w = None if not _is_array(count) and count == 1 else np.broadcast_to(count, (n,))
         P = self.n_places
         counts = np.bincount(inv * P + places, weights=w, minlength=uk.size * P).astype(
             np.int64).reshape(uk.size, P)
@@ -136,15 +136,17 @@ class Recorder:
         buf = self._today.get(key)
         if buf is None:
             buf = self._today[key] = np.zeros(self.n_places, dtype=np.int64)
-        if np.ndim(places) == 0:
+        if not _is_array(places):
             buf[int(places)] += int(np.asarray(count).item())
         else:
-            places = np.asarray(places, dtype=np.int64)
+            places = np.asarray(places)
             if places.size == 0:
                 return
-            w = None if np.ndim(count) == 0 and count == 1 else np.broadcast_to(count,
-                                                                                 places.shape)
-            buf += np.bincount(places, weights=w, minlength=self.n_places).astype(np.int64)
+            if not _is_array(count) and count == 1:
+                buf += np.bincount(places, minlength=self.n_places)
+            else:
+                w = np.broadcast_to(count, places.shape)
+                buf += np.bincount(places, weights=w, minlength=self.n_places).astype(np.int64)
 
     def add_stock(self, name: str, dims: tuple[str, ...], labels: tuple[list[str], ...],
                   fn: StockFn) -> None:
@@ -232,6 +234,11 @@ class Recorder:
         df = df[["replicate", "date", "stock", "actor", "place", "category", "value"]]
         return df.sort_values(["date", "stock", "actor", "place", "category"], kind="stable",
                               ignore_index=True)
+
+
+def _is_array(x: object) -> bool:
+    """An array of one value per person (not one value for all)."""
+    return isinstance(x, np.ndarray | list | tuple) and np.ndim(x) > 0
 
 
 def _none_if_empty(labels: np.ndarray) -> np.ndarray:

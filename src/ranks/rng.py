@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ranks import kernels
+
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
@@ -32,12 +34,34 @@ def stream(seed: int, name: str, day: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), stream_key(name), int(day) + 1_000_000])
 
 
-def _splitmix(x: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        z = x + _GOLD
-        z = (z ^ (z >> np.uint64(30))) * _M1
-        z = (z ^ (z >> np.uint64(27))) * _M2
-        return z ^ (z >> np.uint64(31))
+_MASK = 2**64 - 1
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+
+
+def _splitmix_int(x: int) -> int:
+    """splitmix64 of one 64-bit value, in Python integers."""
+    z = (x + int(_GOLD)) & _MASK
+    z = ((z ^ (z >> 30)) * int(_M1)) & _MASK
+    z = ((z ^ (z >> 27)) * int(_M2)) & _MASK
+    return z ^ (z >> 31)
+
+
+def _splitmix(z: np.ndarray) -> np.ndarray:
+    """splitmix64 of each value of a uint64 array, in place (integer arrays wrap around)."""
+    z += _GOLD
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    return z
+
+
+@lru_cache(maxsize=8192)
+def _base(seed: int, name: str, day: int) -> np.uint64:
+    """The hash of (seed, stream name, day) that ``person_uniform`` mixes with each id."""
+    base = _splitmix_int(stream_key(name) ^ (int(seed) * 0x632BE59BD9B4E019 % 2**64))
+    return np.uint64(_splitmix_int(base ^ (int(day) & 0xFFFFFFFF)))
 
 
 def person_uniform(seed: int, name: str, day: int, ids: np.ndarray) -> np.ndarray:
@@ -45,9 +69,14 @@ def person_uniform(seed: int, name: str, day: int, ids: np.ndarray) -> np.ndarra
 
     Each person's number depends only on (seed, stream name, day, person id).
     """
-    base = _splitmix(np.array([stream_key(name) ^ (int(seed) * 0x632BE59BD9B4E019 % 2**64)],
-                              dtype=np.uint64))
-    base = _splitmix(base ^ np.uint64(int(day) & 0xFFFFFFFF))
-    with np.errstate(over="ignore"):
-        z = _splitmix(np.asarray(ids, dtype=np.uint64) * _GOLD ^ base)
-    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    if kernels.ENABLED:  # the same numbers, in one compiled loop (ranks.kernels)
+        return kernels.uniforms(np.ascontiguousarray(ids, dtype=np.int64),
+                                _base(int(seed), name, int(day)), _GOLD, _M1, _M2)
+    z = np.asarray(ids).astype(np.uint64)  # a copy, mixed in place
+    z *= _GOLD
+    z ^= _base(int(seed), name, int(day))
+    _splitmix(z)
+    z >>= _S11
+    out = z.astype(np.float64)
+    out *= 1.0 / 9007199254740992.0
+    return out

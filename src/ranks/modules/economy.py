@@ -235,7 +235,7 @@ class Economy(Module[EconomyParams]):
     def refresh(self, sim: Simulation, day: int) -> None:
         """Pay day: recompute every member's pay, each household's pay and hardship."""
         ppl = sim.people
-        members = np.flatnonzero(ppl.actor >= 0)
+        members = ppl.members()
         pay = self.member_pay(sim, members)
         actors = ppl.actor[members].astype(np.int64)
         H = len(sim.households)

@@ -303,7 +303,12 @@ class Joining(Module[JoiningParams]):
         self.members = np.zeros(0, dtype=np.int64)
         self.flagged = np.zeros(0, dtype=np.int64)  # WANTED or WAS_MEMBER men (weekly)
         self.avengers = np.zeros(0, dtype=np.int64)  # men whose relatives an actor killed
+        self._is_avenger = np.zeros(ppl.n, dtype=bool)
         self._bereaved: list[np.ndarray] = []  # households bereaved since the last flush
+        # the pool by household (CSR): the men of household h are pool_by_hh[ptr[h]:ptr[h+1]]
+        hh_of = ppl.household[self.pool]
+        self._pool_by_hh = self.pool[np.argsort(hh_of, kind="stable")]
+        self._pool_ptr = np.concatenate([[0], np.cumsum(np.bincount(hh_of, minlength=H))])
         self.wage = float(sim.scenario.population.wage_usd_month.value)
         self.camps = sim.provide(Camps(self.camp, self.configured))
         self._power(sim, 0)
@@ -358,14 +363,18 @@ class Joining(Module[JoiningParams]):
 
     def _flush_bereaved(self) -> None:
         """Add the men of the candidate pool from households bereaved since the last call to
-        the avengers (one pass over the pool a day, however many deaths were resolved)."""
+        the avengers (kept sorted and unique), once a day however many deaths were
+        resolved."""
         if not self._bereaved:
             return
-        mark = np.zeros(self.killed_by.shape[0], dtype=bool)
-        mark[np.concatenate(self._bereaved)] = True
+        hh = np.unique(np.concatenate(self._bereaved))
         self._bereaved.clear()
-        kin = self.pool[mark[self._household[self.pool]]]
-        self.avengers = np.union1d(self.avengers, kin)
+        lo, n = self._pool_ptr[hh], np.diff(self._pool_ptr)[hh]
+        kin = self._pool_by_hh[np.repeat(lo - np.cumsum(n) + n, n) + np.arange(int(n.sum()))]
+        new = np.unique(kin[~self._is_avenger[kin]])
+        if new.size:
+            self._is_avenger[new] = True
+            self.avengers = np.insert(self.avengers, np.searchsorted(self.avengers, new), new)
 
     def _sim_households_of(self, ids: np.ndarray) -> np.ndarray:
         return self._household[ids].astype(np.int64)
@@ -416,7 +425,7 @@ class Joining(Module[JoiningParams]):
         self._household = sim.people.household
         self._flush_bereaved()
         if day % 7 == 0:
-            self.members = np.flatnonzero(sim.people.actor >= 0)
+            self.members = sim.people.members()
         strength = sim.people.strength[: w.n_actors].sum(axis=1).astype(np.float64)
         self.peak = np.maximum(self.peak, strength)
         if day > 0:

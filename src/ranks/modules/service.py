@@ -184,7 +184,7 @@ class Service(Module[ServiceParams]):
         #: the leaving module's suspicion rule (M21) moves serving suspects instead of the
         #: weekly rule here (:meth:`leave_suspects_to_leaving`)
         self.suspects_elsewhere = False
-        self.members = np.flatnonzero(ppl.actor >= 0)
+        self.members = ppl.members()
         self.trainees = self.members[ppl.state[self.members] == State.TRAINING]
         serving = self.members[ppl.state[self.members] == State.SERVING]
         self.trained_days[serving] = np.minimum(self.full_days[ppl.actor[serving]], 255)
@@ -280,13 +280,13 @@ class Service(Module[ServiceParams]):
                         ppl.set(sel, day, place=dest)
                 if record:
                     sim.record.events("deployed", ppl.place[sel], actor=int(a),
-                                     reason=Assignment(k).name.lower())
+                                     reason=Assignment.name_of(k))
 
     # -- day -------------------------------------------------------------------------------
     def step(self, sim: Simulation, day: int) -> None:
         ppl = sim.people
         if day % 7 == 0:
-            self.members = np.flatnonzero(ppl.actor >= 0)
+            self.members = ppl.members()
             self.trainees = self.members[ppl.state[self.members] == State.TRAINING]
         strength = ppl.strength[: sim.world.n_actors].sum(axis=1).astype(np.float64)
         self.peak = np.maximum(self.peak, strength)

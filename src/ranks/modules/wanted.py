@@ -162,7 +162,7 @@ class WantedBook:
             econ.add_work_income(hh, usd)
 
     def go_hiding(self, sim: Simulation, ids: np.ndarray, day: int,
-                  state: State = State.HIDING) -> None:
+                  state: int = State.HIDING) -> None:
         """Move ``ids`` into hiding at home (state HIDING, or DESERTED for deserters)."""
         if ids.size == 0:
             return

@@ -292,7 +292,7 @@ class Flight(Module[FlightParams]):
         place = people.place[ids].astype(np.int64)
         ctrl = sim.world.control[day].astype(np.int64)[place]
         feared = np.where(alone & ((people.flags[ids] & Flag.WANTED) != 0)
-                          & (reason != Reason.FRONT), self._wanted_by(sim, ids), ctrl)
+                          & (reason != int(Reason.FRONT)), self._wanted_by(sim, ids), ctrl)
         keys = self.H + ids if alone else parties.household_of(ids)
         ban = self._ban_today[np.where(ctrl >= 0, ctrl, self.A)] > 0
         smuggled = np.zeros(ids.size, dtype=bool)
@@ -519,7 +519,7 @@ class Flight(Module[FlightParams]):
         oc = interception_outcome(u, self.outcome_cum, actor, man, deserter)
         parties.stopped(ids)
         where = people.place[ids].astype(np.int64)  # the place of interception
-        back = oc == Outcome.RETURNED
+        back = oc == int(Outcome.RETURNED)
         if back.any():
             b_ids = ids[back]
             wanted = (fl[back] & Flag.WANTED) != 0

@@ -1,0 +1,99 @@
+"""Compiled inner loops (Numba) for the small steps the simulation takes most often.
+
+A day of the flagship calls :meth:`ranks.population.People.set` and
+:func:`ranks.rng.person_uniform` about sixty times each, mostly for a few people; in NumPy
+each call is a dozen array operations whose fixed cost dominates. The loops below do the
+same work in one compiled call. Each has a NumPy twin (the code in ``population.py`` and
+``rng.py``) that gives the same numbers bit for bit: integer counts and 64-bit integer
+hashing, no floating-point reordering. ``tests/test_kernels.py`` compares them, and a run
+with ``RANKS_NUMBA=0`` (or without Numba installed) writes the same bytes.
+
+Compiled code is cached on disk (``cache=True``, under ``__pycache__`` or
+``NUMBA_CACHE_DIR``), so only the first run on a machine pays the compile time (a few
+seconds).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+#: Compiled loops are used when Numba imports and ``RANKS_NUMBA`` is not "0".
+ENABLED = False
+_njit: Callable[..., Any] | None = None
+if os.environ.get("RANKS_NUMBA", "1") != "0":
+    try:
+        import numba
+
+        _njit = numba.njit
+        ENABLED = True
+    except ImportError:  # Numba is optional at run time: the NumPy twins are used
+        ENABLED = False
+
+
+def _compile(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` compiled (cached, no Python objects), or ``fn`` itself without Numba."""
+    return _njit(cache=True, nogil=True)(fn) if _njit is not None else fn
+
+
+def _set_people(ids: np.ndarray, day: int, state: np.ndarray, place: np.ndarray,
+                actor: np.ndarray, assign: np.ndarray, has_state: bool, has_place: bool,
+                has_actor: bool, has_assign: bool, do_strength: bool, dead: int,
+                col_state: np.ndarray, col_place: np.ndarray, col_actor: np.ndarray,
+                col_assign: np.ndarray, col_since: np.ndarray, col_birth: np.ndarray,
+                by_place_state: np.ndarray, n_states: int, strength: np.ndarray,
+                n_assign: int, by_birth: np.ndarray, n_buckets: int, span: int,
+                width: int) -> None:
+    """The loop of ``People.set`` for unique ``ids`` (value arrays one per id)."""
+    for j in range(ids.size):
+        i = ids[j]
+        if has_state or has_place:
+            by_place_state[np.int64(col_place[i]) * n_states + col_state[i]] -= 1
+            if has_place:
+                col_place[i] = place[j]
+            if has_state:
+                col_state[i] = state[j]
+                col_since[i] = day
+            by_place_state[np.int64(col_place[i]) * n_states + col_state[i]] += 1
+        if do_strength:
+            b = (np.int64(col_birth[i]) + span) // width
+            if b < 0:
+                b = np.int64(0)
+            if b > n_buckets - 1:
+                b = np.int64(n_buckets - 1)
+            a = np.int64(col_actor[i])
+            if a >= 0:
+                strength[a * n_assign + col_assign[i]] -= 1
+                by_birth[a * n_buckets + b] -= 1
+            if has_actor:
+                col_actor[i] = actor[j]
+            if has_assign:
+                col_assign[i] = assign[j]
+            if col_state[i] == dead:
+                col_actor[i] = -1
+                col_assign[i] = 0
+            a = np.int64(col_actor[i])
+            if a >= 0:
+                strength[a * n_assign + col_assign[i]] += 1
+                by_birth[a * n_buckets + b] += 1
+
+
+def _uniforms(ids: np.ndarray, base: np.uint64, gold: np.uint64, m1: np.uint64,
+              m2: np.uint64) -> np.ndarray:
+    """splitmix64 of ``id * gold ^ base`` for each id, as uniforms in [0, 1)."""
+    out = np.empty(ids.size, dtype=np.float64)
+    for j in range(ids.size):
+        z = np.uint64(ids[j]) * gold ^ base
+        z = z + gold
+        z = (z ^ (z >> np.uint64(30))) * m1
+        z = (z ^ (z >> np.uint64(27))) * m2
+        z = z ^ (z >> np.uint64(31))
+        out[j] = np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return out
+
+
+set_people = _compile(_set_people)
+uniforms = _compile(_uniforms)

@@ -1,0 +1,110 @@
+"""The compiled loops (ranks.kernels) give the same numbers as their NumPy twins, and a run
+without them writes the same bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ranks import kernels, rng
+from ranks.population import People, State
+
+from .conftest import DEMO, ROOT
+
+needs_numba = pytest.mark.skipif(not kernels.ENABLED, reason="runs with Numba compiled loops "
+                                 "only (RANKS_NUMBA=0 or Numba missing): nothing to compare")
+
+
+def _people(n: int = 5000) -> People:
+    p = People(n, 7, 3, 400)
+    g = np.random.default_rng(3)
+    p.place[:] = g.integers(0, 7, n)
+    p.birth[:] = -g.integers(0, 30_000, n)
+    p.by_place_state[:, State.CIVILIAN] = np.bincount(p.place, minlength=7)
+    return p
+
+
+def _random_moves(p: People, seed: int) -> None:
+    g = np.random.default_rng(seed)
+    for day in range(60):
+        ids = g.integers(0, p.n, int(g.integers(1, 400)))  # repeats: moved once
+        kind = int(g.integers(0, 4))
+        n = ids.size
+        if kind == 0:
+            p.set(ids, day, state=g.integers(0, State.DEAD, n), place=int(g.integers(0, 7)))
+        elif kind == 1:
+            p.set(ids, day, actor=g.integers(-1, 3, n), assignment=g.integers(0, 6, n),
+                  state=State.SERVING)
+        elif kind == 2:
+            alive = ids[p.state[ids] != State.DEAD]
+            p.set(alive[: n // 3], day, state=State.DEAD)
+        else:
+            p.set(ids, day, place=g.integers(0, 7, n))
+
+
+@needs_numba
+def test_compiled_people_set_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = _people()
+    _random_moves(fast, 11)
+    monkeypatch.setattr(kernels, "ENABLED", False)
+    slow = _people()
+    _random_moves(slow, 11)
+    for c in fast.columns:
+        assert np.array_equal(getattr(fast, c), getattr(slow, c)), c
+    for c in ("by_place_state", "strength", "members_by_birth"):
+        assert np.array_equal(getattr(fast, c), getattr(slow, c)), c
+    rc = fast.recount()
+    assert np.array_equal(rc["by_place_state"], fast.by_place_state)
+    assert np.array_equal(rc["strength"], fast.strength)
+    for p in (fast, slow):
+        assert np.array_equal(p.members(), np.flatnonzero(p.actor >= 0))
+
+
+@needs_numba
+def test_compiled_uniforms_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = np.random.default_rng(2).integers(0, 3_000_000, 5000)
+    cases = [(1, "a", 0), (20140101, "flight.move.0", 1309), (5, "x", -1)]
+    fast = [rng.person_uniform(s, n, d, ids) for s, n, d in cases]
+    monkeypatch.setattr(kernels, "ENABLED", False)
+    slow = [rng.person_uniform(s, n, d, ids) for s, n, d in cases]
+    for a, b in zip(fast, slow, strict=True):
+        assert np.array_equal(a, b)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+def test_same_bytes_with_and_without_compiled_loops(tmp_path: Path) -> None:
+    outs = []
+    for flag in ("1", "0"):
+        out = tmp_path / f"numba{flag}"
+        env = {**os.environ, "RANKS_NUMBA": flag}
+        r = subprocess.run([sys.executable, "-m", "ranks.cli", "run", str(DEMO), "--out",
+                            str(out), "--scale", "0.1", "--until", "2015-01-01", "-q"],
+                           env=env, cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        outs.append(out)
+    for f in ("events.parquet", "stocks.parquet"):
+        assert _digest(outs[0] / f) == _digest(outs[1] / f), f
+
+
+def test_members_index_follows_every_move() -> None:
+    p = _people()
+    g = np.random.default_rng(5)
+    for day in range(80):
+        ids = g.integers(0, p.n, int(g.integers(1, 300)))
+        p.set(ids, day, actor=g.integers(-1, 3, ids.size), assignment=2)
+        if day % 3 == 0:
+            dead = ids[: ids.size // 4]
+            p.set(dead[p.state[dead] != State.DEAD], day, state=State.DEAD)
+        if g.random() < 0.5:
+            assert np.array_equal(p.members(), np.flatnonzero(p.actor >= 0)), day
+    assert np.array_equal(p.members(), np.flatnonzero(p.actor >= 0))
