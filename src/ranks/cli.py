@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, cast
 
 import typer
 from rich.table import Table
@@ -204,6 +204,16 @@ def _click_exceptions(name: str) -> tuple[type[BaseException], ...]:
     return tuple(out)
 
 
+class _ClickError(Protocol):
+    """What Click's exceptions offer (Click's own and the copy newer Typer vendors)."""
+
+    exit_code: int
+
+    def show(self) -> None: ...
+
+    def format_message(self) -> str: ...
+
+
 def main() -> None:
     """Console entry point. Command-line mistakes (a missing argument, a value of the wrong
     type) and input errors that escape a command give one line and exit code 2 (a safety
@@ -215,17 +225,19 @@ def main() -> None:
     try:
         rv = app(standalone_mode=False, prog_name="ranks")
     except no_args as e:  # bare "ranks": the help, as Click does
-        e.show()  # type: ignore[attr-defined]
-        sys.exit(e.exit_code)  # type: ignore[attr-defined]
+        err = cast(_ClickError, e)
+        err.show()
+        sys.exit(err.exit_code)
     except usage as e:
         ctx = getattr(e, "ctx", None)
         cmd = ctx.command_path if ctx is not None else "ranks"
-        print_error("error:", f"{cmd}: {e.format_message()} "  # type: ignore[attr-defined]
-                    f"(see '{cmd} --help')")
+        msg = cast(_ClickError, e).format_message()
+        print_error("error:", f"{cmd}: {msg} (see '{cmd} --help')")
         sys.exit(2)
     except click_error as e:
-        print_error("error:", e.format_message())  # type: ignore[attr-defined]
-        sys.exit(e.exit_code)  # type: ignore[attr-defined]
+        err = cast(_ClickError, e)
+        print_error("error:", err.format_message())
+        sys.exit(err.exit_code)
     except abort:
         print_error("error:", "aborted")
         sys.exit(1)

@@ -12,10 +12,15 @@ module, peaks at about 400 MB) and are rounded up: the estimate errs on the high
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ranks.errors import RanksInputError
+
+if TYPE_CHECKING:
+    from ranks.scenario.loader import Loaded
 
 #: Memory of the interpreter and the libraries before a run, bytes.
 BASE_BYTES = 250 * 2**20
@@ -97,20 +102,20 @@ def available_bytes() -> int:
     return int(psutil.virtual_memory().available)
 
 
-def estimate_run(loaded: object, scale: float, until: object = None) -> Estimate:
+def estimate_run(loaded: Loaded, scale: float, until: dt.date | None = None) -> Estimate:
     """Estimate one replicate of a loaded scenario at ``scale`` (until ``until``)."""
-    sc = loaded.scenario  # type: ignore[attr-defined]
+    sc = loaded.scenario
     days = sc.n_days if until is None else max(1, (until - sc.period.start).days)
     places = len(sc.places)
     every = max(1, int(sc.output.stocks_every_days))
     snapshots = -(-days // every) + 1
-    mp = loaded.module_params  # type: ignore[attr-defined]
+    mp = loaded.module_params
     flight = "flight" in mp and bool(getattr(mp["flight"], "enabled", True))
     people = people_at_scale([p.population for p in sc.places], scale)
     return estimate(people, days, places, snapshots, flight)
 
 
-def check_run(loaded: object, scale: float, until: object = None, seed: int | None = None,
+def check_run(loaded: Loaded, scale: float, until: dt.date | None = None, seed: int | None = None,
               parallel: int = 1, field: str = "--scale", need_people: bool = True) -> Estimate:
     """Refuse a bad scale or seed, a run that makes nobody (with ``need_people``), and a
     run whose estimated memory (times ``parallel`` replicates at once; 0 skips the memory
@@ -123,7 +128,7 @@ def check_run(loaded: object, scale: float, until: object = None, seed: int | No
     check_seed(seed)
     check_scale(scale, field)
     est = estimate_run(loaded, scale, until)
-    sc = loaded.scenario  # type: ignore[attr-defined]
+    sc = loaded.scenario
     full = sum(p.population for p in sc.places)
     if need_people and est.people == 0:
         largest = max((p.population for p in sc.places), default=0)

@@ -44,8 +44,10 @@ from ranks.io.inputs import abspath
 
 try:  # POSIX advisory locks; elsewhere outputs are not locked
     import fcntl
+
+    HAVE_FLOCK = True
 except ImportError:  # pragma: no cover - not on Linux/macOS
-    fcntl = None  # type: ignore[assignment]
+    HAVE_FLOCK = False
 
 #: What marks an output that Ranks wrote, by kind: (file inside, keys it must hold).
 MARKERS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -204,7 +206,7 @@ class OutputLock:
 
     def acquire(self) -> None:
         """Take the lock or raise OutputError when another process holds it."""
-        if fcntl is None:  # pragma: no cover
+        if not HAVE_FLOCK:  # pragma: no cover
             return
         while True:
             try:

@@ -14,6 +14,7 @@ everything the engine or a module would otherwise refuse (or crash on) only at r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -41,12 +42,12 @@ def _err(locs: Locations, path: tuple[Any, ...], field: str, msg: str) -> Scenar
     return ScenarioError(msg, file=f, line=line, field=field)
 
 
-def _enabled(module_params: dict[str, BaseModel], name: str) -> bool:
+def _enabled(module_params: Mapping[str, BaseModel], name: str) -> bool:
     p = module_params.get(name)
     return p is not None and bool(getattr(p, "enabled", True))
 
 
-def check_timeline(sc: Scenario, locs: Locations, module_params: dict[str, BaseModel],
+def check_timeline(sc: Scenario, locs: Locations, module_params: Mapping[str, BaseModel],
                    settable: dict[str, tuple[str, ...]]) -> Scenario:
     """Check every timeline entry against its type's model; return the scenario with the
     entries' ``args`` typed (only the keys given) and ``value`` as validated.
@@ -81,7 +82,7 @@ def check_timeline(sc: Scenario, locs: Locations, module_params: dict[str, BaseM
     return sc.model_copy(update={"timeline": events}) if changed else sc
 
 
-def check_limits(sc: Scenario, locs: Locations, module_params: dict[str, BaseModel]) -> None:
+def check_limits(sc: Scenario, locs: Locations, module_params: Mapping[str, BaseModel]) -> None:
     """Limits of the engine and of the enabled modules, as input errors."""
     if sc.n_days > MAX_DAYS:
         raise _err(locs, ("period",), "period",
@@ -100,7 +101,7 @@ def check_limits(sc: Scenario, locs: Locations, module_params: dict[str, BaseMod
                    "add routes or disable flight")
 
 
-def finish(sc: Scenario, locs: Locations, module_params: dict[str, BaseModel],
+def finish(sc: Scenario, locs: Locations, module_params: Mapping[str, BaseModel],
            settable: dict[str, tuple[str, ...]]) -> Scenario:
     """All checks of this module; returns the scenario with typed timeline args. The
     composition root (:func:`ranks.runner.load`) passes what the modules declare, so this

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -69,10 +70,6 @@ class Args(BaseModel):
     refs: ClassVar[dict[str, str]] = {}
 
 
-class NoArgs(Args):
-    """The type takes no args."""
-
-
 class EventModel(BaseModel):
     """Base of an event type's model: the fields of a timeline entry that the type uses.
 
@@ -83,7 +80,7 @@ class EventModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     type_name: ClassVar[str] = ""
     value_help: ClassVar[str] = ""
-    args: NoArgs = NoArgs()
+    args: Args = Args()  # a type with args declares its own Args subclass here
 
     def check(self, ctx: TimelineContext) -> tuple[str, str] | None:
         """A check that needs the scenario: (message, field) or None when fine."""
@@ -115,7 +112,7 @@ class TimelineContext:
     actors: list[str]
     tribes: list[str]
     routes: set[frozenset[str]]
-    module_params: dict[str, BaseModel]
+    module_params: Mapping[str, BaseModel]
     settable: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
@@ -130,7 +127,7 @@ class SetParam(EventModel):
 
     value_help = "the parameter's new value"
     value: float
-    args: SetParamArgs  # type: ignore[assignment]
+    args: SetParamArgs
 
     def check(self, ctx: TimelineContext) -> tuple[str, str] | None:
         module, name = self.args.path.split(".")
@@ -148,6 +145,8 @@ class SetParam(EventModel):
                         "without its own bounds must be >= 0 (rates, indices)", "value")
             return None
         ann = field.annotation
+        if ann is None:
+            return None
         try:  # the same bounds as the parameter in the module block
             TypeAdapter(ann).validate_python({"value": self.value, "assumption": "set_param"})
         except ValidationError as e:
@@ -177,7 +176,7 @@ class Wages(EventModel):
     value_help = "the wage index, 1.0 = 2011 wages"
     value: Annotated[float, Field(ge=0.0, le=MAX_INDEX)] | None = None
     place: Places | None = None
-    args: WagesArgs = WagesArgs()  # type: ignore[assignment]
+    args: WagesArgs = WagesArgs()
 
     @model_validator(mode="after")
     def _something(self) -> Wages:
@@ -231,7 +230,7 @@ class TrainingChange(EventModel):
     """An actor's training length from this day (M13): religious plus military days."""
 
     actor: Name
-    args: TrainingArgs  # type: ignore[assignment]
+    args: TrainingArgs
 
 
 class RotationArgs(Args):
@@ -244,7 +243,7 @@ class RotationChange(EventModel):
     """Rotations to distant fronts (M15): mission ``days`` and ``share_per_month`` sent."""
 
     actor: Name
-    args: RotationArgs  # type: ignore[assignment]
+    args: RotationArgs
 
     @model_validator(mode="after")
     def _something(self) -> RotationChange:
@@ -278,7 +277,7 @@ class ConscriptionOrder(EventModel):
     actor: Name
     place: Places | None = None
     until: dt.date | None = None
-    args: ConscriptionArgs = ConscriptionArgs()  # type: ignore[assignment]
+    args: ConscriptionArgs = ConscriptionArgs()
 
 
 class CampaignArgs(Args):
@@ -294,7 +293,7 @@ class CheckpointCampaign(EventModel):
     place: Places | None = None
     until: dt.date | None = None
     value: Unit | None = None
-    args: CampaignArgs = CampaignArgs()  # type: ignore[assignment]
+    args: CampaignArgs = CampaignArgs()
 
 
 class AmnestyArgs(Args):
@@ -310,7 +309,7 @@ class Amnesty(EventModel):
     place: Places | None = None
     until: dt.date | None = None
     value: Unit | None = None
-    args: AmnestyArgs = AmnestyArgs()  # type: ignore[assignment]
+    args: AmnestyArgs = AmnestyArgs()
 
 
 # -- leaving -------------------------------------------------------------------------------
@@ -349,7 +348,7 @@ class SafeExit(EventModel):
     place: Places | None = None
     until: dt.date | None = None
     value: Factor | None = None
-    args: SafeExitArgs = SafeExitArgs()  # type: ignore[assignment]
+    args: SafeExitArgs = SafeExitArgs()
 
 
 # -- flight --------------------------------------------------------------------------------
@@ -365,7 +364,7 @@ class _OnRoute(EventModel):
     """An event on a route (``args.from``/``args.to``) or at places (``place``)."""
 
     place: Places | None = None
-    args: RouteArgs = RouteArgs()  # type: ignore[assignment]
+    args: RouteArgs = RouteArgs()
 
     @model_validator(mode="after")
     def _where(self) -> _OnRoute:
@@ -430,6 +429,12 @@ def _fields(model: type[BaseModel]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
+def args_model(model: type[EventModel]) -> type[Args]:
+    """The Args model of an event type (plain :class:`Args` when it takes none)."""
+    ann = model.model_fields["args"].annotation
+    return ann if isinstance(ann, type) and issubclass(ann, Args) else Args
+
+
 def _error(err: ValidationError, model: type[EventModel], given: dict[str, Any]
            ) -> tuple[str, tuple[Any, ...]]:
     """A message and the path (inside the entry) of the first error."""
@@ -440,11 +445,10 @@ def _error(err: ValidationError, model: type[EventModel], given: dict[str, Any]
     if etype == "extra_forbidden":
         bad = str(loc[-1])
         if len(loc) == 1:
-            takes = [f for f in _fields(model) if f != "args" or model.model_fields[
-                "args"].annotation is not NoArgs]
+            takes = [f for f in _fields(model) if f != "args" or args_model(model) is not Args]
             return (f"{t} does not take '{bad}'" + (f"; it takes: {', '.join(takes)}" if takes
                                                     else "; it takes nothing but a date")), loc
-        allowed = _fields(model.model_fields["args"].annotation)  # type: ignore[arg-type]
+        allowed = _fields(args_model(model))
         hint = difflib.get_close_matches(bad, allowed, n=1, cutoff=0.6)
         msg = f"unknown key '{bad}' in the args of {t}" + (
             f"; did you mean '{hint[0]}'?" if hint else
@@ -456,7 +460,7 @@ def _error(err: ValidationError, model: type[EventModel], given: dict[str, Any]
             return f"{t} needs a value ({model.value_help})", loc
         article = {"actor": "an actor", "tribe": "a tribe", "place": "a place"}
         if what == "args":
-            keys = _fields(model.model_fields["args"].annotation)  # type: ignore[arg-type]
+            keys = _fields(args_model(model))
             return f"{t} needs args ({', '.join(keys)})", loc
         return f"{t} needs {article.get(what, repr(what))}", loc
     msg = e["msg"].removeprefix("Value error, ")
@@ -507,8 +511,8 @@ def describe_types() -> list[tuple[str, str, list[str], list[str]]]:
     """(type, what it does, fields it takes, args keys) for every registered type."""
     out = []
     for name, model in sorted(EVENT_TYPES.items()):
-        args = model.model_fields["args"].annotation
-        keys = _fields(args) if isinstance(args, type) and args is not NoArgs else []
+        args = args_model(model)
+        keys = _fields(args) if args is not Args else []
         fields = [f for f in _fields(model) if f != "args"]
         out.append((name, (model.__doc__ or "").strip().splitlines()[0], fields, keys))
     return out
