@@ -81,7 +81,7 @@ parameters:
     min: 100
     max: 600
 outcomes:
-  - {{name: died_2015, event: died, from: 2015-01-01}}
+  - {{name: died_late, event: died, from: 2014-06-15}}
 """, encoding="utf-8")
     return path
 
@@ -288,12 +288,12 @@ def test_sensitivity_points_at_the_parameter_that_drives_the_outcome(
     rep = run_sweep(mini, sw, out, scheduler=scheduler)
     assert rep.runs == n_runs and rep.failed == 0
     r = runner.invoke(app, ["sensitivity", str(out), "--outcome", "died",
-                            "--outcome", "died_2015"])
+                            "--outcome", "died_late"])
     assert r.exit_code == 0, r.output
     t = pd.read_csv(out / "sensitivity.csv")
-    assert set(t["outcome"]) == {"events.died", "died_2015"}
+    assert set(t["outcome"]) == {"events.died", "died_late"}
     v = t.set_index(["outcome", "parameter", "index"])["value"]
-    for o in ("events.died", "died_2015"):
+    for o in ("events.died", "died_late"):
         if design == "sobol":
             # the mortality rate explains the deaths; savings (common random numbers: the
             # same deaths whatever the savings) explains nothing

@@ -137,8 +137,13 @@ def test_existing_output_is_refused_without_force(tmp_path: Path):
     with pytest.raises(OutputExistsError):
         ingest(ACLED, sc, out, source="x")
     assert out.read_text() == "keep me"
+    with pytest.raises(RanksInputError, match="replaces only a fronts table"):
+        ingest(ACLED, sc, out, source="x", force=True)  # not a fronts table: kept (B1)
+    assert out.read_text() == "keep me"
+    out.write_text("date,place,intensity,source\n2014-07-01,Eastbank,0.5,old-run\n")
     ingest(ACLED, sc, out, source="x", force=True)
     assert out.read_text().startswith("date,place,intensity")
+    assert "old-run" not in out.read_text()
 
 
 @pytest.mark.parametrize(("text", "line", "field"), [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, cast
 
 import typer
 from rich.table import Table
@@ -23,7 +23,9 @@ from ranks.cli_common import (
     make_progress,
     parse_date,
     parse_sets,
+    print_error,
     show_progress,
+    styled,
 )
 from ranks.ensemble import cli as ensemble_cli
 from ranks.errors import RanksInputError
@@ -79,8 +81,11 @@ def run(
 ) -> None:
     """Run SCENARIO and write OUT/manifest.json, events.parquet, stocks.parquet."""
     from ranks.io.atomic import check_out_dir
+    from ranks.resources import check_run, check_scale, check_seed
     from ranks.runner import load, run_scenario
 
+    check_seed(seed)
+    check_scale(scale)
     check_out_dir(out, force)
     loaded = load(scenario, overrides=parse_sets(set_ or []))
     until_d = parse_date(until, "--until")
@@ -91,6 +96,8 @@ def run(
         root = loaded.scenario.seed if seed is None else seed
         per_rep, section = posterior_draws(posterior, replicates, root, loaded.digest)
         post_kw = {"replicate_overrides": per_rep, "extra": {"posterior": section}}
+    check_run(loaded, scale, until_d, seed,
+              parallel=0 if scheduler else (min(workers, replicates) if workers > 1 else 1))
     if workers > 1 or scheduler:
         from ranks.ensemble.replicates import run_replicates_dask
 
@@ -108,9 +115,9 @@ def run(
         other = json.loads((out / "manifest.json").read_text())["executor"].get(
             "workers_with_other_code")
         if other:
-            err_console.print(f"[yellow]warning:[/] {len(other)} Dask worker(s) run other "
-                              "ranks code than this process (restart them after updating "
-                              "ranks); results may not be reproducible", highlight=False)
+            err_console.print(styled("warning:", "yellow", f"{len(other)} Dask worker(s) run "
+                                     "other ranks code than this process (restart them after "
+                                     "updating ranks); results may not be reproducible"))
     elif show_progress(quiet):
         days = ((until_d or loaded.scenario.period.end) - loaded.scenario.period.start).days
         with make_progress() as bar:
@@ -122,7 +129,7 @@ def run(
         run_scenario(loaded, out, seed=seed, scale=scale, until=until_d, force=force,
                      replicates=replicates, check=check, **post_kw)
     if not quiet:
-        console.print(f"wrote {out}")
+        console.print(f"wrote {out}", soft_wrap=True)
 
 
 @app.command()
@@ -133,9 +140,11 @@ def validate(scenario: ScenarioArg) -> None:
 
     loaded = load(scenario)
     sc = loaded.scenario
-    console.print(f"[green]ok[/] {scenario}: {len(sc.places)} places, {len(sc.routes)} routes, "
-                  f"{len(sc.actors)} actors, {len(sc.timeline)} timeline events, "
-                  f"modules: {', '.join(loaded.module_params) or 'none'}")
+    console.print(styled("ok", "green", f"{scenario}: {len(sc.places)} places, "
+                         f"{len(sc.routes)} routes, {len(sc.actors)} actors, "
+                         f"{len(sc.timeline)} timeline events, "
+                         f"modules: {', '.join(loaded.module_params) or 'none'}"),
+                  soft_wrap=True)
 
 
 @app.command()
@@ -192,14 +201,62 @@ app.command()(calibrate_cli.calibrate)
 app.command("ingest")(ingest_command)
 
 
+def _click_exceptions(name: str) -> tuple[type[BaseException], ...]:
+    """Exception class ``name`` of Click and of the copy of Click that newer Typer vendors."""
+    import importlib
+
+    out = []
+    for mod in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            cls = getattr(importlib.import_module(mod), name, None)
+        except ImportError:
+            continue
+        if cls is not None and cls not in out:
+            out.append(cls)
+    return tuple(out)
+
+
+class _ClickError(Protocol):
+    """What Click's exceptions offer (Click's own and the copy newer Typer vendors)."""
+
+    exit_code: int
+
+    def show(self) -> None: ...
+
+    def format_message(self) -> str: ...
+
+
 def main() -> None:
-    """Console entry point. Input errors that escape a command still give one line and
-    exit code 2 (a safety net: every command also handles its own)."""
+    """Console entry point. Command-line mistakes (a missing argument, a value of the wrong
+    type) and input errors that escape a command give one line and exit code 2 (a safety
+    net: every command also handles its own)."""
+    no_args = _click_exceptions("NoArgsIsHelpError")
+    usage = _click_exceptions("UsageError")
+    click_error = _click_exceptions("ClickException")
+    abort = _click_exceptions("Abort")
     try:
-        app()
-    except RanksInputError as e:
-        err_console.print(f"[bold red]error:[/] {e.format()}", highlight=False, soft_wrap=True)
+        rv = app(standalone_mode=False, prog_name="ranks")
+    except no_args as e:  # bare "ranks": the help, as Click does
+        err = cast(_ClickError, e)
+        err.show()
+        sys.exit(err.exit_code)
+    except usage as e:
+        ctx = getattr(e, "ctx", None)
+        cmd = ctx.command_path if ctx is not None else "ranks"
+        msg = cast(_ClickError, e).format_message()
+        print_error("error:", f"{cmd}: {msg} (see '{cmd} --help')")
         sys.exit(2)
+    except click_error as e:
+        err = cast(_ClickError, e)
+        print_error("error:", err.format_message())
+        sys.exit(err.exit_code)
+    except abort:
+        print_error("error:", "aborted")
+        sys.exit(1)
+    except RanksInputError as e:
+        print_error("error:", e.format())
+        sys.exit(2)
+    sys.exit(rv if isinstance(rv, int) else 0)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from ranks.modules.base import Module
 from ranks.modules.registry import build
 from ranks.population import Households, People, State, synthesize
 from ranks.record import Recorder, core_stocks
+from ranks.resources import check_run
 from ranks.rng import person_uniform, stream
 from ranks.scenario.loader import Loaded
 from ranks.scenario.model import TimelineEvent
@@ -66,8 +67,7 @@ class Simulation:
                  until: dt.date | None = None, replicate: int = 0, check: bool = False,
                  modules: list[Module] | None = None) -> None:
         sc = loaded.scenario
-        if scale <= 0:
-            raise RanksInputError("scale must be positive", field="--scale")
+        check_run(loaded, scale, until, seed, need_people=False)  # bounds, memory: first
         self.loaded = loaded
         self.scenario = sc
         self.seed = int(sc.seed if seed is None else seed)

@@ -31,13 +31,15 @@ class RanksInputError(Exception):
         super().__init__(self.format())
 
     def format(self) -> str:
-        """One line: ``file:line: field: message``."""
-        where = self.file or "<input>"
-        if self.line is not None:
-            where += f":{self.line}"
+        """One line: ``file:line: field: message`` (``field: message`` for a command-line
+        option). Line breaks in the parts are shown as spaces: the message stays one line."""
+        parts = []
+        if self.file:
+            parts.append(self.file + (f":{self.line}" if self.line is not None else ""))
         if self.field:
-            return f"{where}: {self.field}: {self.message}"
-        return f"{where}: {self.message}"
+            parts.append(self.field)
+        parts.append(self.message)
+        return " ".join(": ".join(parts).split("\n")).replace("\r", " ")
 
 
 class ScenarioError(RanksInputError):

@@ -441,10 +441,15 @@ def synthesize(
     cand = np.flatnonzero(male & (age >= 20))
     w = _step_weight(age[cand], HEAD_EDGES, HEAD_W)
     heads = cand[_top_k_by_group(home[cand], _gumbel_key(rng, w), H_target.astype(np.int64))]
-    if len(heads) < int((n_place > 0).sum()):  # a place with no adult men: take anyone oldest
-        missing = np.setdiff1d(np.flatnonzero(n_place > 0), home[heads])
-        extra = [np.flatnonzero(home == p)[np.argmax(age[home == p])] for p in missing]
-        heads = np.concatenate([heads, np.array(extra, dtype=np.int64)])
+    # Every place with people has at least one household: a place with no man of 20 or
+    # more (small places at small scales, a population abroad) takes its oldest person as
+    # the head. Tested per place, not by counting (another place may have extra heads).
+    missing = np.setdiff1d(np.flatnonzero(n_place > 0), home[heads])
+    if missing.size:
+        cand = np.flatnonzero(np.isin(home, missing))
+        order = cand[np.lexsort((-age[cand], home[cand]))]  # oldest first, then lowest id
+        first = np.unique(home[order], return_index=True)[1]
+        heads = np.concatenate([heads, order[first]])
     heads = heads[np.lexsort((age[heads], home[heads]))]  # households sorted by place, head age
     H = len(heads)
     hh_place = home[heads]

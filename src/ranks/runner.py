@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -14,10 +15,12 @@ import pandas as pd
 
 import ranks
 from ranks.engine import RunInfo, Simulation
-from ranks.io.atomic import atomic_dir, check_out_dir
+from ranks.io.inputs import abspath
+from ranks.io.outdir import OutputDir
 from ranks.io.writers import package_versions, peak_rss_mb, write_json, write_parquet
-from ranks.modules.registry import validate_modules
+from ranks.modules.registry import MODULES, validate_modules
 from ranks.scenario.loader import Loaded, dump_resolved, load_scenario
+from ranks.scenario.runnable import finish
 
 
 def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
@@ -30,6 +33,9 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
     """
     loaded = load_scenario(path, overrides)
     validate_modules(loaded)
+    # typed timeline args and the engine's limits: what validates runs
+    settable = {name: tuple(cls.settable) for name, cls in MODULES.items()}
+    loaded.scenario = finish(loaded.scenario, loaded.locs, loaded.module_params, settable)
     return loaded
 
 
@@ -65,47 +71,77 @@ def run_replicate(loaded: Loaded, seed: int, scale: float, until: dt.date | None
                            info, dict(sim.record.totals))
 
 
-def write_run_dir(out: Path, force: bool, loaded: Loaded, results: list[ReplicateResult],
-                  root_seed: int, scale: float, until: dt.date | None, started: float,
-                  extra: dict | None = None) -> Path:
-    """Write manifest.json, events.parquet, stocks.parquet and scenario.resolved.yaml."""
+def scenario_paths(loaded: Loaded, out: Path) -> dict[str, str]:
+    """Where the scenario is, for finding it (and its targets) again from any directory:
+    the path as given, absolute, and relative to the run directory ``out``."""
+    given = Path(loaded.path)
+    absolute = abspath(given)
+    out_abs = abspath(out)
+    try:
+        rel = os.path.relpath(absolute, out_abs)
+    except ValueError:  # another drive (Windows)
+        rel = str(absolute)
+    return {"path": str(given), "abs_path": str(absolute), "path_from_run": rel}
+
+
+def write_run_files(tmp: Path, out: Path, loaded: Loaded, results: list[ReplicateResult],
+                    root_seed: int, scale: float, until: dt.date | None, started: float,
+                    extra: dict | None = None) -> None:
+    """Write events.parquet, stocks.parquet, scenario.resolved.yaml and, last,
+    manifest.json into directory ``tmp`` (the run directory ``out`` being made)."""
     sc = loaded.scenario
     end = until or sc.period.end
-    with atomic_dir(out, force) as tmp:
-        events = pd.concat([r.events for r in results], ignore_index=True)
-        stocks = pd.concat([r.stocks for r in results], ignore_index=True)
-        for df in (events, stocks):
-            for c in df.columns:
-                if isinstance(df[c].dtype, pd.CategoricalDtype):
-                    df[c] = df[c].cat.remove_unused_categories()
-        write_parquet(events, tmp / "events.parquet")
-        write_parquet(stocks, tmp / "stocks.parquet")
-        (tmp / "scenario.resolved.yaml").write_text(dump_resolved(loaded), encoding="utf-8")
-        manifest = {
-            "ranks_version": ranks.__version__,
-            "scenario": {"name": sc.name, "path": str(loaded.path), "sha256": loaded.digest},
-            "seed": root_seed,
-            "replicates": [{"replicate": r.replicate, "seed": r.seed} for r in results],
-            "scale": scale,
-            "start": sc.period.start.isoformat(),
-            "end": end.isoformat(),
-            "days": results[0].info.days if results else 0,
-            "modules": [m for m in loaded.module_params if loaded.module_params[m].enabled],
-            "overrides": {k: v for k, v in getattr(loaded, "overrides", {}).items()},
-            "people": results[0].info.people if results else 0,
-            "households": results[0].info.households if results else 0,
-            "runtime_s": round(time.perf_counter() - started, 3),
-            "synthesis_s": [round(r.info.synth_s, 3) for r in results],
-            "loop_s": [round(r.info.wall_s, 3) for r in results],
-            "module_s": [{k: round(v, 3) for k, v in r.info.module_s.items()} for r in results],
-            "peak_rss_mb": round(peak_rss_mb(), 1),
-            "event_totals": [r.totals for r in results],
-            "packages": package_versions(),
-            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        }
-        if extra:
-            manifest.update(extra)
-        write_json(manifest, tmp / "manifest.json")
+    events = pd.concat([r.events for r in results], ignore_index=True)
+    stocks = pd.concat([r.stocks for r in results], ignore_index=True)
+    for df in (events, stocks):
+        for c in df.columns:
+            if isinstance(df[c].dtype, pd.CategoricalDtype):
+                df[c] = df[c].cat.remove_unused_categories()
+    write_parquet(events, tmp / "events.parquet")
+    write_parquet(stocks, tmp / "stocks.parquet")
+    (tmp / "scenario.resolved.yaml").write_text(dump_resolved(loaded), encoding="utf-8")
+    manifest = {
+        "ranks_version": ranks.__version__,
+        "scenario": {"name": sc.name, **scenario_paths(loaded, out), "sha256": loaded.digest},
+        "seed": root_seed,
+        "replicates": [{"replicate": r.replicate, "seed": r.seed} for r in results],
+        "scale": scale,
+        "start": sc.period.start.isoformat(),
+        "end": end.isoformat(),
+        "days": results[0].info.days if results else 0,
+        "modules": [m for m in loaded.module_params if loaded.module_params[m].enabled],
+        "overrides": {k: v for k, v in getattr(loaded, "overrides", {}).items()},
+        "people": results[0].info.people if results else 0,
+        "households": results[0].info.households if results else 0,
+        "runtime_s": round(time.perf_counter() - started, 3),
+        "synthesis_s": [round(r.info.synth_s, 3) for r in results],
+        "loop_s": [round(r.info.wall_s, 3) for r in results],
+        "module_s": [{k: round(v, 3) for k, v in r.info.module_s.items()} for r in results],
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "event_totals": [r.totals for r in results],
+        "packages": package_versions(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    if extra:
+        manifest.update(extra)
+    write_json(manifest, tmp / "manifest.json")
+
+
+def write_run_dir(out: Path, force: bool, loaded: Loaded, results: list[ReplicateResult],
+                  root_seed: int, scale: float, until: dt.date | None, started: float,
+                  extra: dict | None = None, target: OutputDir | None = None) -> Path:
+    """Write the run directory ``out`` atomically (see :mod:`ranks.io.outdir`): into
+    ``target`` when the caller opened it before running, else through a new
+    :class:`~ranks.io.outdir.OutputDir`."""
+
+    def write(tmp: Path) -> None:
+        write_run_files(tmp, out, loaded, results, root_seed, scale, until, started, extra)
+
+    if target is not None:
+        target.write(write)
+        return out
+    with OutputDir(out, force=force, kind="run") as od:
+        od.write(write)
     return out
 
 
@@ -121,16 +157,19 @@ def run_scenario(loaded: Loaded, out: Path, *, seed: int | None = None, scale: f
     (posterior runs) are dotted-path values added to the scenario's overrides for
     replicate r only; ``extra`` goes into the manifest.
     """
-    check_out_dir(out, force)
-    started = time.perf_counter()
-    root = loaded.scenario.seed if seed is None else seed
-    results = []
-    for r in range(replicates):
-        cb = None if progress is None else (lambda d, r=r: progress(r, d))
-        lr = loaded if not replicate_overrides else replicate_loaded(loaded,
-                                                                      replicate_overrides[r])
-        results.append(run_replicate(lr, replicate_seed(root, r), scale, until, r, check, cb))
-    return write_run_dir(out, force, loaded, results, root, scale, until, started, extra=extra)
+    with OutputDir(out, force=force, kind="run") as od:  # checked and locked before running
+        started = time.perf_counter()
+        root = loaded.scenario.seed if seed is None else seed
+        results = []
+        for r in range(replicates):
+            cb = None if progress is None else (lambda d, r=r: progress(r, d))
+            lr = loaded if not replicate_overrides else replicate_loaded(
+                loaded, replicate_overrides[r])
+            results.append(run_replicate(lr, replicate_seed(root, r), scale, until, r,
+                                         check, cb))
+        write_run_dir(out, force, loaded, results, root, scale, until, started, extra=extra,
+                      target=od)
+    return out
 
 
 def replicate_loaded(loaded: Loaded, overrides: dict) -> Loaded:
@@ -139,4 +178,4 @@ def replicate_loaded(loaded: Loaded, overrides: dict) -> Loaded:
 
 
 __all__ = ["ReplicateResult", "asdict", "load", "replicate_seed", "run_replicate", "run_scenario",
-           "write_run_dir"]
+           "scenario_paths", "write_run_dir", "write_run_files"]

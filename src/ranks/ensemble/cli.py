@@ -17,6 +17,7 @@ from ranks.cli_common import (
     make_progress,
     parse_date,
     show_progress,
+    styled,
 )
 
 
@@ -77,10 +78,9 @@ def sweep(
                             "workers)" if ex["kind"] == "dask" else ""))
     console.print(t)
     if ex.get("workers_with_other_code"):
-        console.print(f"[yellow]warning:[/] {len(ex['workers_with_other_code'])} Dask "
-                      "worker(s) run other ranks code than this process (restart them "
-                      "after updating ranks); results may not be reproducible",
-                      highlight=False)
+        console.print(styled("warning:", "yellow", f"{len(ex['workers_with_other_code'])} "
+                             "Dask worker(s) run other ranks code than this process (restart "
+                             "them after updating ranks); results may not be reproducible"))
     from ranks.ensemble.sweep import outcome_columns
 
     tab = rep.table
@@ -97,7 +97,7 @@ def sweep(
         console.print(o)
     failed = tab[tab["status"] == "failed"]
     for _, r in failed.head(5).iterrows():
-        console.print(f"[red]failed[/] {r['run_id']}: {r['error']}", highlight=False)
+        console.print(styled("failed", "red", f"{r['run_id']}: {r['error']}"))
     console.print(f"wrote {out / 'runs.parquet'}")
 
 

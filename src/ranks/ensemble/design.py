@@ -24,6 +24,27 @@ def salib_problem(spec: SweepSpec) -> dict[str, Any]:
     return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
 
 
+#: Most runs (design points x replicates) a sweep may have: more is a typo or a job for
+#: another tool; the sweep is refused before the design is drawn.
+MAX_RUNS = 100_000
+
+
+def design_size(spec: SweepSpec) -> int:
+    """Number of design points ``spec`` makes, computed without drawing them."""
+    d = len(spec.parameters)
+    if spec.design == "grid":
+        n = 1
+        for p in spec.parameters:
+            n *= len(p.values) if p.values is not None else (p.points or spec.levels)
+        return n
+    n = int(spec.samples or 0)
+    if spec.design == "lhs":
+        return n
+    if spec.design == "sobol":
+        return n * (2 * d + 2 if spec.second_order else d + 2)
+    return n * (d + 1)  # morris
+
+
 def unit_design(spec: SweepSpec) -> np.ndarray:
     """Design points in the unit hypercube, shape (points, parameters)."""
     problem = salib_problem(spec)

@@ -23,7 +23,7 @@ from ranks.ensemble.cluster import (
     worker_loaded,
     workers_with_other_code,
 )
-from ranks.io.atomic import check_out_dir
+from ranks.io.outdir import OutputDir
 from ranks.runner import ReplicateResult, replicate_seed, run_replicate, write_run_dir
 from ranks.scenario.loader import Loaded
 
@@ -62,33 +62,35 @@ def run_replicates_dask(
     Returns:
         ``out``.
     """
-    check_out_dir(out, force)
-    started = time.perf_counter()
-    root = loaded.scenario.seed if seed is None else seed
-    path = as_path(loaded.path)
-    results: dict[int, ReplicateResult] = {}
-    with dask_client(workers, scheduler) as client:
-        from distributed import as_completed
+    with OutputDir(out, force=force, kind="run") as od:  # checked and locked first
+        started = time.perf_counter()
+        root = loaded.scenario.seed if seed is None else seed
+        path = as_path(loaded.path)
+        results: dict[int, ReplicateResult] = {}
+        with dask_client(workers, scheduler) as client:
+            from distributed import as_completed
 
-        other = workers_with_other_code(client)
-        def kw(r: int) -> dict[str, Any]:
-            ov = {**loaded.overrides, **(replicate_overrides[r] if replicate_overrides
-                                         else {})}
-            return {"overrides": ov} if ov else {}
+            other = workers_with_other_code(client)
 
-        futures = {
-            client.submit(task, path, loaded.digest, replicate_seed(root, r), scale, until, r,
-                          check, **kw(r), pure=False, retries=retries,
-                          key=f"ranks-replicate-{r}-{time.time_ns()}"): r
-            for r in range(replicates)
-        }
-        for fut in as_completed(futures):
-            res = fut.result()
-            results[futures[fut]] = res
-            fut.release()
-            if progress is not None:
-                progress(futures[fut])
-        executor: dict[str, Any] = describe(client, scheduler, other)
-    ordered = [results[r] for r in range(replicates)]
-    return write_run_dir(out, force, loaded, ordered, root, scale, until, started,
-                         extra={"executor": executor, **(extra or {})})
+            def kw(r: int) -> dict[str, Any]:
+                ov = {**loaded.overrides, **(replicate_overrides[r] if replicate_overrides
+                                             else {})}
+                return {"overrides": ov} if ov else {}
+
+            futures = {
+                client.submit(task, path, loaded.digest, replicate_seed(root, r), scale, until, r,
+                              check, **kw(r), pure=False, retries=retries,
+                              key=f"ranks-replicate-{r}-{time.time_ns()}"): r
+                for r in range(replicates)
+            }
+            for fut in as_completed(futures):
+                res = fut.result()
+                results[futures[fut]] = res
+                fut.release()
+                if progress is not None:
+                    progress(futures[fut])
+            executor: dict[str, Any] = describe(client, scheduler, other)
+        ordered = [results[r] for r in range(replicates)]
+        write_run_dir(out, force, loaded, ordered, root, scale, until, started,
+                      extra={"executor": executor, **(extra or {})}, target=od)
+    return out

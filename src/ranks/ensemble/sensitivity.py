@@ -44,17 +44,62 @@ class Sensitivity:
     runs_used: int
 
 
+def _table(path: Path, what: str, need: list[str]) -> pd.DataFrame:
+    """A Parquet table of the sweep with columns ``need``, or an input error."""
+    from ranks.io.inputs import read_input_bytes
+
+    if not path.exists():
+        raise RanksInputError(f"no {path.name}: the sweep has not finished; run the same "
+                              "'ranks sweep' command again to complete it", file=path.parent)
+    data = read_input_bytes(path, what)
+    try:
+        df = pd.read_parquet(io.BytesIO(data))
+    except Exception as e:  # noqa: BLE001 - any reader error is a corrupt file
+        raise RanksInputError(f"cannot read the {what}: {type(e).__name__}", file=path) from None
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise RanksInputError(f"the {what} lacks column(s) {', '.join(missing)}", file=path)
+    return df
+
+
 def _read(out: Path) -> tuple[dict, SweepSpec, pd.DataFrame, pd.DataFrame]:
+    from pydantic import ValidationError
+
+    from ranks.ensemble.design import design_size
+    from ranks.io.inputs import read_input_text
+
+    if not out.is_dir():
+        raise RanksInputError("not a sweep directory", file=out)
     meta = out / "sweep.json"
     if not meta.exists():
         raise RanksInputError("not a sweep directory (no sweep.json)", file=out)
-    doc = json.loads(meta.read_text("utf-8"))
-    spec = SweepSpec.model_validate(doc["key"]["spec"])
-    runs_path = out / "runs.parquet"
-    if not runs_path.exists():
-        raise RanksInputError("no runs.parquet: the sweep has not finished; run the same "
-                              "'ranks sweep' command again to complete it", file=out)
-    return doc, spec, pd.read_parquet(out / "design.parquet"), pd.read_parquet(runs_path)
+    try:
+        doc = json.loads(read_input_text(meta, "sweep file"))
+    except json.JSONDecodeError as e:
+        raise RanksInputError(f"not valid JSON ({e.msg})", file=meta, line=e.lineno) from None
+    spec_doc = doc.get("key", {}).get("spec") if isinstance(doc, dict) and isinstance(
+        doc.get("key"), dict) else None
+    if not isinstance(spec_doc, dict):
+        raise RanksInputError("no sweep description (key.spec); was it written by 'ranks "
+                              "sweep'?", file=meta, field="key.spec")
+    try:
+        spec = SweepSpec.model_validate(spec_doc)
+    except ValidationError as e:
+        err = e.errors(include_url=False)[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise RanksInputError(f"bad sweep description: {err['msg']}", file=meta,
+                              field=f"key.spec.{where}" if where else "key.spec") from None
+    labels = [p.label for p in spec.parameters]
+    design = _table(out / "design.parquet", "design table",
+                    ["point", *[f"u.{lab}" for lab in labels]])
+    runs = _table(out / "runs.parquet", "runs table", ["point", "status"])
+    if len(design) != design_size(spec):
+        raise RanksInputError(f"the design table has {len(design)} points; the sweep "
+                              f"describes {design_size(spec)}", file=out / "design.parquet")
+    for c in [f"u.{lab}" for lab in labels]:
+        if not pd.api.types.is_numeric_dtype(design[c]):
+            raise RanksInputError(f"column {c} is not numeric", file=out / "design.parquet")
+    return doc, spec, design, runs
 
 
 def resolve_outcomes(runs: pd.DataFrame, labels: list[str], wanted: list[str] | None,
@@ -99,6 +144,10 @@ def analyze(out: Path, outcomes: list[str] | None = None) -> Sensitivity:
         raise RanksInputError(f"{len(bad)} design point(s) have no finished run (first: "
                               f"{bad[0]}); rerun the sweep to retry failed runs",
                               file=out / "runs.parquet", field="status")
+    for c in cols:
+        if not pd.api.types.is_numeric_dtype(ok[c]):
+            raise RanksInputError(f"outcome column {c} is not numeric",
+                                  file=out / "runs.parquet", field=c)
     means = ok.groupby("point")[cols].mean().reindex(design["point"])
     problem = salib_problem(spec)
     u = design[[f"u.{lab}" for lab in labels]].to_numpy(dtype=np.float64)
@@ -187,10 +236,16 @@ def plot_png(sens: Sensitivity, max_outcomes: int = 12) -> bytes:
 
 def write_outputs(out: Path, sens: Sensitivity) -> dict[str, Path]:
     """Write sensitivity.csv, sensitivity.png and sensitivity.html into ``out``."""
+    from ranks.io.outdir import write_file_atomic
+
+    def derived(_p: Path) -> bool:  # files of this sweep directory: always replaced
+        return True
+
     csv = out / "sensitivity.csv"
-    sens.table.to_csv(csv, index=False, float_format="%.6g")
+    write_file_atomic(csv, sens.table.to_csv(index=False, float_format="%.6g"),
+                      replace=derived)
     png = plot_png(sens)
-    (out / "sensitivity.png").write_bytes(png)
+    write_file_atomic(out / "sensitivity.png", png, replace=derived)
     b64 = base64.b64encode(png).decode("ascii")
     tab = sens.table.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="",
                              border=0, classes="idx")
@@ -216,5 +271,5 @@ statements about the model: what happens to people in the model if a parameter c
 </body></html>
 """
     page_path = out / "sensitivity.html"
-    page_path.write_text(page, encoding="utf-8")
+    write_file_atomic(page_path, page, replace=derived)
     return {"csv": csv, "png": out / "sensitivity.png", "html": page_path}

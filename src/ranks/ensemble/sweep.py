@@ -20,6 +20,7 @@ root seed): common random numbers across points, which lowers the noise in diffe
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import os
 import shutil
@@ -45,6 +46,7 @@ from ranks.ensemble.cluster import (
 from ranks.ensemble.design import build_design, point_overrides
 from ranks.ensemble.spec import OutcomeSpec, SweepSpec, load_sweep, param_error
 from ranks.errors import RanksInputError, ScenarioError
+from ranks.io.outdir import OutputLock, check_out_path
 from ranks.io.writers import write_json, write_parquet
 from ranks.runner import ReplicateResult, load, replicate_seed, run_replicate, write_run_dir
 from ranks.scenario.loader import Loaded
@@ -202,6 +204,44 @@ def _base_value(loaded: Loaded, dotted: str) -> Any:
     return cur
 
 
+def check_outcomes(spec: SweepSpec, loaded: Loaded, locs: Any, sweep_file: Path,
+                   until: dt.date | None) -> None:
+    """Every name in the sweep file's outcomes exists: events and stocks a module records
+    (:mod:`ranks.vocabulary`), places, actors and tribes of the scenario; dates fall in the
+    simulated period. An unknown name would give 0 in every run, silently.
+
+    Raises:
+        RanksInputError: naming the sweep file, line and field, with "did you mean".
+    """
+    import difflib
+
+    from ranks.vocabulary import EVENTS, STOCKS
+
+    sc = loaded.scenario
+    known = {"event": sorted(EVENTS), "stock": sorted(STOCKS),
+             "place": [p.name for p in sc.places], "actor": [a.id for a in sc.actors]}
+    end = until or sc.period.end
+    for i, o in enumerate(spec.outcomes):
+        for key, names in known.items():
+            v = getattr(o, key, None)
+            if v is not None and v not in names:
+                hint = difflib.get_close_matches(v, names, n=1)
+                f, line = locs.find(("outcomes", i, key))
+                raise RanksInputError(
+                    f"unknown {key} '{v}'" + (f"; did you mean '{hint[0]}'?" if hint else
+                                              f"; known: {', '.join(names[:12])}"
+                                              + (", ..." if len(names) > 12 else "")),
+                    file=f or sweep_file, line=line, field=f"outcomes[{i}].{key}")
+        lo, hi = o.from_ or sc.period.start, o.until or end
+        if lo >= end or hi <= sc.period.start:  # the window misses the run: always 0
+            key = "from" if lo >= end else "until"
+            f, line = locs.find(("outcomes", i, key))
+            raise RanksInputError(f"the window {lo}..{hi} is outside the simulated period "
+                                  f"{sc.period.start}..{end}, so the outcome would be 0 in "
+                                  "every run", file=f or sweep_file, line=line,
+                                  field=f"outcomes[{i}].{key}")
+
+
 @dataclass
 class Prepared:
     """A validated sweep ready to run."""
@@ -242,21 +282,43 @@ def prepare(scenario: Path, sweep_file: Path, out: Path, *, seed: int | None = N
     Raises:
         RanksInputError: bad scenario, bad sweep file, or a range the scenario refuses.
     """
+    from ranks.ensemble.design import MAX_RUNS, design_size
+    from ranks.resources import check_run, check_scale, check_seed
+
     spec, locs = load_sweep(sweep_file)
+    check_seed(seed)
+    if scale is not None:
+        check_scale(scale)
     loaded = load(scenario)
     scale = spec.scale if scale is None else scale
-    if scale <= 0:
-        raise RanksInputError("scale must be positive", field="--scale")
     until = spec.until if until is None else until
     sc = loaded.scenario
     if until is not None and not sc.period.start < until <= sc.period.end:
+        f, line = locs.find(("until",))
         raise RanksInputError(f"until {until} is outside the period {sc.period.start}.."
-                              f"{sc.period.end}", file=sweep_file, field="until")
+                              f"{sc.period.end}", file=f or sweep_file, line=line,
+                              field="until")
+    reps = spec.replicates if replicates is None else replicates
+    n_runs = design_size(spec) * reps
+    if n_runs > MAX_RUNS:
+        f, line = locs.find(("design",))
+        raise RanksInputError(f"the design makes {n_runs:,} runs ({design_size(spec):,} "
+                              f"points x {reps} replicate(s)); at most {MAX_RUNS:,} are "
+                              "run by one sweep", file=f or sweep_file, line=line,
+                              field="design")
+    check_run(loaded, scale, until, seed, parallel=0)  # scale makes people; memory: below
+    check_outcomes(spec, loaded, locs, sweep_file, until)
     integer: list[bool] = []
     for i, p in enumerate(spec.parameters):
         base = _base_value(loaded, p.path)
         is_int = isinstance(base, int | np.integer) and not isinstance(base, bool)
         integer.append(p.integer if p.integer is not None else is_int)
+        if integer[-1] and p.min is not None and p.max is not None and \
+                round(p.min) == round(p.max):
+            raise param_error(sweep_file, locs, i, "integer" if p.integer else "min",
+                              f"integer: the range {p.min:g}..{p.max:g} holds only the whole "
+                              f"number {round(p.min)}, so every point would be the same; "
+                              "widen the range or set integer: false")
         tries = ([("values", v) for v in p.values] if p.values is not None
                  else [("min", p.min), ("max", p.max)])
         for key, v in tries:
@@ -268,7 +330,6 @@ def prepare(scenario: Path, sweep_file: Path, out: Path, *, seed: int | None = N
                 raise param_error(sweep_file, locs, i, key, f"{p.path} = {val!r} is refused "
                                   f"by the scenario: {e.message}") from None
     design = build_design(spec, integer)
-    reps = spec.replicates if replicates is None else replicates
     root = sc.seed if seed is None else seed
     prep = Prepared(spec, sweep_file, loaded, design, integer, root, scale, until, reps,
                     check, [])
@@ -312,13 +373,24 @@ def open_sweep_dir(out: Path, prep: Prepared, force: bool) -> None:
     Raises:
         RanksInputError: DIR holds another sweep or something else (exit 2).
     """
+    from ranks.io.outdir import describe_contents, hidden_stem, ranks_output_kind
+
     key = prep.key()
     meta = out / "sweep.json"
+    stem = hidden_stem(out.name)
+    for junk in out.parent.glob(f".{glob.escape(stem)}.old-*"):  # a killed --force
+        shutil.rmtree(junk, ignore_errors=True)
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise RanksInputError(f"is {describe_contents(out)}; a sweep directory is needed",
+                              file=out, field="--out")
     if out.exists() and force:
-        if not meta.exists() and any(out.iterdir()):
-            raise RanksInputError("--force replaces sweep directories only, and this one has "
-                                  "no sweep.json", file=out, field="--out")
-        shutil.rmtree(out)
+        if not ranks_output_kind(out, "sweep") and any(out.iterdir()):
+            raise RanksInputError("--force replaces only a sweep directory written by ranks "
+                                  f"(with its sweep.json); this is {describe_contents(out)}; "
+                                  "nothing was changed", file=out, field="--out")
+        old = out.with_name(f".{stem}.old-{os.getpid()}")
+        out.rename(old)  # out of the way at once; a kill while deleting leaves no half sweep
+        shutil.rmtree(old, ignore_errors=True)
     if meta.exists():
         try:
             old = json.loads(meta.read_text("utf-8"))
@@ -452,8 +524,26 @@ def run_sweep(scenario: Path, sweep_file: Path, out: Path, *, workers: int = 1,
         task: the per-run function (tests inject faults through it).
     """
     t0 = time.perf_counter()
+    from ranks.resources import check_run
+
     prep = prepare(scenario, sweep_file, out, seed=seed, scale=scale, until=until,
                    replicates=replicates, check=check)
+    check_run(prep.loaded, prep.scale, prep.until,
+              parallel=0 if scheduler else max(1, min(workers, len(prep.runs))))
+    lock = OutputLock(check_out_path(out), "--out")  # one sweep at a time in ``out``
+    lock.acquire()
+    try:
+        return _run_locked(out, prep, t0, force, workers, scheduler, retries, on_start,
+                           on_run, task)
+    finally:
+        lock.release()
+
+
+def _run_locked(out: Path, prep: Prepared, t0: float, force: bool, workers: int,
+                scheduler: str | None, retries: int,
+                on_start: Callable[[int, int], None] | None,
+                on_run: Callable[[RunOutput], None] | None,
+                task: Callable[[RunArgs], RunOutput]) -> SweepReport:
     open_sweep_dir(out, prep, force)
     todo = [a for a in prep.runs if not is_done(out, a.run_id)]
     done_before = len(prep.runs) - len(todo)

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
 from ranks.errors import RanksInputError
-from ranks.io.atomic import atomic_dir
+from ranks.io.atomic import atomic_dir, check_out_dir
 
 
 def flee_command(
@@ -43,12 +43,18 @@ def flee_command(
     from ranks.flee.engine import FleeEngine
     from ranks.flee.output import write_outputs
     from ranks.flee.reader import read_scenario
+    from ranks.resources import check_seed
 
     t_start = time.perf_counter()
+    check_seed(seed)
+    check_out_dir(out, force, kind="flee")  # before reading and running
     scen = read_scenario(input_dir, validation_dir, settings, days=days)
     console = Console(stderr=True)
     show = not quiet and sys.stdout.isatty()
-    with atomic_dir(out, force) as tmp:
+    for w in scen.warnings if not quiet else ():
+        if "is not a setting Ranks reads" in w:
+            typer.echo(f"warning: {w}", err=True)
+    with atomic_dir(out, force, kind="flee") as tmp:
         engine = FleeEngine(scen, seed=seed)
         with Progress(TextColumn("[bold]flee[/] day {task.completed}/{task.total}"),
                       BarColumn(), TimeElapsedColumn(), console=console,
@@ -64,7 +70,8 @@ def flee_command(
                    f"{summary['agent_steps']} agent-steps in {summary['wall_s']:.2f} s; "
                    f"averaged relative difference {err}; wrote {out}")
         for w in summary["warnings"]:
-            typer.echo(f"warning: {w}", err=True)
+            if "is not a setting Ranks reads" not in w:  # shown before the run
+                typer.echo(f"warning: {w}", err=True)
 
 
 def register(app: typer.Typer) -> None:

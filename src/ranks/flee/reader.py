@@ -9,6 +9,7 @@ location, fewer conflict rows than days); Ranks does the same and records a warn
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -233,6 +234,10 @@ def read_closures(path: Path, locs: list[Location], warnings: list[str]) -> list
                                   field="closure_type")
         c = Closure(kind, f[1], f[2], parse_int(f[3], path, line, "closure_start"),
                     parse_int(f[4], path, line, "closure_end"), line)
+        if c.end < c.start and kind != "remove_forced_redirection":
+            warnings.append(f"{path}:{line}: closure_end {c.end} is before closure_start "
+                            f"{c.start}: as in Flee, the closure starts on day {c.start} and "
+                            "is never lifted")
         known = countries if kind == "country" else names
         used = (c.name1, c.name2) if kind in ("country", "link", "remove_forced_redirection") \
             else (c.name1,)
@@ -288,8 +293,11 @@ def read_conflicts(path: Path, locs: list[Location], days: int, warnings: list[s
         return [loc.name for loc in cz], arr
     header: list[str] | None = None
     rows: list[list[float]] = []
+    lines: list[int] = []
     fast: list[int] | None = None  # columns with a name
     for line, f in csv_rows(path):
+        if header is not None:
+            lines.append(line)
         if header is None:
             header = f
             continue
@@ -319,6 +327,11 @@ def read_conflicts(path: Path, locs: list[Location], days: int, warnings: list[s
     if not rows:
         raise RanksInputError("no day rows", file=path)
     arr = np.array(rows, dtype=np.float64).reshape(len(rows), len(cols))
+    bad = np.argwhere((arr < 0.0) | (arr > 1.0))
+    if len(bad):  # an intensity is a share of the location in conflict, 0..1
+        r, c = (int(x) for x in bad[0])
+        raise RanksInputError(f"expected a conflict intensity from 0 to 1, got {arr[r, c]:g}",
+                              file=path, line=lines[r], field=cols[c])
     if len(rows) < days:
         warnings.append(f"{path}: {len(rows)} day rows for a {days}-day run; the last row is "
                         "repeated (Flee 3.1 would fail)")
@@ -329,6 +342,82 @@ def read_conflicts(path: Path, locs: list[Location], days: int, warnings: list[s
         if n not in names_known:
             warnings.append(f"{path}: column {n!r} is not a location; ignored (as in Flee)")
     return [cols[j] for j in keep], arr[:, keep]
+
+
+#: Bytes per (day, location) of the day-by-day arrays (conflicts, camp series, counts).
+BYTES_PER_DAY_LOCATION = 8 * 6
+
+
+def _check_memory(days: int, n_locations: int, period: Path) -> None:
+    """Refuse a period whose day-by-day arrays would not fit in memory, with the estimate."""
+    from ranks.resources import MEMORY_SHARE, available_bytes, fmt_bytes
+
+    need = days * max(n_locations, 1) * BYTES_PER_DAY_LOCATION
+    have = available_bytes()
+    if need > have * MEMORY_SHARE:
+        raise RanksInputError(f"a {days:,}-day run of {n_locations:,} locations needs about "
+                              f"{fmt_bytes(need)} for its day-by-day arrays; "
+                              f"{fmt_bytes(have)} is available", file=period, field="Length")
+
+
+def _check_observed(val_dir: Path) -> None:
+    """Observed counts are people: refuse a negative one, naming its file and line."""
+    layout = val_dir / "data_layout.csv"
+    if not layout.is_file():
+        return  # read_validation says what is missing
+    for _line, f in csv_rows(layout):
+        if len(f) < 2 or f[0].startswith("#") or not f[0]:
+            continue
+        for name in f[1:]:
+            path = val_dir / name
+            if not name or not path.is_file():
+                continue
+            for line, row in csv_rows(path):
+                if len(row) < 2:
+                    continue
+                try:
+                    v = float(row[1])
+                except ValueError:
+                    continue
+                if v < 0:
+                    raise RanksInputError(f"expected a count of people >= 0, got {row[1]}",
+                                          file=path, line=line, field="count")
+
+
+def _unknown_setting_keys(path: Path) -> list[str]:
+    """Warnings for settings keys that look like a misspelling of a key Ranks reads (Flee's
+    files hold many keys Ranks does not use, so unknown keys are not errors)."""
+    import difflib
+
+    import yaml
+
+    from ranks.flee.settings import _KEYS, CompatSettings
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    if not isinstance(data, dict):
+        return []
+    known: dict[str, set[str]] = {}
+    for sec, key, *_ in _KEYS:
+        known.setdefault(sec, set()).add(key)
+    known.setdefault("spawn_rules", set()).update({"conflict_driven_spawning",
+                                                   "conflict_spawn_decay"})
+    known["ranks_compat"] = {f.name for f in dataclasses.fields(CompatSettings)}
+    out = []
+    for sec, keys in known.items():
+        given = data.get(sec)
+        if not isinstance(given, dict):
+            continue
+        for k in given:
+            if str(k) in keys:
+                continue
+            hint = difflib.get_close_matches(str(k), sorted(keys), n=1, cutoff=0.8)
+            if hint:
+                out.append(f"{path}: {sec}.{k} is not a setting Ranks reads (ignored); did "
+                           f"you mean {sec}.{hint[0]}?")
+    return out
 
 
 def read_scenario(input_dir: str | Path, validation_dir: str | Path | None = None,
@@ -359,14 +448,21 @@ def read_scenario(input_dir: str | Path, validation_dir: str | Path | None = Non
     if days is not None:
         length = max(1, min(length, int(days)))
     locs = read_locations(input_dir / "locations.csv", s.hasten)
+    _check_memory(length, len(locs), _period)
     index = {loc.name: i for i, loc in enumerate(locs)}
     routes = read_routes(input_dir / "routes.csv", index)
     closures = read_closures(input_dir / "closures.csv", locs, warnings)
     cnames, carr = read_conflicts(input_dir / "conflicts.csv", locs, length, warnings)
     validation = None
     if validation_dir is not None:
+        _check_observed(Path(validation_dir))
         validation = read_validation(Path(validation_dir), start, length, s.hasten,
                                      input_dir / "registration_corrections.csv")
+    settings_path = (Path(settings) if isinstance(settings, str | Path) else
+                     input_dir / "simsetting.yml" if settings is None
+                     and (input_dir / "simsetting.yml").exists() else None)
+    if settings_path is not None:
+        warnings += _unknown_setting_keys(settings_path)
     scen = Scenario(input_dir=input_dir, settings=s, start_date=start, days=length,
                     locations=locs, routes=routes, closures=closures, conflict_names=cnames,
                     conflicts=carr, validation=validation, warnings=warnings)

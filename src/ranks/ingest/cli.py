@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, cast
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from ranks.cli_common import console, handle_errors
@@ -78,6 +77,6 @@ def ingest_command(
         t.add_column("place")
         t.add_column("events", justify="right")
         for p, n in sorted(s.by_place.items(), key=lambda kv: -kv[1]):
-            t.add_row(escape(p), str(n))
+            t.add_row(p, str(n))  # consoles print text as it is (no markup)
         console.print(t)
-    console.print(f"wrote {s.rows} fronts rows to {escape(str(out))}", highlight=False)
+    console.print(f"wrote {s.rows} fronts rows to {out}", soft_wrap=True)

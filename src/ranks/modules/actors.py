@@ -42,7 +42,7 @@ class ActorParams(BaseModel):
     """Per-actor settings of one module. ``preset: <ID>`` starts from the built-in settings
     of a known actor (ISIS, SAA, NDF, IRAN, FSA, NUSRA, SDF) and overrides what is given."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {}
 
     @model_validator(mode="before")

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from ranks.cli_common import RunArg, console, handle_errors
+from ranks.cli_common import RunArg, console, handle_errors, styled
 from ranks.errors import RanksInputError
 
 
@@ -17,8 +18,8 @@ from ranks.errors import RanksInputError
 def report(
     run_dir: RunArg,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="HTML file to write (default RUN_DIR/report.html). An existing "
-        "file is replaced: the report is derived output.")] = None,
+        "--out", "-o", help="HTML file to write (default RUN_DIR/report.html, replaced). An "
+        "existing --out file is replaced only when Ranks wrote it.")] = None,
     targets: Annotated[Path | None, typer.Option(
         help="Calibration targets file (default: targets.yaml beside the scenario, or "
         "scenarios/<name>/targets.yaml).")] = None,
@@ -35,6 +36,10 @@ def report(
     from ranks.report.targets import find_targets, load_targets
 
     t0 = time.perf_counter()
+    if out is not None:
+        from ranks.io.outdir import preflight_file
+
+        preflight_file(out)  # before the work: an existing --out must be a Ranks page
     run = load_run_dir(run_dir)
     note = ("No targets file found beside the scenario or under scenarios/<name>/; "
             "pass --targets FILE to compare.")
@@ -116,10 +121,9 @@ def check(
             tab.add_column(col, overflow="fold",
                            justify="right" if col in ("target", "simulated") else "left")
         for r in rows:
-            mark = {"pass": "[green]✓ pass[/]", "fail": "[red]✗ fail[/]"}.get(
-                r["status"], f"[yellow]✗ {r['status']}[/]")
-            if r["note"]:
-                mark += f" ({r['note']})"
+            label, style = {"pass": ("✓ pass", "green"), "fail": ("✗ fail", "red")}.get(
+                r["status"], (f"✗ {r['status']}", "yellow"))
+            mark = Text.assemble((label, style), f" ({r['note']})" if r["note"] else "")
             cells = [r["id"], r["metric"], r["window"], r["target"], r["simulated"], mark]
             tab.add_row(*cells, *([r["evidence"]] if wide else []))
         console.print(tab)
@@ -135,8 +139,8 @@ def compare(
     run_a: Annotated[Path, typer.Argument(help="Baseline run directory (A).")],
     run_b: Annotated[Path, typer.Argument(help="Scenario run directory (B).")],
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="HTML file to write (default RUN_B/compare-<A name>.html; "
-        "replaced if it exists).")] = None,
+        "--out", "-o", help="HTML file to write (default RUN_B/compare-<A name>.html, "
+        "replaced; an existing --out file only when Ranks wrote it).")] = None,
 ) -> None:
     """Paired differences B - A of two runs made with the same seeds.
 
@@ -147,11 +151,15 @@ def compare(
     from ranks.report.rundir import load_run_dir
     from ranks.report.targets import fmt_value
 
+    if out is not None:
+        from ranks.io.outdir import preflight_file
+
+        preflight_file(out)
     a = load_run_dir(run_a)
     b = load_run_dir(run_b)
     diffs, reps, warnings = paired(a, b)
     for w in warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(styled("warning:", "yellow", w))
     tab = Table(title=f"{b.name} (B) - {a.name} (A), {len(reps)} paired replicate(s)")
     for col in ("outcome", "A mean", "B mean", "B - A", "95% interval"):
         tab.add_column(col, justify="left" if col == "outcome" else "right")
@@ -162,5 +170,5 @@ def compare(
     if len(reps) < 2:
         console.print("one replicate: the 95% interval is not available")
     dest = out or b.path / f"compare-{a.name}.html"
-    compare_html(a, b, diffs, reps, warnings, dest)
+    compare_html(a, b, diffs, reps, warnings, dest, replace_any=out is None)
     console.print(f"wrote {dest}")

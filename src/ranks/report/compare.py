@@ -131,8 +131,9 @@ def fmt_ci(d: Diff) -> str:
 
 
 def compare_html(run_a: RunDir, run_b: RunDir, diffs: list[Diff], reps: list[int],
-                 warnings: list[str], out: Path) -> Path:
-    """Write the comparison page (table and a plot of relative differences)."""
+                 warnings: list[str], out: Path, replace_any: bool = False) -> Path:
+    """Write the comparison page (table and a plot of relative differences). An existing
+    ``out`` is replaced when it is a page Ranks wrote, or with ``replace_any``."""
     hdr = (f"<h1>Ranks comparison: {hk.esc(run_b.name)} vs {hk.esc(run_a.name)}</h1>"
            f"<div class=\"meta\">A = {hk.esc(run_a.path)} · B = {hk.esc(run_b.path)} · "
            f"{len(reps)} paired replicate(s), seeds "
@@ -177,7 +178,7 @@ def compare_html(run_a: RunDir, run_b: RunDir, diffs: list[Diff], reps: list[int
         ["outcome", "A mean", "B mean", "B − A (mean)", "95% interval"], rows,
         num_cols=(1, 2, 3)) if rows else hk.nodata("No outcomes in either run.")) + "</section>")
     return hk.write_atomic(hk.page(f"Ranks comparison: {run_b.name} vs {run_a.name}", hdr,
-                                   "".join(parts)), out)
+                                   "".join(parts)), out, replace_any=replace_any)
 
 
 def _ethics() -> str:

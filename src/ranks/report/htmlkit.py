@@ -10,13 +10,13 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import matplotlib
+
+from ranks.io.outdir import HTML_TAG, write_file_atomic
 
 matplotlib.use("Agg")
 
@@ -103,24 +103,14 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], num_cols: Sequen
 def page(title: str, header_html: str, body: str) -> str:
     """A whole HTML document."""
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+            f"{HTML_TAG}<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
             f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
             f"<header>{header_html}</header><main>{body}</main>{RENDER_SCRIPT}</body></html>")
 
 
-def write_atomic(text: str, out: Path) -> Path:
-    """Write ``text`` to a temporary file beside ``out`` and rename it over ``out``
-    (an existing file is replaced)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.tmp-", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        Path(tmp).chmod(0o666 & ~mask)
-        Path(tmp).replace(out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+def write_atomic(text: str, out: Path, replace_any: bool = False) -> Path:
+    """Write ``text`` to a temporary file beside ``out`` and rename it over ``out``. An
+    existing file is replaced only when it is an HTML page Ranks wrote, or with
+    ``replace_any`` (the default report path inside a run directory); anything else is
+    refused, naming it (see :func:`ranks.io.outdir.write_file_atomic`)."""
+    return write_file_atomic(out, text, replace=(lambda _p: True) if replace_any else None)

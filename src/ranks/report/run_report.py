@@ -87,8 +87,12 @@ class Builder:
         self.n_fig = 0
         self.multi = len(run.replicates) > 1
         self.colors: dict[str, str] = {}
+        from matplotlib.colors import is_color_like
+
         for i, (aid, a) in enumerate(run.actors.items()):
-            self.colors[aid] = a.get("color") or PALETTE[i % len(PALETTE)]
+            c = a.get("color")  # a run directory from elsewhere may hold any text here
+            self.colors[aid] = c if isinstance(c, str) and is_color_like(c) else \
+                PALETTE[i % len(PALETTE)]
 
     # -- helpers ------------------------------------------------------------------------
     def color(self, key: str, i: int) -> str:
@@ -610,9 +614,11 @@ def how_to_read(run: RunDir, b: Builder) -> str:
 def build_report(run_dir: str | Path, out: Path | None = None,
                  targets: LoadedTargets | None = None, targets_note: str = "") -> Path:
     """Write the report of ``run_dir`` to ``out`` (default ``run_dir/report.html``),
-    atomically, replacing an existing file. Returns the path written."""
+    atomically. The default file is replaced; an existing ``out`` only when it is a page
+    Ranks wrote. Returns the path written."""
     t0 = time.perf_counter()
     run = load_run_dir(run_dir)
+    default = out is None  # the run directory's own report.html is always replaced
     out = out or run.path / "report.html"
     b = Builder(run, targets, targets_note)
     makers: list[Callable[[], Section]] = [b.overview, b.strength, b.joins, b.leaving,
@@ -625,7 +631,8 @@ def build_report(run_dir: str | Path, out: Path | None = None,
     foot = (f'<p class="note">Generated {dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}'
             f" in {took:.1f} s by <code>ranks report</code>.</p>")
     body = nav + how_to_read(run, b) + "".join(s.html() for s in sections) + foot
-    return hk.write_atomic(hk.page(f"Ranks report: {run.name}", header_html(run), body), out)
+    return hk.write_atomic(hk.page(f"Ranks report: {run.name}", header_html(run), body), out,
+                           replace_any=default)
 
 
 __all__ = ["build_report", "people_under_control"]

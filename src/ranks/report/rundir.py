@@ -12,11 +12,12 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ranks.errors import RanksInputError
 
@@ -69,7 +70,7 @@ class RunDir:
     @property
     def scale(self) -> float:
         """Fraction of the population simulated (counts / scale = population figures)."""
-        return float(self.manifest.get("scale") or 1.0)
+        return float(self.manifest["scale"])  # checked > 0 when read
 
     @property
     def name(self) -> str:
@@ -142,22 +143,91 @@ EVENT_COLUMNS = ("replicate", "date", "actor", "place", "event", "reason", "dest
 STOCK_COLUMNS = ("replicate", "date", "stock", "actor", "place", "category", "value")
 
 
+#: Largest table read from a run directory, bytes.
+MAX_TABLE_BYTES = 8 * 2**30
+#: Columns that must hold numbers.
+NUMERIC = {"count", "value", "replicate"}
+
+
 def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    if not path.exists():
+    from ranks.io.inputs import check_input_file
+
+    if not path.exists() and not path.is_symlink():
         raise RanksInputError(f"missing {path.name}; is this a run directory written by "
                               "'ranks run'?", file=path.parent)
+    check_input_file(path, "table", max_bytes=MAX_TABLE_BYTES)
     try:
         df = pd.read_parquet(path)
     except Exception as e:  # noqa: BLE001 - any reader error is bad input
-        raise RanksInputError(f"cannot read Parquet table: {e}", file=path) from None
+        raise RanksInputError(f"cannot read Parquet table: {type(e).__name__}: "
+                              f"{str(e).splitlines()[0] if str(e) else ''}", file=path) from None
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise RanksInputError(f"missing columns {missing}", file=path)
-    return _tidy(df[list(columns)])
+    for c in columns:
+        if c in NUMERIC and not pd.api.types.is_numeric_dtype(df[c]):
+            raise RanksInputError(f"column '{c}' holds {df[c].dtype} values, expected "
+                                  "numbers", file=path, field=c)
+        if c in NUMERIC and c != "replicate" and not np.isfinite(
+                df[c].to_numpy(dtype=np.float64)).all():
+            raise RanksInputError(f"column '{c}' holds NaN or infinite values", file=path,
+                                  field=c)
+    try:
+        return _tidy(df[list(columns)])
+    except (ValueError, TypeError, OverflowError) as e:
+        raise RanksInputError(f"bad values: {str(e).splitlines()[0]}", file=path) from None
+
+
+class _ManifestScenario(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str | None = None
+    path: str | None = None
+    abs_path: str | None = None
+    path_from_run: str | None = None
+    sha256: str | None = None
+
+
+class _ManifestReplicate(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    replicate: Annotated[int, Field(ge=0)]
+    seed: Annotated[int, Field(ge=0)]
+
+
+class RunManifest(BaseModel):
+    """The fields of manifest.json that reports, checks and comparisons read (others are
+    kept as they are)."""
+
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+    scale: Annotated[float, Field(gt=0)]
+    scenario: _ManifestScenario | None = None
+    replicates: list[_ManifestReplicate] = []
+    seed: Annotated[int, Field(ge=0)] | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    days: Annotated[int, Field(ge=0)] | None = None
+    people: Annotated[int, Field(ge=0)] | None = None
+    modules: list[str] = []
+    runtime_s: Annotated[float, Field(ge=0)] | None = None
+    peak_rss_mb: Annotated[float, Field(ge=0)] | None = None
+    ranks_version: str | None = None
+
+
+def _check_manifest(manifest: dict[str, Any], mpath: Path) -> None:
+    try:
+        RunManifest.model_validate(manifest, strict=False)
+    except ValidationError as err:
+        e = err.errors(include_url=False)[0]
+        where = ".".join(str(x) for x in e["loc"])
+        got = e.get("input")
+        extra = f" (got {got!r})" if not isinstance(got, dict | list) else ""
+        msg = ("missing" if e["type"] == "missing" else e["msg"]) + extra
+        raise RanksInputError(msg, file=mpath, field=where or None) from None
 
 
 def load_run_dir(path: str | Path) -> RunDir:
     """Read a run directory. Raises RanksInputError (exit 2) when it is missing or malformed."""
+    from ranks.io.inputs import check_yaml_bounds, read_input_text
+
     path = Path(path)
     if not path.exists():
         raise RanksInputError("run directory not found", file=path)
@@ -169,27 +239,37 @@ def load_run_dir(path: str | Path) -> RunDir:
         raise RanksInputError("no manifest.json; is this a run directory written by "
                               "'ranks run'?", file=path)
     try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise RanksInputError(f"manifest is not valid JSON: {e}", file=mpath) from None
+        manifest = json.loads(read_input_text(mpath, "manifest"))
+    except json.JSONDecodeError as e:
+        raise RanksInputError(f"manifest is not valid JSON: {e.msg}", file=mpath,
+                              line=e.lineno) from None
     if not isinstance(manifest, dict):
         raise RanksInputError("manifest is not a JSON object", file=mpath)
+    _check_manifest(manifest, mpath)
     events = _read_table(path / "events.parquet", EVENT_COLUMNS)
     stocks = _read_table(path / "stocks.parquet", STOCK_COLUMNS)
     places: list[Place] = []
     actors: dict[str, dict[str, Any]] = {}
     rpath = path / "scenario.resolved.yaml"
     if rpath.exists():
+        text = read_input_text(rpath, "resolved scenario")
+        check_yaml_bounds(text, rpath)
         try:
-            res = yaml.safe_load(rpath.read_text(encoding="utf-8")) or {}
+            res = yaml.safe_load(text) or {}
         except yaml.YAMLError as e:
-            raise RanksInputError(f"cannot read resolved scenario: {e}", file=rpath) from None
+            mark = getattr(e, "problem_mark", None)
+            raise RanksInputError(f"cannot read resolved scenario: "
+                                  f"{getattr(e, 'problem', None) or 'YAML error'}", file=rpath,
+                                  line=mark.line + 1 if mark else None) from None
+        if not isinstance(res, dict):
+            raise RanksInputError("the resolved scenario is not a mapping of sections",
+                                  file=rpath, line=1)
         for p in res.get("places") or []:
             try:
                 places.append(Place(str(p["name"]), str(p.get("type") or "town"),
                                     float(p["lat"]), float(p["lon"]),
                                     int(p.get("population") or 0)))
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, AttributeError):
                 continue
         for a in res.get("actors") or []:
             if isinstance(a, dict) and "id" in a:

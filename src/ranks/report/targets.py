@@ -182,7 +182,7 @@ def load_targets(path: str | Path) -> LoadedTargets:
     if not path.exists():
         raise ScenarioError("targets file not found", file=path, field="--targets")
     locs = Locations()
-    data = load_yaml(path, locs)
+    data = load_yaml(path, locs, "targets file")
     if not isinstance(data, dict):
         raise ScenarioError("expected a mapping with a 'targets:' list", file=path, line=1)
     sources = load_sources(find_sources_file(path, data))
@@ -202,11 +202,18 @@ def find_targets(run: RunDir, cwd: Path | None = None) -> Path | None:
     current directory or a parent of the run directory. None when there is none."""
     cwd = cwd or Path.cwd()
     sc = run.manifest.get("scenario") or {}
+    sc = sc if isinstance(sc, dict) else {}
     cands: list[Path] = []
-    if sc.get("path"):
+    scen_paths: list[Path] = []  # where the scenario is: absolute, from the run, as given
+    if isinstance(sc.get("abs_path"), str):
+        scen_paths.append(Path(sc["abs_path"]))
+    if isinstance(sc.get("path_from_run"), str):
+        scen_paths.append(run.path / sc["path_from_run"])
+    if isinstance(sc.get("path"), str) and sc["path"]:
         p = Path(sc["path"])
-        base = p.parent if p.is_absolute() else cwd / p.parent
-        cands += [base / "targets.yaml", base / p.stem / "targets.yaml"]
+        scen_paths.append(p if p.is_absolute() else cwd / p)
+    for p in scen_paths:
+        cands += [p.parent / "targets.yaml", p.parent / p.stem / "targets.yaml"]
     name = str(sc.get("name") or "")
     parts = name.split("-")
     names = ["-".join(parts[:k]) for k in range(len(parts), 0, -1) if parts[:k]]

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ranks.errors import ScenarioError
+from ranks.io.inputs import abspath
 from ranks.scenario.model import ControlRow, FrontRow, ModuleParams, Scenario
 from ranks.scenario.sources import Locations, load_csv, load_yaml, read_text
 
@@ -77,8 +78,9 @@ def _split_assumption(row: dict[str, Any]) -> None:
 
 def find_sources_file(scenario_path: Path, data: dict[str, Any]) -> Path:
     """``evidence:`` in the scenario, else ``evidence/sources.yaml`` in a parent folder."""
+    scenario_path = abspath(scenario_path)  # parents exist whatever the cwd
     if isinstance(data.get("evidence"), str):
-        return (scenario_path.parent / data["evidence"]).resolve()
+        return abspath(scenario_path.parent / data["evidence"])
     for d in [scenario_path.parent, *scenario_path.parent.parents]:
         cand = d / "evidence" / "sources.yaml"
         if cand.exists():
@@ -92,7 +94,7 @@ def find_sources_file(scenario_path: Path, data: dict[str, Any]) -> Path:
 def load_sources(path: Path) -> dict[str, dict[str, Any]]:
     """Read ``sources.yaml``: a list of sources with unique ``id``."""
     locs = Locations()
-    data = load_yaml(path, locs)
+    data = load_yaml(path, locs, "evidence file")
     items = data.get("sources") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ScenarioError("expected a top-level 'sources:' list", file=path, line=1)
@@ -205,7 +207,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     for section, (req, opt) in CSV_SECTIONS.items():
         val = data.get(section)
         if isinstance(val, str):
-            csv_path = (path.parent / val).resolve()
+            csv_path = abspath(path.parent / val)
             rows = load_csv(csv_path, section, locs, req, opt)
             for r in rows:
                 _split_assumption(r)
@@ -214,7 +216,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     for section in YAML_INCLUDES:
         val = data.get(section)
         if isinstance(val, str):
-            inc = (path.parent / val).resolve()
+            inc = abspath(path.parent / val)
             sub = Locations()
             data[section] = load_yaml(inc, sub)
             for k, v in sub._at.items():

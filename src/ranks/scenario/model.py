@@ -13,14 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 T = TypeVar("T")
 
+#: Longest route accepted, km (once around the Earth): longer is a typo.
+MAX_ROUTE_KM = 40_075.0
 PLACE_TYPES = ("city", "town", "subdistrict", "camp", "crossing", "abroad")
 ROUTE_KINDS = ("road", "desert", "river", "border")
 
 
 class Strict(BaseModel):
-    """Base: unknown fields are errors, instances are frozen."""
+    """Base: unknown fields are errors, instances are frozen, NaN and infinity refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Evidenced(Strict):
@@ -99,11 +101,12 @@ class PlaceRow(Evidenced):
 class RouteRow(Evidenced):
     """An undirected link. ``distance_km`` defaults to 1.2 x great-circle distance."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
     from_: str = Field(alias="from")
     to: str
-    distance_km: Annotated[float, Field(gt=0)] | None = None
+    distance_km: Annotated[float, Field(gt=0, le=MAX_ROUTE_KM)] | None = None
     kind: Literal["road", "desert", "river", "border"] = "road"
 
 
@@ -114,6 +117,17 @@ class Actor(Evidenced):
     name: str
     kind: Literal["armed", "state", "external", "none"] = "armed"
     color: str | None = None
+
+    @field_validator("color")
+    @classmethod
+    def _color(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from matplotlib.colors import is_color_like
+
+        if not is_color_like(v):
+            raise ValueError(f"not a colour: give a name (firebrick) or #rrggbb, got {v!r}")
+        return v
 
 
 class ControlRow(Evidenced):
@@ -185,9 +199,10 @@ class PopulationSpec(Strict):
 
 class ModuleParams(BaseModel):
     """Base of every module's parameters (``modules.<name>`` of a scenario): unknown keys are
-    errors; ``enabled`` switch. Each module subclasses it (``ranks.modules``)."""
+    errors; NaN and infinity refused; ``enabled`` switch. Each module subclasses it
+    (``ranks.modules``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     enabled: bool = True
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ranks.errors import ScenarioError
+from ranks.io.inputs import check_yaml_bounds, read_input_text
 
 Path_ = tuple[str | int, ...]
 
@@ -43,34 +44,26 @@ class Locations:
 
 
 def read_text(path: Path, what: str, field: str | None = None) -> str:
-    """Read a UTF-8 text file; missing, empty, binary or undecodable files are errors."""
-    if not path.exists():
-        raise ScenarioError(f"{what} not found", file=path, field=field)
-    if path.is_dir():
-        raise ScenarioError(f"{what} is a directory, expected a file", file=path, field=field)
-    data = path.read_bytes()
-    if not data.strip():
-        raise ScenarioError(f"{what} is empty", file=path, field=field)
-    if b"\x00" in data[:8192]:
-        raise ScenarioError(f"{what} is a binary file, expected text", file=path, field=field)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise ScenarioError(
-            "not valid UTF-8 text (binary file?)", file=path, line=line, field=field
-        ) from None
+    """Read a UTF-8 text file; missing, empty, binary or undecodable files, directories,
+    FIFOs, devices, symbolic link loops and huge files are errors (never a hang)."""
+    return read_input_text(Path(path), what, field, error=ScenarioError)
 
 
 class _Loader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys."""
 
 
-def load_yaml(path: Path, locs: Locations) -> Any:
-    """Parse a YAML file, recording the line of every key and value into ``locs``."""
-    text = read_text(path, "scenario file")
+def load_yaml(path: Path, locs: Locations, what: str = "scenario file") -> Any:
+    """Parse a YAML file, recording the line of every key and value into ``locs``.
+
+    Nesting depth and alias expansion are bounded (:func:`ranks.io.inputs.check_yaml_bounds`).
+    """
+    text = read_text(path, what)
+    check_yaml_bounds(text, path, error=ScenarioError)
     try:
         node = yaml.compose(text, Loader=_Loader)
+    except RecursionError:
+        raise ScenarioError("YAML nested too deeply", file=path) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
