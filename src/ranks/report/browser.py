@@ -37,7 +37,8 @@ def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
 
 def dump_dom(html: Path, timeout: float = 120.0) -> str:
     """The page's DOM after the load event (scripts run), as HTML text."""
-    p = _run(["--dump-dom", Path(html).resolve().as_uri()], timeout)
+    p = _run(["--virtual-time-budget=20000", "--dump-dom", Path(html).resolve().as_uri()],
+             timeout)
     if p.returncode != 0 or "<html" not in p.stdout:
         raise RuntimeError(f"chromium --dump-dom failed ({p.returncode}): {p.stderr[-500:]}")
     return p.stdout
@@ -56,9 +57,10 @@ def screenshot(html: Path, png: Path, width: int = 1200, height: int = 2400,
 
 
 def figure_states(dom: str) -> dict[str, str]:
-    """Figure id -> value of ``data-rendered`` ("yes", "no", or "missing")."""
+    """Figure id -> value of ``data-rendered`` ("yes", "no", or "missing"), for PNG figures
+    (``<img class="fig">``) and interactive ones (``<div class="fig">``)."""
     out: dict[str, str] = {}
-    for tag in re.findall(r"<img\b[^>]*>", dom):
+    for tag in re.findall(r"<(?:img|div)\b[^>]*>", dom):
         if 'class="fig"' not in tag:
             continue
         fid = re.search(r'\bid="([^"]*)"', tag)
