@@ -27,6 +27,7 @@ from ranks.cli_common import (
 )
 from ranks.ensemble import cli as ensemble_cli
 from ranks.errors import RanksInputError
+from ranks.explore import cli as explore_cli
 from ranks.flee.cli import flee_command
 from ranks.ingest.cli import ingest_command
 from ranks.report import cli as report_cli
@@ -190,6 +191,7 @@ app.command()(ensemble_cli.sweep)
 app.command()(ensemble_cli.sensitivity)
 app.command()(calibrate_cli.calibrate)
 app.command("ingest")(ingest_command)
+app.command()(explore_cli.explore)
 
 
 def main() -> None:

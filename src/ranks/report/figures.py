@@ -103,13 +103,14 @@ def top_series(frames: dict[str, pd.DataFrame], maxn: int = 12) -> list[tuple[st
 def lines(frames: dict[str, pd.DataFrame], title: str, ylabel: str, *,
           colors: dict[str, str] | None = None, step: bool = False,
           width: int = 520, height: int = 290, x_range: Any = None,
-          maxn: int = 12) -> Any:
+          maxn: int = 12, dashed: Sequence[str] = ()) -> Any:
     """One panel: median line and band per series, hover values, legend toggles.
 
     Args:
         frames: key -> frame (date index, one column per replicate).
         step: draw steps (counts per period) instead of lines (levels at snapshots).
         x_range: share another figure's x range (linked zoom).
+        dashed: keys drawn with dashed lines (e.g. a baseline under its variant).
     """
     kw: dict[str, Any] = {"x_range": x_range} if x_range is not None else {}
     f = figure(width=width, height=height, x_axis_type="datetime", tools=TOOLS,
@@ -133,11 +134,13 @@ def lines(frames: dict[str, pd.DataFrame], title: str, ylabel: str, *,
                                           alpha=0.2, step_mode="after"))
             else:
                 parts.append(f.varea(x="x", y1="lo", y2="hi", source=src, color=c, alpha=0.2))
+        dash = "dashed" if key in dashed else "solid"
         if step:
             ln = f.step(x="x", y="y", source=src, color=c, line_width=1.6, mode="after",
-                        name=str(key))
+                        name=str(key), line_dash=dash)
         else:
-            ln = f.line(x="x", y="y", source=src, color=c, line_width=1.6, name=str(key))
+            ln = f.line(x="x", y="y", source=src, color=c, line_width=1.6, name=str(key),
+                        line_dash=dash)
         parts.append(ln)
         renderers.append(ln)
         items.append((str(key), parts))
@@ -155,16 +158,17 @@ def lines(frames: dict[str, pd.DataFrame], title: str, ylabel: str, *,
 
 
 def series_grid(panels: Sequence[PanelSpec], *, colors: dict[str, str] | None = None,
-                step: bool = False, ncols: int = 2) -> Any:
+                step: bool = False, ncols: int = 2, dashed: Sequence[str] = (),
+                width: int = 1040) -> Any:
     """Panels (title, frames, y label) in a grid with linked x zoom."""
     n = len(panels)
     ncols = max(1, min(ncols, n))
-    width = 1040 // ncols
+    w = width // ncols
     figs: list[Any] = []
     for title, frames, ylab in panels:
         xr = figs[0].x_range if figs else None
-        figs.append(lines(frames, title, ylab, colors=colors, step=step, width=width,
-                          height=290 if ncols > 1 else 320, x_range=xr))
+        figs.append(lines(frames, title, ylab, colors=colors, step=step, width=w,
+                          height=290 if ncols > 1 else 320, x_range=xr, dashed=dashed))
     if n == 1:
         return figs[0]
     return gridplot(figs, ncols=ncols, merge_tools=True, toolbar_options={"logo": None})
