@@ -29,12 +29,10 @@ from ranks.report.rundir import RunDir, load_run_dir
 from ranks.scenario.levers import LeverInfo, lever_overrides, resolve_levers
 from ranks.scenario.loader import Loaded, load_scenario
 
+EVIDENCE_STYLE = "font-size:11px;color:#666;line-height:1.25"
+ETHICS_STYLE = ("font-size:12px;background:#e8f5e9;border-left:4px solid #43a047;"
+                "padding:.3em .6em")
 SCALES = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
-CSS = """
-.ranks-status{font-size:.9em}
-.ranks-ethics{font-size:.85em;background:#e8f5e9;border-left:4px solid #43a047;padding:.3em .6em}
-.ranks-changed{font-size:.85em;color:#0d47a1}
-"""
 
 
 @dataclass
@@ -74,9 +72,9 @@ def find_scenarios(first: Path | None, root: Path | None = None) -> list[Path]:
 def lever_widget(li: LeverInfo) -> Any:
     """The widget of one lever, set to the scenario's value."""
     lv = li.lever
-    desc = f"{lv.path} · {lv.evidence}" + (f" · {lv.note}" if lv.note else "")
     name = lv.label + (f" ({lv.unit})" if lv.unit and lv.unit not in lv.label else "")
-    kw: dict[str, Any] = {"name": name, "description": desc, "sizing_mode": "stretch_width"}
+    kw: dict[str, Any] = {"name": name, "sizing_mode": "stretch_width",
+                          "css_classes": [f"lever-{lv.id}"]}
     if li.kind == "bool":
         return pn.widgets.Checkbox(value=bool(li.baseline), **kw)
     if li.kind == "date":
@@ -91,6 +89,14 @@ def lever_widget(li: LeverInfo) -> Any:
     step = lv.step or (float(lv.max) - float(lv.min)) / 100 or 0.01
     return pn.widgets.EditableFloatSlider(value=float(li.baseline), start=float(lv.min),
                                           end=float(lv.max), step=step, **kw)
+
+
+def evidence_note(li: LeverInfo) -> Any:
+    """A small line under a lever: its evidence and the path it changes."""
+    lv = li.lever
+    text = f"{lv.evidence}" + (f"; {lv.note}" if lv.note else "") + f" ({lv.path})"
+    return pn.pane.HTML(f'<div style="{EVIDENCE_STYLE}">{html.escape(text)}</div>',
+                        sizing_mode="stretch_width", margin=(0, 10, 8, 10))
 
 
 def widget_value(li: LeverInfo, w: Any) -> Any:
@@ -134,13 +140,17 @@ class Explorer:
         self.scenario = pn.widgets.Select(name="Scenario", options=dict(zip(names, cfg.scenarios,
                                                                            strict=True)),
                                           value=cfg.scenarios[cfg.default])
-        self.seed = pn.widgets.IntInput(name="Seed (same for baseline and variant)", value=1,
-                                        start=0)
-        self.scale = pn.widgets.Select(name="Scale (fraction of the population)",
-                                       options=SCALES, value=cfg.scale)
-        self.replicates = pn.widgets.IntSlider(name="Paired replicates", start=1, end=10,
-                                               value=cfg.replicates)
-        self.until = pn.widgets.DatePicker(name="Stop before (optional)")
+        self.seed = pn.widgets.IntInput(name="Seed (both runs)", value=1,
+                                        start=0, css_classes=["ranks-seed"], width=170)
+        self.scale = pn.widgets.Select(name="Scale (share of people)",
+                                       options=SCALES, value=cfg.scale,
+                                       css_classes=["ranks-scale"], width=190)
+        self.replicates = pn.widgets.EditableIntSlider(
+            name="Paired replicates", start=1, end=10, value=cfg.replicates,
+            css_classes=["ranks-replicates"])
+        self.until = pn.widgets.TextInput(
+            name="Stop before (YYYY-MM-DD; empty: the whole period)",
+            value=cfg.extra.get("until", ""), css_classes=["ranks-until"])
         self.run_btn = pn.widgets.Button(name="Run baseline and variant", button_type="primary",
                                          sizing_mode="stretch_width")
         self.cancel_btn = pn.widgets.Button(name="Cancel", button_type="warning",
@@ -149,18 +159,20 @@ class Explorer:
                                            sizing_mode="stretch_width")
         self.progress = pn.indicators.Progress(name="progress", value=0, max=1,
                                                sizing_mode="stretch_width", active=False)
-        self.status = pn.pane.HTML("Pick levers and press Run.", css_classes=["ranks-status"],
-                                   sizing_mode="stretch_width")
+        self.status = pn.pane.HTML("Pick levers and press Run.", sizing_mode="stretch_width")
         self.info = pn.pane.HTML("", sizing_mode="stretch_width")
-        self.changed = pn.pane.HTML("", css_classes=["ranks-changed"],
-                                    sizing_mode="stretch_width")
+        self.changed = pn.pane.HTML("", sizing_mode="stretch_width",
+                                    styles={"color": "#0d47a1", "font-size": "13px"})
         self.lever_box = pn.Column(sizing_mode="stretch_width")
         self.map_date = pn.widgets.DateSlider(name="Date", start=dt.date(2000, 1, 1),
                                               end=dt.date(2000, 1, 2), value=dt.date(2000, 1, 2),
-                                              disabled=True, sizing_mode="stretch_width")
+                                              visible=False, sizing_mode="stretch_width",
+                                              css_classes=["ranks-map-date"])
         self.map_role = pn.widgets.RadioButtonGroup(options=[views.VAR, views.BASE],
-                                                    value=views.VAR)
+                                                    value=views.VAR, visible=False)
         self.map_pane = pn.pane.Bokeh(None)
+        self.empty = pn.pane.HTML("<p>Run baseline and variant to see the map, strength, "
+                                  "displacement and the paired differences.</p>")
         self.strength_pane = pn.pane.Bokeh(None)
         self.disp_pane = pn.pane.Bokeh(None)
         self.diff_pane = pn.pane.Bokeh(None)
@@ -190,15 +202,14 @@ class Explorer:
         self.widgets = {li.id: lever_widget(li) for li in self.levers}
         groups: dict[str, list[Any]] = {}
         for li in self.levers:
-            groups.setdefault(li.lever.group or "Levers", []).append(self.widgets[li.id])
+            groups.setdefault(li.lever.group or "Levers", []).extend(
+                [self.widgets[li.id], evidence_note(li)])
         for w in self.widgets.values():
             w.param.watch(lambda _e: self.show_changed(), "value")
         self.lever_box.objects = [pn.Card(*ws, title=g, sizing_mode="stretch_width",
                                           collapsed=False) for g, ws in groups.items()] or [
             pn.pane.HTML("<p>This scenario declares no levers (no <code>experiments:</code> "
                          "section).</p>")]
-        self.until.start, self.until.end = sc.period.start + dt.timedelta(days=1), sc.period.end
-        self.until.value = None
         self.info.object = (f"<b>{html.escape(sc.name)}</b>: {sc.period.start} to "
                             f"{sc.period.end}, {len(sc.places)} places, "
                             f"{len(self.levers)} levers. {html.escape(sc.description or '')}")
@@ -234,9 +245,11 @@ class Explorer:
         except Exception as e:  # noqa: BLE001
             self.set_status(f"cannot run these values: {_msg(e)}", error=True)
             return
-        until = self.until.value
-        if isinstance(until, dt.datetime):
-            until = until.date()
+        try:
+            until = parse_until(self.until.value, self.loaded)
+        except ValueError as e:
+            self.set_status(str(e), error=True)
+            return
         out = new_pair_dir(self.cfg.out, self.loaded.scenario.name)
         self.job = PairedJob(Path(self.scenario.value), overrides, int(self.seed.value),
                              float(self.scale.value), int(self.replicates.value), out,
@@ -288,7 +301,8 @@ class Explorer:
 
     def set_status(self, text: str, error: bool = False) -> None:
         color = "#b71c1c" if error else "#263238"
-        self.status.object = f'<span style="color:{color}">{html.escape(text)}</span>'
+        self.status.object = (f'<span id="ranks-status" style="color:{color}">'
+                              f"{html.escape(text)}</span>")
 
     # -- results -------------------------------------------------------------------------
     def show_results(self, job: PairedJob) -> None:
@@ -297,7 +311,9 @@ class Explorer:
         self.runs = (base, var)
         dates = var.snapshot_dates()
         self.map_date.param.update(start=dates[0].date(), end=dates[-1].date(),
-                                   value=dates[-1].date(), disabled=False)
+                                   value=dates[-1].date(), visible=True)
+        self.map_role.visible = True
+        self.empty.visible = False
         self.draw_map()
         self.strength_pane.object = views.strength_figure(base, var)
         self.disp_pane.object = views.displacement_figure(base, var)
@@ -365,15 +381,19 @@ class Explorer:
         side = pn.Column(
             "## Ranks explorer",
             pn.pane.HTML("What happens to people if… Change the levers the scenario declares "
-                         "and compare with the scenario as written."),
-            self.scenario, self.info, self.seed, self.scale, self.replicates, self.until,
-            "### Levers", self.lever_box, self.changed,
+                         "and compare with the scenario as written.",
+                         sizing_mode="stretch_width"),
+            self.scenario, self.info, pn.Row(self.seed, self.scale),
+            self.replicates, self.until,
             pn.Row(self.run_btn, self.cancel_btn, sizing_mode="stretch_width"),
-            self.progress, self.status, self.reset_btn,
-            pn.pane.HTML(f'<div class="ranks-ethics">{html.escape(ETHICS)}</div>'),
-            width=400, scroll=True)
+            self.progress, self.status, self.changed,
+            "### Levers", self.reset_btn, self.lever_box,
+            pn.pane.HTML(f'<div style="{ETHICS_STYLE}">{html.escape(ETHICS)}</div>',
+                         sizing_mode="stretch_width"),
+            width=420)
         tabs = pn.Tabs(
-            ("Map", pn.Column(pn.Row(self.map_role, self.map_date, sizing_mode="stretch_width"),
+            ("Map", pn.Column(self.empty,
+                              pn.Row(self.map_role, self.map_date, sizing_mode="stretch_width"),
                               self.map_pane)),
             ("Strength", self.strength_pane),
             ("Displacement, camps, returns", self.disp_pane),
@@ -382,6 +402,22 @@ class Explorer:
             dynamic=False)
         return pn.Row(side, pn.Column(tabs, self.marker, sizing_mode="stretch_width"),
                       sizing_mode="stretch_width")
+
+
+def parse_until(text: str, loaded: Loaded) -> dt.date | None:
+    """The 'stop before' date typed by the analyst (None when empty); ValueError when it is
+    not a date inside the scenario's period."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        d = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"stop before: expected a date YYYY-MM-DD, got {text!r}") from None
+    p = loaded.scenario.period
+    if not p.start < d <= p.end:
+        raise ValueError(f"stop before: {d} is outside the period {p.start}..{p.end}")
+    return d
 
 
 def _rel(d: Path, root: Path) -> str:
@@ -403,7 +439,7 @@ def _msg(e: Exception) -> str:
 
 def create_app(cfg: Config) -> Any:
     """A new session's page."""
-    pn.extension(raw_css=[CSS])
+    pn.extension()
     return Explorer(cfg).view()
 
 

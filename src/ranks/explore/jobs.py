@@ -81,6 +81,7 @@ class Pool:
                 from ranks.ensemble.cluster import worker_loaded
 
                 self.client.run(worker_loaded, warm, None, None)
+                self.client.run(warm_imports)
         except Exception as e:  # noqa: BLE001 - reported in the app
             self.error = f"could not start Dask: {e}"
         finally:
@@ -102,6 +103,16 @@ class Pool:
                 with contextlib.suppress(Exception):
                     x.close()
         self.client = self.cluster = None
+
+
+def warm_imports() -> None:
+    """Import what the first results need (scipy's t quantiles, Bokeh, the report), so the
+    first run does not pay for it."""
+    import bokeh.plotting  # noqa: F401
+    import scipy.stats  # noqa: F401
+
+    import ranks.notebook  # noqa: F401
+    import ranks.report.run_report  # noqa: F401
 
 
 @dataclass
@@ -234,16 +245,22 @@ class PairedJob:
         self.state = "done"
         if self.reports:
             self.state = "reports"
-            self._reports()
+            todo = [str(d) for d in dict.fromkeys((self.variant_dir, self.baseline_dir))
+                    if d is not None and not (d / "report.html").exists()]
+            # reports are written by the workers: the app's process stays responsive
+            futs = [client.submit(report_task, d, pure=False) for d in todo]
+            self._futures.extend(futs)
+            for f in futs:
+                f.result()
             self.timings["reports_s"] = time.perf_counter() - t0
         self.state = "finished"
 
-    def _reports(self) -> None:
-        from ranks.notebook import Results
 
-        for d in {self.variant_dir, self.baseline_dir}:
-            if d is not None and not (d / "report.html").exists():
-                Results(d).report()
+def report_task(run_dir: str) -> str:
+    """Write ``run_dir/report.html`` (in a Dask worker); returns its path."""
+    from ranks.notebook import Results
+
+    return str(Results(run_dir).report())
 
 
 def new_pair_dir(root: Path, name: str) -> Path:

@@ -17,7 +17,7 @@ from ranks.errors import RanksInputError
 def serve(scenario: Path | None, *, port: int = 5006, address: str = "127.0.0.1",
           out: Path = Path("runs/explore"), workers: int = 2, scale: float = 0.1,
           replicates: int = 4, show: bool = False, scheduler: str | None = None,
-          processes: bool = True, ready: Any = None) -> None:
+          processes: bool = True, until: str | None = None, ready: Any = None) -> None:
     """Serve the explorer until interrupted (Ctrl-C).
 
     Args:
@@ -25,7 +25,8 @@ def serve(scenario: Path | None, *, port: int = 5006, address: str = "127.0.0.1"
             offered too).
         out: where pairs of runs are written (``out/<scenario>-<time>/baseline|variant``).
         workers: Dask worker processes (threads when ``processes`` is False).
-        ready: called with the URL once the server listens (the CLI prints it).
+        until: a 'stop before' date offered first (YYYY-MM-DD).
+        ready: called with the URL and the seconds taken once the server is set up.
     """
     t0 = time.perf_counter()
     try:
@@ -46,7 +47,13 @@ def serve(scenario: Path | None, *, port: int = 5006, address: str = "127.0.0.1"
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     pool = Pool(workers, processes=processes, scheduler=scheduler).start(warm=str(scenarios[0]))
-    cfg = Config(scenarios=scenarios, out=out, pool=pool, scale=scale, replicates=replicates)
+    import threading
+
+    from ranks.explore.jobs import warm_imports
+
+    threading.Thread(target=warm_imports, daemon=True, name="ranks-explore-warm").start()
+    cfg = Config(scenarios=scenarios, out=out, pool=pool, scale=scale, replicates=replicates,
+                 extra={"until": until or ""})
     server = pn.serve(lambda: create_app(cfg), port=port, address=address, show=show,
                       start=False, title="Ranks explorer", static_dirs={"runs": str(out)},
                       websocket_origin=[f"{address}:{port}", f"localhost:{port}",
