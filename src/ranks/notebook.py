@@ -181,6 +181,7 @@ class Results:
                 df = pd.DataFrame({"median": med, "low": lo, "high": hi})
             else:
                 df = f.rename(columns=lambda r: f"r{r}")
+                df.columns.name = None
             df.index.name = "date"
             df = df.reset_index()
             if by:
