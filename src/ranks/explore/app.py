@@ -73,7 +73,7 @@ def lever_widget(li: LeverInfo) -> Any:
     """The widget of one lever, set to the scenario's value."""
     lv = li.lever
     name = lv.label + (f" ({lv.unit})" if lv.unit and lv.unit not in lv.label else "")
-    kw: dict[str, Any] = {"name": name, "sizing_mode": "stretch_width",
+    kw: dict[str, Any] = {"label": name, "sizing_mode": "stretch_width",
                           "css_classes": [f"lever-{lv.id}"]}
     if li.kind == "bool":
         return pn.widgets.Checkbox(value=bool(li.baseline), **kw)
@@ -137,25 +137,25 @@ class Explorer:
         self.n_shown = 0
         self._cb: Any = None
         names = [p.stem for p in cfg.scenarios]
-        self.scenario = pn.widgets.Select(name="Scenario", options=dict(zip(names, cfg.scenarios,
+        self.scenario = pn.widgets.Select(label="Scenario", options=dict(zip(names, cfg.scenarios,
                                                                            strict=True)),
                                           value=cfg.scenarios[cfg.default])
-        self.seed = pn.widgets.IntInput(name="Seed (both runs)", value=1,
+        self.seed = pn.widgets.IntInput(label="Seed (both runs)", value=1,
                                         start=0, css_classes=["ranks-seed"], width=170)
-        self.scale = pn.widgets.Select(name="Scale (share of people)",
+        self.scale = pn.widgets.Select(label="Scale (share of people)",
                                        options=SCALES, value=cfg.scale,
                                        css_classes=["ranks-scale"], width=190)
         self.replicates = pn.widgets.EditableIntSlider(
-            name="Paired replicates", start=1, end=10, value=cfg.replicates,
+            label="Paired replicates", start=1, end=10, value=cfg.replicates,
             css_classes=["ranks-replicates"])
         self.until = pn.widgets.TextInput(
-            name="Stop before (YYYY-MM-DD; empty: the whole period)",
+            label="Stop before (YYYY-MM-DD; empty: the whole period)",
             value=cfg.extra.get("until", ""), css_classes=["ranks-until"])
-        self.run_btn = pn.widgets.Button(name="Run baseline and variant", button_type="primary",
+        self.run_btn = pn.widgets.Button(label="Run baseline and variant", button_type="primary",
                                          sizing_mode="stretch_width")
-        self.cancel_btn = pn.widgets.Button(name="Cancel", button_type="warning",
+        self.cancel_btn = pn.widgets.Button(label="Cancel", button_type="warning",
                                             disabled=True, sizing_mode="stretch_width")
-        self.reset_btn = pn.widgets.Button(name="Reset levers to the scenario",
+        self.reset_btn = pn.widgets.Button(label="Reset levers to the scenario",
                                            sizing_mode="stretch_width")
         self.progress = pn.indicators.Progress(name="progress", value=0, max=1,
                                                sizing_mode="stretch_width", active=False)
@@ -164,7 +164,7 @@ class Explorer:
         self.changed = pn.pane.HTML("", sizing_mode="stretch_width",
                                     styles={"color": "#0d47a1", "font-size": "13px"})
         self.lever_box = pn.Column(sizing_mode="stretch_width")
-        self.map_date = pn.widgets.DateSlider(name="Date", start=dt.date(2000, 1, 1),
+        self.map_date = pn.widgets.DateSlider(label="Date", start=dt.date(2000, 1, 1),
                                               end=dt.date(2000, 1, 2), value=dt.date(2000, 1, 2),
                                               visible=False, sizing_mode="stretch_width",
                                               css_classes=["ranks-map-date"])
