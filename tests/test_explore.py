@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ranks.report.browser import playwright_page, playwright_unavailable
-from ranks.scenario import load_scenario
+from ranks.runner import load as load_scenario
 from ranks.scenario.levers import lever_overrides
 from tests.conftest import DEMO, ROOT
 

@@ -12,7 +12,7 @@ import pytest
 
 from ranks.cli import app
 from ranks.errors import RanksInputError
-from ranks.scenario import load_scenario
+from ranks.runner import load as load_scenario
 from ranks.scenario.levers import lever_overrides, resolve_levers
 from tests.conftest import DEMO, ROOT, TINY
 

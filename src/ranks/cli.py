@@ -136,7 +136,8 @@ def validate(scenario: ScenarioArg) -> None:
     sc = loaded.scenario
     console.print(f"[green]ok[/] {scenario}: {len(sc.places)} places, {len(sc.routes)} routes, "
                   f"{len(sc.actors)} actors, {len(sc.timeline)} timeline events, "
-                  f"modules: {', '.join(loaded.module_params) or 'none'}")
+                  f"modules: {', '.join(loaded.module_params) or 'none'}"
+                  + (f", {len(sc.experiments.levers)} levers" if sc.experiments.levers else ""))
 
 
 @app.command()

@@ -30,7 +30,8 @@ import pandas as pd
 
 from ranks.report.rundir import RunDir, load_run_dir
 from ranks.report.series import band, event_series, event_totals, stock_series
-from ranks.scenario.loader import Loaded, load_scenario
+from ranks.runner import load as load_scenario
+from ranks.scenario.loader import Loaded
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -26,8 +26,9 @@ from ranks.explore.jobs import PairedJob, Pool, new_pair_dir
 from ranks.report.figures import diff_figure
 from ranks.report.run_report import ETHICS
 from ranks.report.rundir import RunDir, load_run_dir
+from ranks.runner import load as load_scenario
 from ranks.scenario.levers import LeverInfo, lever_overrides, resolve_levers
-from ranks.scenario.loader import Loaded, load_scenario
+from ranks.scenario.loader import Loaded
 
 EVIDENCE_STYLE = "font-size:11px;color:#666;line-height:1.25"
 ETHICS_STYLE = ("font-size:12px;background:#e8f5e9;border-left:4px solid #43a047;"

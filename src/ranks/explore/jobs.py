@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ranks.scenario.loader import Loaded, load_scenario
+from ranks.runner import load as load_scenario
+from ranks.scenario.loader import Loaded
 
 log = logging.getLogger(__name__)
 

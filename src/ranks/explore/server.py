@@ -36,7 +36,7 @@ def serve(scenario: Path | None, *, port: int = 5006, address: str = "127.0.0.1"
                               field="explore") from None
     from ranks.explore.app import Config, create_app, find_scenarios
     from ranks.explore.jobs import Pool
-    from ranks.scenario import load_scenario
+    from ranks.runner import load as load_scenario
 
     if scenario is not None:
         load_scenario(scenario)  # bad input: one line, exit 2, before anything starts

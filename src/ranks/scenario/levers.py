@@ -2,14 +2,17 @@
 
 A lever names a dotted path into the scenario (the same paths as ``ranks run --set``), a
 label, the range of values that are meaningful, and the evidence for that range. At load
-time (:func:`check_levers`) every lever must lead to a value the scenario has (its baseline:
+time (:func:`check_levers`, called by the composition root :func:`ranks.runner.load` once
+module parameters are validated, so module defaults count) every lever must lead to a value
+the scenario has (its baseline:
 a number, a date, a yes/no or a ``[low, high]`` pair), its range must hold the baseline, and
 both ends of the range must themselves be valid values of the field (a probability lever
 cannot reach 2); any problem is a ScenarioError naming the lever's file, line and field.
 
 :func:`resolve_levers` lists the levers of a loaded scenario with their kind and baseline;
 :func:`lever_overrides` turns ``{lever id or dotted path: value}`` into the overrides that
-:func:`ranks.scenario.loader.load_scenario` applies, refusing values outside a lever's range.
+:func:`ranks.runner.load` applies, refusing values outside a lever's range. This file
+imports no behaviour: module parameter models are taken from the validated parameters.
 Nothing here searches over levers: they are for asking what happens to people if a value
 changes.
 """
@@ -161,9 +164,8 @@ def get_path(root: Any, dotted: str) -> Any:
 
 
 def _validate_end(lv: Lever, value: Any, scenario: Scenario, data: dict[str, Any],
-                  ctx: dict[str, Any]) -> str | None:
+                  ctx: dict[str, Any], module_params: dict[str, BaseModel]) -> str | None:
     """Why the field at ``lv.path`` cannot take ``value``, or None when it can."""
-    from ranks.modules import registry
     from ranks.scenario.loader import apply_overrides, list_key
 
     parts = lv.path.split(".")
@@ -172,7 +174,7 @@ def _validate_end(lv: Lever, value: Any, scenario: Scenario, data: dict[str, Any
     if root == "modules":
         name = rest[0]
         sub = {"x": copy.deepcopy((data.get("modules") or {}).get(name) or {})}
-        model, tail = registry.MODULES[name].Params, rest[1:]
+        model, tail = type(module_params[name]), rest[1:]
     elif root == "population":
         sub = {"x": copy.deepcopy(data.get("population") or {})}
         model, tail = PopulationSpec, rest
@@ -206,11 +208,13 @@ def scenario_path(data: dict[str, Any]) -> Any:
     return Path(str(data.get("name") or "scenario"))
 
 
-def check_levers(scenario: Scenario, module_params: dict[str, BaseModel],
-                 data: dict[str, Any], locs: Locations, ctx: dict[str, Any]) -> None:
-    """Check every lever against the scenario; ScenarioError (file, line, field) when one
-    is unknown, has no usable baseline, or a range that holds invalid values or not the
-    baseline."""
+def check_levers(loaded: Loaded) -> None:
+    """Check every lever against the scenario as written (modules validated); ScenarioError
+    (file, line, field) when one is unknown, has no usable baseline, or a range that holds
+    invalid values or not the baseline."""
+    scenario, module_params = loaded.scenario, loaded.module_params
+    data, locs = loaded.raw, loaded.locs
+    ctx = {"source_ids": set(loaded.sources)}
     view = resolved_view(scenario, module_params)
     seen: set[str] = set()
     for i, lv in enumerate(scenario.experiments.levers):
@@ -278,7 +282,7 @@ def check_levers(scenario: Scenario, module_params: dict[str, BaseModel],
                 ends = [[lo_v, hi_v], [lo_v, lo_v], [hi_v, hi_v]] if kind == "pair" else \
                     [lo_v, hi_v]
         for v in ends:
-            why = _validate_end(lv, v, scenario, data, ctx)
+            why = _validate_end(lv, v, scenario, data, ctx, module_params)
             if why is not None:
                 key = "path" if kind == "bool" else ("min" if v is ends[0] else "max")
                 raise err(key, f"out of range: {lv.path} = {_show(v)} is not allowed ({why})")
@@ -297,7 +301,7 @@ def resolve_levers(loaded: Loaded) -> list[LeverInfo]:
 
 def lever_overrides(loaded: Loaded, values: dict[str, Any]) -> dict[str, Any]:
     """``{lever id or dotted path: value}`` -> ``{dotted path: value}`` for
-    :func:`~ranks.scenario.loader.load_scenario`. Lever values are checked against the
+    :func:`ranks.runner.load`. Lever values are checked against the
     lever's kind and range (RanksInputError naming the lever); dotted paths pass through
     (the loader validates them)."""
     levers = {li.id: li for li in resolve_levers(loaded)}
