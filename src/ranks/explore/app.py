@@ -152,13 +152,13 @@ class Explorer:
         self.until = pn.widgets.TextInput(
             label="Stop before (YYYY-MM-DD; empty: the whole period)",
             value=cfg.extra.get("until", ""), css_classes=["ranks-until"])
-        self.run_btn = pn.widgets.Button(label="Run baseline and variant", button_type="primary",
+        self.run_btn = pn.widgets.Button(label="Run baseline and variant", color="primary",
                                          sizing_mode="stretch_width")
-        self.cancel_btn = pn.widgets.Button(label="Cancel", button_type="warning",
+        self.cancel_btn = pn.widgets.Button(label="Cancel", color="warning",
                                             disabled=True, sizing_mode="stretch_width")
         self.reset_btn = pn.widgets.Button(label="Reset levers to the scenario",
                                            sizing_mode="stretch_width")
-        self.progress = pn.indicators.Progress(name="progress", value=0, max=1,
+        self.progress = pn.indicators.Progress(label="progress", value=0, max=1,
                                                sizing_mode="stretch_width", active=False)
         self.status = pn.pane.HTML("Pick levers and press Run.", sizing_mode="stretch_width")
         self.info = pn.pane.HTML("", sizing_mode="stretch_width")
