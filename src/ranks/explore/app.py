@@ -48,6 +48,8 @@ class Config:
     replicates: int = 4
     default: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: scenario path -> loaded scenario (the first session pays for loading)
+    cache: dict[Path, Loaded] = field(default_factory=dict)
 
 
 def find_scenarios(first: Path | None, root: Path | None = None) -> list[Path]:
@@ -192,7 +194,10 @@ class Explorer:
     def load(self) -> None:
         """Load the selected scenario and build its lever widgets."""
         try:
-            self.loaded = load_scenario(self.scenario.value)
+            path = Path(self.scenario.value)
+            if path not in self.cfg.cache:
+                self.cfg.cache[path] = load_scenario(path)
+            self.loaded = self.cfg.cache[path]
         except Exception as e:  # noqa: BLE001 - shown to the analyst
             self.loaded, self.levers = None, []
             self.lever_box.objects = []
@@ -440,9 +445,26 @@ def _msg(e: Exception) -> str:
 
 
 def create_app(cfg: Config) -> Any:
-    """A new session's page."""
+    """A new session's page. Dask and the imports the first results need start once the
+    first page has loaded, so they do not compete with it for the processor."""
     pn.extension()
-    return Explorer(cfg).view()
+    app = Explorer(cfg)
+    pn.state.onload(lambda: start_background(cfg))
+    return app.view()
+
+
+def start_background(cfg: Config) -> None:
+    """Start the Dask cluster (warmed with the first scenario) and warm this process's
+    imports, once."""
+    if cfg.extra.get("started"):
+        return
+    cfg.extra["started"] = True
+    import threading
+
+    from ranks.explore.jobs import warm_imports
+
+    cfg.pool.start(warm=str(cfg.scenarios[0]))
+    threading.Thread(target=warm_imports, daemon=True, name="ranks-explore-warm").start()
 
 
 __all__ = ["Config", "Explorer", "changed_values", "create_app", "find_scenarios",

@@ -2,7 +2,8 @@
 
 The page is served at ``http://ADDRESS:PORT/``; run directories written by the app are served
 read-only under ``/runs/`` so their reports open from the page. The Dask cluster starts in
-the background as the server comes up.
+the background once the first page has loaded (it would compete with it for the processor);
+a Run pressed before it is up waits for it.
 """
 
 from __future__ import annotations
@@ -38,22 +39,20 @@ def serve(scenario: Path | None, *, port: int = 5006, address: str = "127.0.0.1"
     from ranks.explore.jobs import Pool
     from ranks.runner import load as load_scenario
 
+    first = None
     if scenario is not None:
-        load_scenario(scenario)  # bad input: one line, exit 2, before anything starts
+        first = load_scenario(scenario)  # bad input: one line, exit 2, before anything starts
     scenarios = find_scenarios(scenario, Path.cwd())
     if not scenarios:
         raise RanksInputError("no scenario given and none with levers under ./scenarios",
                               field="SCENARIO")
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    pool = Pool(workers, processes=processes, scheduler=scheduler).start(warm=str(scenarios[0]))
-    import threading
-
-    from ranks.explore.jobs import warm_imports
-
-    threading.Thread(target=warm_imports, daemon=True, name="ranks-explore-warm").start()
+    pool = Pool(workers, processes=processes, scheduler=scheduler)  # started by the first page
     cfg = Config(scenarios=scenarios, out=out, pool=pool, scale=scale, replicates=replicates,
                  extra={"until": until or ""})
+    if first is not None:
+        cfg.cache[scenarios[0]] = first
     server = pn.serve(lambda: create_app(cfg), port=port, address=address, show=show,
                       start=False, title="Ranks explorer", static_dirs={"runs": str(out)},
                       websocket_origin=[f"{address}:{port}", f"localhost:{port}",

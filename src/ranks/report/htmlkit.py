@@ -16,14 +16,10 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;color:#222;
@@ -69,6 +65,8 @@ def esc(s: Any) -> str:
 def fig_png(fig: Figure, dpi: int = 90, tight: bool = False) -> str:
     """Render a matplotlib figure to a base64 PNG string and close it (``tight``: crop to
     the drawn artists, e.g. legends outside the axes; costs one more layout pass)."""
+    import matplotlib.pyplot as plt
+
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     plt.close(fig)
