@@ -52,8 +52,8 @@ def screenshot(html: Path, png: Path, width: int = 1200, height: int = 2400,
     """Screenshot of the top ``width`` x ``height`` pixels of the page."""
     png = Path(png).resolve()
     png.parent.mkdir(parents=True, exist_ok=True)
-    p = _run([f"--screenshot={png}", f"--window-size={width},{height}",
-              Path(html).resolve().as_uri()], timeout)
+    p = _run(["--virtual-time-budget=20000", f"--screenshot={png}",
+              f"--window-size={width},{height}", Path(html).resolve().as_uri()], timeout)
     if p.returncode != 0 or not png.exists():
         raise RuntimeError(f"chromium --screenshot failed ({p.returncode}): {p.stderr[-500:]}")
     return png
