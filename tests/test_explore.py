@@ -194,3 +194,12 @@ def test_explorer_in_a_browser_change_a_lever_run_see_the_figures_change(tmp_pat
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def test_explore_bad_scenario_is_one_line_exit_2(runner, tmp_path) -> None:
+    from ranks.cli import app
+
+    r = runner.invoke(app, ["explore", str(tmp_path / "nope.yaml"), "--no-browser",
+                            "--out", str(tmp_path / "runs")])
+    assert r.exit_code == 2, r.output
+    assert "scenario file not found" in r.output and "Traceback" not in r.output
