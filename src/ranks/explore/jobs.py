@@ -8,7 +8,8 @@ same task ``ranks run --workers`` uses, so results are byte for byte those of th
 counts finished tasks for the progress bar, cancels the futures on request, and writes the
 two run directories (atomically) when all replicates are in. A baseline already run with the
 same scenario, seed, scale, replicates and end date is reused from :attr:`Pool.baselines`.
-Reports are written afterwards, so figures show first.
+Reports are written afterwards by a low-priority child process, so figures show first and
+the next run is not slowed.
 
 Nothing here searches over lever values: a job runs exactly the values the analyst chose.
 """
@@ -18,6 +19,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -246,22 +250,33 @@ class PairedJob:
         self.state = "done"
         if self.reports:
             self.state = "reports"
-            todo = [str(d) for d in dict.fromkeys((self.variant_dir, self.baseline_dir))
+            todo = [d for d in dict.fromkeys((self.variant_dir, self.baseline_dir))
                     if d is not None and not (d / "report.html").exists()]
-            # reports are written by the workers: the app's process stays responsive
-            futs = [client.submit(report_task, d, pure=False) for d in todo]
-            self._futures.extend(futs)
-            for f in futs:
-                f.result()
+            write_reports(todo, self._cancel)
             self.timings["reports_s"] = time.perf_counter() - t0
         self.state = "finished"
 
 
-def report_task(run_dir: str) -> str:
-    """Write ``run_dir/report.html`` (in a Dask worker); returns its path."""
-    from ranks.notebook import Results
-
-    return str(Results(run_dir).report())
+def write_reports(run_dirs: list[Path], cancel: threading.Event | None = None) -> None:
+    """``ranks report`` for each run directory in one child process at low priority (nice
+    10): the app stays responsive and the next run's simulations on the Dask workers go
+    first. Stops the child when ``cancel`` is set."""
+    if not run_dirs:
+        return
+    code = ("import sys\nfrom ranks.notebook import Results\n"
+            "for d in sys.argv[1:]:\n    Results(d).report()\n")
+    nice = [exe, "-n", "10"] if (exe := shutil.which("nice")) else []
+    proc = subprocess.Popen([*nice, sys.executable, "-c", code, *map(str, run_dirs)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while proc.poll() is None:
+        if cancel is not None and cancel.is_set():
+            proc.kill()
+            proc.wait()
+            raise Cancelled
+        time.sleep(0.2)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        raise RuntimeError(f"writing the reports failed: {err.strip().splitlines()[-1:]}")
 
 
 def new_pair_dir(root: Path, name: str) -> Path:
