@@ -15,7 +15,9 @@ run on the same machine (the machine is shared: ratios are what to compare).
 
 Writes benchmarks/results/explore.json.
 
-Usage: python benchmarks/explore.py [--flagship-scale 1.0] [--skip-flagship]
+Usage: python benchmarks/explore.py [--flagship-scale 1.0] [--skip-flagship] [--skip-app]
+       [--flagship-run DIR]   (an existing run of the flagship instead of running it)
+Parts skipped keep their figures from an earlier explore.json.
 """
 
 from __future__ import annotations
@@ -135,42 +137,46 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--flagship-scale", type=float, default=1.0)
     ap.add_argument("--skip-flagship", action="store_true")
+    ap.add_argument("--skip-app", action="store_true")
+    ap.add_argument("--flagship-run", type=Path)
     args = ap.parse_args()
     from ranks.report.browser import playwright_page
 
-    res: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                             "load_avg_start": os.getloadavg()}}
+    res: dict = json.loads(OUT.read_text()) if OUT.exists() else {}
+    res["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
+                      "load_avg_start": os.getloadavg()}
     tmp = Path(tempfile.mkdtemp(prefix="ranks-bench-explore-"))
     with playwright_page(1400, 1000) as page:
-        # 1. start to first page, app and peer
-        port = free_port()
-        lis, peer_first, proc = first_page([sys.executable, "-c", PEER_APP, str(port)], port,
-                                           page)
-        stop(proc)
-        port = free_port()
-        cmd = [sys.executable, "-m", "ranks.cli", "explore", str(DEMO), "--port", str(port),
-               "--out", str(tmp / "runs"), "--workers", "2", "--no-browser", "--scale", "0.1",
-               "--replicates", "4"]
-        app_lis, app_first, proc = first_page(cmd, port, page)
-        res["start_to_first_page"] = {
-            "app_s": round(app_first, 2), "app_listening_s": round(app_lis, 2),
-            "peer_bare_panel_s": round(peer_first, 2),
-            "ratio_app_to_peer": round(app_first / peer_first, 2), "target_s": 5.0}
-        print("start to first page", res["start_to_first_page"], flush=True)
-        # 2. click to figures (Dask warm-up finishes in the background meanwhile)
-        try:
-            cold = click_to_figures(page, "0", 1)
-            warm = click_to_figures(page, "0.25", 2)
-        finally:
+        if not args.skip_app:
+            # 1. start to first page, app and peer
+            port = free_port()
+            lis, peer_first, proc = first_page([sys.executable, "-c", PEER_APP, str(port)], port,
+                                               page)
             stop(proc)
-        peer = cli_pair(tmp / "cli")
-        res["click_to_figures"] = {
-            "scenario": "demo", "scale": 0.1, "paired_replicates": 4, "workers": 2,
-            "cold_baseline_and_variant_s": round(cold, 2),
-            "warm_baseline_reused_s": round(warm, 2),
-            "peer_cli_two_runs_s": round(peer, 2),
-            "ratio_cold_to_peer": round(cold / peer, 2), "target_s": 15.0}
-        print("click to figures", res["click_to_figures"], flush=True)
+            port = free_port()
+            cmd = [sys.executable, "-m", "ranks.cli", "explore", str(DEMO), "--port", str(port),
+                   "--out", str(tmp / "runs"), "--workers", "2", "--no-browser", "--scale", "0.1",
+                   "--replicates", "4"]
+            app_lis, app_first, proc = first_page(cmd, port, page)
+            res["start_to_first_page"] = {
+                "app_s": round(app_first, 2), "app_listening_s": round(app_lis, 2),
+                "peer_bare_panel_s": round(peer_first, 2),
+                "ratio_app_to_peer": round(app_first / peer_first, 2), "target_s": 5.0}
+            print("start to first page", res["start_to_first_page"], flush=True)
+            # 2. click to figures (Dask warm-up finishes in the background meanwhile)
+            try:
+                cold = click_to_figures(page, "0", 1)
+                warm = click_to_figures(page, "0.25", 2)
+            finally:
+                stop(proc)
+            peer = cli_pair(tmp / "cli")
+            res["click_to_figures"] = {
+                "scenario": "demo", "scale": 0.1, "paired_replicates": 4, "workers": 2,
+                "cold_baseline_and_variant_s": round(cold, 2),
+                "warm_baseline_reused_s": round(warm, 2),
+                "peer_cli_two_runs_s": round(peer, 2),
+                "ratio_cold_to_peer": round(cold / peer, 2), "target_s": 15.0}
+            print("click to figures", res["click_to_figures"], flush=True)
         # 3. flagship report
         p1 = one_figure_page(tmp)
         f1, a1, _ = render_times(page, p1)
@@ -179,10 +185,15 @@ def main() -> None:
         if not args.skip_flagship:
             run = tmp / "flagship"
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "ranks.cli", "run", str(FLAGSHIP), "--out",
-                            str(run), "--scale", str(args.flagship_scale), "-q"], check=True,
-                           cwd=ROOT)
-            rep["run_s"] = round(time.perf_counter() - t0, 1)
+            if args.flagship_run:
+                import shutil
+
+                shutil.copytree(args.flagship_run, run)
+            else:
+                subprocess.run([sys.executable, "-m", "ranks.cli", "run", str(FLAGSHIP),
+                                "--out", str(run), "--scale", str(args.flagship_scale), "-q"],
+                               check=True, cwd=ROOT)
+                rep["run_s"] = round(time.perf_counter() - t0, 1)
             t0 = time.perf_counter()
             subprocess.run([sys.executable, "-m", "ranks.cli", "report", str(run), "-q"],
                            check=True, cwd=ROOT)

@@ -63,7 +63,7 @@ def test_compare_cli_writes_html_and_table(runner, runs) -> None:
     out = runs["b"] / "compare-demo.html"
     html = out.read_text(encoding="utf-8")
     assert 'class="fig"' in html and "total fled" in html and "t-interval" in html
-    outside = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+    outside = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S)
     assert "http://" not in outside and "https://" not in outside and "<script src" not in html
 
 

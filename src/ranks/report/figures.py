@@ -70,14 +70,26 @@ def bokeh_js() -> str:
     return Resources(mode="inline", components=["bokeh"]).render_js()
 
 
-#: Defines ``ranksEmbed(item, id)``: render one figure and mark its element
-#: ``data-rendered="yes"`` once drawn with a non-zero size (``"no"`` on failure).
-EMBED_JS = """<script>
-function ranksEmbed(item, id){var el=document.getElementById(id);
- function mark(ok){el.setAttribute('data-rendered',(ok&&el.offsetWidth>0&&el.firstElementChild)
- ?'yes':'no');}
- try{Bokeh.embed.embed_item(item,id).then(function(){mark(true);},function(){mark(false);});}
- catch(e){mark(false);}}
+#: Defines ``ranksEmbed(item, id)``: queue one figure; figures are drawn one after the
+#: other (visible ones first), so the first shows without waiting for the whole page; each
+#: is marked ``data-rendered="yes"`` once drawn with a non-zero size (``"no"`` on failure).
+EMBED_JS = """<style>div.fig[data-kind=bokeh]:not([data-rendered]){min-height:300px}</style>
+<script>
+var ranksQ=[],ranksBusy=false,ranksObs=null;
+function ranksMarkFig(el,ok){el.setAttribute('data-rendered',
+ (ok&&el.offsetWidth>0&&el.firstElementChild)?'yes':'no');}
+function ranksNext(){if(ranksBusy||!ranksQ.length)return;ranksBusy=true;
+ var j=ranksQ.shift(),el=document.getElementById(j.id);
+ function done(ok){ranksMarkFig(el,ok);ranksBusy=false;setTimeout(ranksNext,0);}
+ try{Bokeh.embed.embed_item(j.item,j.id).then(function(){done(true);},
+   function(){done(false);});}catch(e){done(false);}}
+if('IntersectionObserver' in window){ranksObs=new IntersectionObserver(function(es){
+ es.forEach(function(e){if(!e.isIntersecting)return;ranksObs.unobserve(e.target);
+  var k=ranksQ.findIndex(function(j){return j.id===e.target.id;});
+  if(k>0)ranksQ.unshift(ranksQ.splice(k,1)[0]);});ranksNext();},{rootMargin:'400px'});}
+function ranksEmbed(item,id){ranksQ.push({item:item,id:id});
+ if(ranksObs)ranksObs.observe(document.getElementById(id));}
+document.addEventListener('DOMContentLoaded',ranksNext);
 </script>"""
 
 
