@@ -161,7 +161,8 @@ def main() -> None:
             res["start_to_first_page"] = {
                 "app_s": round(app_first, 2), "app_listening_s": round(app_lis, 2),
                 "peer_bare_panel_s": round(peer_first, 2),
-                "ratio_app_to_peer": round(app_first / peer_first, 2), "target_s": 5.0}
+                "ratio_app_to_peer": round(app_first / peer_first, 2), "target_s": 5.0,
+                "load_avg_1min": round(os.getloadavg()[0], 1)}
             print("start to first page", res["start_to_first_page"], flush=True)
             # 2. click to figures (Dask warm-up finishes in the background meanwhile)
             try:
@@ -175,7 +176,8 @@ def main() -> None:
                 "cold_baseline_and_variant_s": round(cold, 2),
                 "warm_baseline_reused_s": round(warm, 2),
                 "peer_cli_two_runs_s": round(peer, 2),
-                "ratio_cold_to_peer": round(cold / peer, 2), "target_s": 15.0}
+                "ratio_cold_to_peer": round(cold / peer, 2), "target_s": 15.0,
+                "load_avg_1min": round(os.getloadavg()[0], 1)}
             print("click to figures", res["click_to_figures"], flush=True)
         # 3. flagship report
         p1 = one_figure_page(tmp)
@@ -205,7 +207,8 @@ def main() -> None:
                         "mb": round(html.stat().st_size / 2**20, 2), "limit_mb": 5.0,
                         "figures": nfig, "first_render_s": round(first, 2),
                         "all_rendered_s": round(all_, 2),
-                        "ratio_first_render_to_peer": round(first / f1, 2)})
+                        "ratio_first_render_to_peer": round(first / f1, 2),
+                        "load_avg_1min": round(os.getloadavg()[0], 1)})
         res["flagship_report"] = rep
         print("report", rep, flush=True)
     res["machine"]["load_avg_end"] = os.getloadavg()
