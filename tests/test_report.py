@@ -273,3 +273,15 @@ def test_targets_that_do_not_fit_the_run_are_reported_not_fatal(runner, synth_ru
     assert r.exit_code == 0, r.output
     sec = sections_of(out.read_text(encoding="utf-8"))
     assert "does not fit this run" in sec["targets"] and "unknown actor" in sec["targets"]
+
+
+def test_inlined_bokehjs_ignores_extensions_loaded_in_the_process() -> None:
+    """Panel (the explorer, a notebook) registers extensions with Bokeh's resources; the
+    report must stay one self-contained file anyway."""
+    pn = pytest.importorskip("panel")
+    pn.extension()
+    from ranks.report.figures import EMBED_JS, bokeh_js
+
+    js = bokeh_js() + EMBED_JS
+    assert "<script src" not in js and "<link" not in js
+    assert js.count("<script>") == js.count("</script>") == 3

@@ -64,10 +64,15 @@ PanelSpec = tuple[str, dict[str, pd.DataFrame], str]
 
 @functools.cache
 def bokeh_js() -> str:
-    """``<script>`` elements holding BokehJS (core only) inline: pages need no network."""
-    from bokeh.resources import Resources
+    """``<script>`` holding BokehJS (core only) inline, read from the installed package: pages
+    need no network. (Not ``bokeh.resources``: extensions loaded in the same process, e.g.
+    Panel's, would add external script tags.)"""
+    from bokeh.util.paths import bokehjs_path
 
-    return Resources(mode="inline", components=["bokeh"]).render_js()
+    code = (bokehjs_path() / "js" / "bokeh.min.js").read_text(encoding="utf-8")
+    code = code.replace("</script", "<\\/script")
+    return ("<script>\n" + code + "\n</script>\n"
+            '<script>Bokeh.set_log_level("warn");</script>')
 
 
 #: Defines ``ranksEmbed(item, id)``: queue one figure; figures are drawn one after the
