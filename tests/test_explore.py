@@ -154,11 +154,11 @@ def test_explorer_in_a_browser_change_a_lever_run_see_the_figures_change(tmp_pat
         with playwright_page(1400, 1000) as page:
             page.goto(url)
             run = page.get_by_role("button", name="Run baseline and variant")
-            run.wait_for(timeout=60_000)
+            run.wait_for(timeout=240_000)
             lever = page.locator(".lever-relatives_help input")
             lever.fill("0")
             lever.press("Enter")
-            page.get_by_text("Variant changes").wait_for(timeout=20_000)
+            page.get_by_text("Variant changes").wait_for(timeout=120_000)
             run.click()
             state = page.locator("#ranks-state[data-shown='1']")
             state.wait_for(state="attached", timeout=240_000)

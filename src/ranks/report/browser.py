@@ -135,6 +135,7 @@ def playwright_page(width: int = 1300, height: int = 1000) -> Iterator[Any]:
             "--disable-component-update", "--disable-sync", "--no-first-run"])
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
+            page.set_default_timeout(120_000)  # a shared, busy machine is slow
             reqs: list[str] = []
             page.on("request", lambda r: reqs.append(r.url))
             page.ranks_requests = reqs  # type: ignore[attr-defined]
