@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -61,8 +62,9 @@ def test_compare_cli_writes_html_and_table(runner, runs) -> None:
     assert "total fled" in r.output and "4 paired replicate(s)" in r.output
     out = runs["b"] / "compare-demo.html"
     html = out.read_text(encoding="utf-8")
-    assert '<img class="fig"' in html and "total fled" in html and "t-interval" in html
-    assert "http://" not in html and "https://" not in html
+    assert 'class="fig"' in html and "total fled" in html and "t-interval" in html
+    outside = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S)
+    assert "http://" not in outside and "https://" not in outside and "<script src" not in html
 
 
 def test_compare_refuses_different_seeds(runner, runs, tmp_path: Path) -> None:

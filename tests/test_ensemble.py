@@ -62,6 +62,7 @@ def mini(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d["evidence"] = str(SOURCES)
     d["modules"] = {"mortality": {}}
     d["timeline"] = []  # a dated set_param of the rate would override the swept value
+    d.pop("experiments", None)  # the demo's levers name entries and modules removed here
     path = tmp_path_factory.mktemp("mini") / "mini.yaml"
     path.write_text(yaml.safe_dump(d, sort_keys=False), encoding="utf-8")
     return path

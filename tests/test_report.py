@@ -3,7 +3,9 @@
 Runs: the demo scenario (real, one replicate, little data: most sections must say so) and a
 synthetic run directory with three replicates and every event/stock kind (every section must
 show a figure). Rendering is checked in headless Chromium (skipped when /usr/bin/chromium is
-absent): each <img class="fig"> reports data-rendered="yes" after load.
+absent): each figure (``class="fig"``, interactive Bokeh) reports data-rendered="yes" after
+load. Interaction (hover, zoom, legend toggles, no network) is tested in
+tests/test_interactive_report.py.
 """
 
 from __future__ import annotations
@@ -114,10 +116,10 @@ def test_report_sections_without_data_say_so(tiny_run: Path) -> None:
     assert set(SECTIONS) <= set(sec)
     # mortality only: no members, joins, desertions, coercion -> a plain notice, no plot
     for s in ("strength", "joins", "leaving", "minors", "coercion"):
-        assert 'class="nodata"' in sec[s] and "<img" not in sec[s], s
+        assert 'class="nodata"' in sec[s] and 'class="fig"' not in sec[s], s
     # people by state and deaths have data; the map and control strip always draw
-    assert "<img" in sec["overview"] and "<img" in sec["deaths"]
-    assert sec["displacement"].count("<img") >= 2
+    assert 'class="fig"' in sec["overview"] and 'class="fig"' in sec["deaths"]
+    assert sec["displacement"].count('class="fig"') >= 2
     assert "No targets file found" in sec["targets"]
     # header: scenario name, seed, scale, dates, version; how-to-read; ethics line
     head = html.split("</header>")[0]
@@ -143,16 +145,20 @@ def test_report_of_demo_run_has_every_section(demo_run: Path) -> None:
     for s in SECTIONS:
         if s in notices:
             assert 'class="nodata"' in sec[s] and notices[s] in sec[s], s
-            assert '<img class="fig"' not in sec[s], s
+            assert 'class="fig"' not in sec[s], s
         else:
-            assert '<img class="fig"' in sec[s] and 'class="nodata"' not in sec[s], s
+            assert 'class="fig"' in sec[s] and 'class="nodata"' not in sec[s], s
 
 
 def test_report_is_self_contained(demo_run: Path) -> None:
     html = (demo_run / "report.html").read_text(encoding="utf-8")
-    assert not re.search(r'(src|href)="(https?:)?//', html)
+    # BokehJS is inlined (its code mentions URLs it never loads here; the browser test
+    # checks that no request leaves the page): outside scripts, nothing points outside
+    outside = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S)
+    assert not re.search(r'(src|href)="(https?:)?//', outside)
     assert "<link" not in html and "<script src" not in html
-    assert html.count('src="data:image/png;base64,') == html.count('<img class="fig"') > 0
+    assert html.count("Bokeh.set_log_level") >= 1  # the library itself is in the file
+    assert html.count('data-kind="bokeh"') == html.count('class="fig"') > 0
 
 
 def test_report_replaces_existing_and_out_option(runner, tiny_run: Path, tmp_path: Path) -> None:
@@ -181,7 +187,7 @@ def test_report_of_synthetic_run_has_a_figure_in_every_section(synth_run) -> Non
     html = (run / "report.html").read_text(encoding="utf-8")
     sec = sections_of(html)
     for s in SECTIONS:
-        assert '<img class="fig"' in sec[s], s
+        assert 'class="fig"' in sec[s], s
     assert "3 replicates: lines are medians" in html
     assert "fled-total" in sec["targets"] and "group-a-strength" in sec["targets"]
     assert "Held-out targets (1)" in sec["targets"] and "Fitted targets (1)" in sec["targets"]
@@ -192,7 +198,7 @@ def test_every_figure_renders_in_headless_chromium(synth_run, demo_run, tiny_run
     run, _ = synth_run
     for d in (run, demo_run, tiny_run):
         html = (d / "report.html").read_text(encoding="utf-8")
-        n_figs = html.count('<img class="fig"')
+        n_figs = html.count('class="fig"')
         states = figure_states(dump_dom(d / "report.html"))
         assert len(states) == n_figs > 0
         assert set(states.values()) == {"yes"}, states
@@ -267,3 +273,15 @@ def test_targets_that_do_not_fit_the_run_are_reported_not_fatal(runner, synth_ru
     assert r.exit_code == 0, r.output
     sec = sections_of(out.read_text(encoding="utf-8"))
     assert "does not fit this run" in sec["targets"] and "unknown actor" in sec["targets"]
+
+
+def test_inlined_bokehjs_ignores_extensions_loaded_in_the_process() -> None:
+    """Panel (the explorer, a notebook) registers extensions with Bokeh's resources; the
+    report must stay one self-contained file anyway."""
+    pn = pytest.importorskip("panel")
+    pn.extension()
+    from ranks.report.figures import EMBED_JS, bokeh_js
+
+    js = bokeh_js() + EMBED_JS
+    assert "<script src" not in js and "<link" not in js
+    assert js.count("<script>") == js.count("</script>") == 3

@@ -29,6 +29,7 @@ from ranks.cli_common import (
 )
 from ranks.ensemble import cli as ensemble_cli
 from ranks.errors import RanksInputError
+from ranks.explore import cli as explore_cli
 from ranks.flee.cli import flee_command
 from ranks.ingest.cli import ingest_command
 from ranks.report import cli as report_cli
@@ -143,7 +144,9 @@ def validate(scenario: ScenarioArg) -> None:
     console.print(styled("ok", "green", f"{scenario}: {len(sc.places)} places, "
                          f"{len(sc.routes)} routes, {len(sc.actors)} actors, "
                          f"{len(sc.timeline)} timeline events, "
-                         f"modules: {', '.join(loaded.module_params) or 'none'}"),
+                         f"modules: {', '.join(loaded.module_params) or 'none'}"
+                         + (f", {len(sc.experiments.levers)} levers"
+                            if sc.experiments.levers else "")),
                   soft_wrap=True)
 
 
@@ -199,6 +202,7 @@ app.command()(ensemble_cli.sweep)
 app.command()(ensemble_cli.sensitivity)
 app.command()(calibrate_cli.calibrate)
 app.command("ingest")(ingest_command)
+app.command()(explore_cli.explore)
 
 
 def _click_exceptions(name: str) -> tuple[type[BaseException], ...]:

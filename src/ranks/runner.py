@@ -29,13 +29,20 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
     The data layer validates the core scenario (:func:`~ranks.scenario.loader.load_scenario`,
     ``overrides`` as there); the module registry then validates the ``modules:`` section,
     timeline event types and ``set_param`` paths
-    (:func:`~ranks.modules.registry.validate_modules`). Raises ScenarioError on bad input.
+    (:func:`~ranks.modules.registry.validate_modules`), then the scenario's levers
+    (:func:`~ranks.scenario.levers.check_levers`). Raises ScenarioError on bad input.
     """
     loaded = load_scenario(path, overrides)
     validate_modules(loaded)
     # typed timeline args and the engine's limits: what validates runs
     settable = {name: tuple(cls.settable) for name, cls in MODULES.items()}
     loaded.scenario = finish(loaded.scenario, loaded.locs, loaded.module_params, settable)
+    if loaded.scenario.experiments.levers and not overrides:
+        # levers are checked on the file as written (module defaults included); a variant
+        # with moved values need not keep every other lever's range valid
+        from ranks.scenario.levers import check_levers
+
+        check_levers(loaded)
     return loaded
 
 

@@ -13,8 +13,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-import numpy as np
 import pandas as pd
 
 from ranks.errors import RanksInputError
@@ -22,9 +20,6 @@ from ranks.report import htmlkit as hk
 from ranks.report.rundir import RunDir
 from ranks.report.series import stock_series, total
 from ranks.report.targets import fmt_value
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 #: States counted as displaced at the end of a run.
 DISPLACED_STATES = ("transit", "camp", "abroad")
@@ -150,26 +145,11 @@ def compare_html(run_a: RunDir, run_b: RunDir, diffs: list[Diff], reps: list[int
     if warnings:
         parts.append('<section><h2>Warnings</h2>' + "".join(
             f'<p class="nodata">{hk.esc(w)}</p>' for w in warnings) + "</section>")
-    rel = [d for d in diffs if d.mean_a != 0 and (d.diff != 0 or d.n > 1)]
-    fig_html = hk.nodata("No outcome with a non-zero value in A: nothing to plot.")
-    if rel:
-        rel = sorted(rel, key=lambda d: -abs(d.diff / d.mean_a))[:40]
-        fig, ax = plt.subplots(figsize=(9, 0.9 + 0.28 * len(rel)))
-        y = np.arange(len(rel))[::-1]
-        pct = np.array([100 * d.diff / abs(d.mean_a) for d in rel])
-        ax.scatter(pct, y, color="#1565c0", zorder=3)
-        if len(reps) > 1:
-            lo = np.array([100 * d.lo / abs(d.mean_a) for d in rel])
-            hi = np.array([100 * d.hi / abs(d.mean_a) for d in rel])
-            ax.hlines(y, lo, hi, color="#1565c0", lw=2, alpha=0.6)
-        ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(y)
-        ax.set_yticklabels([d.outcome for d in rel], fontsize=7)
-        ax.set_xlabel("difference B − A, % of A's mean" +
-                      (" (bars: 95% interval)" if len(reps) > 1 else ""))
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
-        fig_html = hk.img(hk.fig_png(fig), "paired differences", "fig-1")
+    from ranks.report.figures import diff_figure, embed
+
+    model = diff_figure(diffs, len(reps))
+    fig_html = (embed(model, "fig-1", "paired differences") if model is not None else
+                hk.nodata("No outcome with a non-zero value in A: nothing to plot."))
     parts.append('<section id="plot"><h2>Differences (largest relative first)</h2>'
                  + fig_html + "</section>")
     rows = [(d.outcome, fmt_value(d.mean_a), fmt_value(d.mean_b), fmt_value(d.diff),

@@ -1,7 +1,9 @@
-"""Self-contained HTML pages: inline CSS, figures as base64 PNG, no network, no external JS.
+"""Self-contained HTML pages: inline CSS and scripts, no network, no external files.
 
-Each figure is an ``<img class="fig">``; a tiny inline script marks it ``data-rendered="yes"``
-once the browser has decoded it with a non-zero width (tests read this from a headless
+Figures are either interactive Bokeh figures (``<div class="fig" data-kind="bokeh">``, see
+:mod:`ranks.report.figures`; BokehJS is inlined once per page when a page has one) or
+static PNG images (``<img class="fig">``, base64). Each figure gets ``data-rendered="yes"``
+once the browser has drawn it with a non-zero width (tests read this from a headless
 browser's DOM), ``"no"`` otherwise.
 """
 
@@ -12,16 +14,12 @@ import html
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
-
-import matplotlib
+from typing import TYPE_CHECKING, Any
 
 from ranks.io.outdir import HTML_TAG, write_file_atomic
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;color:#222;
@@ -35,6 +33,7 @@ margin:1.2em 0}
 h2{font-size:1.2em;margin:.2em 0 .5em;border-bottom:1px solid #eee;padding-bottom:.2em}
 h3{font-size:1em;margin:.8em 0 .3em}
 img.fig{max-width:100%;height:auto;display:block;margin:.4em 0}
+div.fig{margin:.4em 0;overflow-x:auto}
 .nodata{color:#795548;background:#fff8e1;border-left:4px solid #ffb300;padding:.4em .8em}
 .note{font-size:.9em;color:#555}
 .ethics{font-size:.85em;background:#e8f5e9;border-left:4px solid #43a047;padding:.4em .8em}
@@ -52,7 +51,7 @@ RENDER_SCRIPT = """
 <script>
 function ranksMark(){document.querySelectorAll('img.fig').forEach(function(im){
  im.setAttribute('data-rendered',(im.complete&&im.naturalWidth>0)?'yes':'no');});
- document.body.setAttribute('data-figures',document.querySelectorAll('img.fig').length);}
+ document.body.setAttribute('data-figures',document.querySelectorAll('.fig').length);}
 window.addEventListener('load',ranksMark);
 </script>
 """
@@ -66,6 +65,8 @@ def esc(s: Any) -> str:
 def fig_png(fig: Figure, dpi: int = 90, tight: bool = False) -> str:
     """Render a matplotlib figure to a base64 PNG string and close it (``tight``: crop to
     the drawn artists, e.g. legends outside the axes; costs one more layout pass)."""
+    import matplotlib.pyplot as plt
+
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     plt.close(fig)
@@ -101,10 +102,15 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], num_cols: Sequen
 
 
 def page(title: str, header_html: str, body: str) -> str:
-    """A whole HTML document."""
+    """A whole HTML document (BokehJS inlined when ``body`` has an interactive figure)."""
+    scripts = ""
+    if 'data-kind="bokeh"' in body:
+        from ranks.report.figures import EMBED_JS, bokeh_js
+
+        scripts = bokeh_js() + EMBED_JS
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"{HTML_TAG}<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
+            f"<title>{esc(title)}</title><style>{CSS}</style>{scripts}</head><body>"
             f"<header>{header_html}</header><main>{body}</main>{RENDER_SCRIPT}</body></html>")
 
 

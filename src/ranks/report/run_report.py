@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
 from ranks.errors import RanksInputError
+from ranks.report import figures as fg
 from ranks.report import htmlkit as hk
 from ranks.report.rundir import RunDir, is_count_stock, load_run_dir
 from ranks.report.series import (
@@ -33,14 +33,6 @@ from ranks.report.series import (
     total,
 )
 from ranks.report.targets import LoadedTargets, TargetResult, evaluate, fmt_value, result_rows
-
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, Patch  # noqa: E402
 
 ETHICS = ("Scope: the people in this model are synthetic and places are aggregates; no real "
           "person is represented. Nothing here optimises an armed actor's recruitment, "
@@ -98,48 +90,16 @@ class Builder:
     def color(self, key: str, i: int) -> str:
         return self.colors.get(key) or PALETTE[i % len(PALETTE)]
 
-    def fig(self, fig: plt.Figure, alt: str, tight: bool = False) -> str:
+    def fig(self, model: object, alt: str) -> str:
+        """Embed an interactive figure (see :mod:`ranks.report.figures`)."""
         self.n_fig += 1
-        return hk.img(hk.fig_png(fig, tight=tight), alt, f"fig-{self.n_fig}")
-
-    def lines(self, ax: Axes, frames: dict[str, pd.DataFrame], *, step: bool = False,
-              colors: dict[str, str] | None = None, maxn: int = 12) -> None:
-        """Median line and band per series; the largest ``maxn`` series, the rest summed
-        into 'other'."""
-        items = sorted(frames.items(), key=lambda kv: -float(kv[1].to_numpy().sum()))
-        if len(items) > maxn:
-            rest = total(dict(items[maxn - 1:]))
-            items = [*items[:maxn - 1], ("other", rest)]
-        for i, (k, f) in enumerate(items):
-            med, lo, hi, _ = band(f)
-            c = (colors or {}).get(k) or self.color(k, i)
-            ax.plot(med.index, med.to_numpy(), color=c, lw=1.6, label=k,
-                    drawstyle="steps-post" if step else "default")
-            if self.multi:
-                ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=c, alpha=0.2,
-                                lw=0, step="post" if step else None)
-        ax.grid(alpha=0.3)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
-        if items:
-            ax.legend(fontsize=7, ncol=2 if len(items) > 6 else 1, loc="best")
+        return fg.embed(model, f"fig-{self.n_fig}", alt)
 
     def series_fig(self, panels: list[tuple[str, dict[str, pd.DataFrame], str]], alt: str,
                    step: bool = False, ncols: int = 2) -> str:
-        """A grid of panels (title, frames, y label)."""
-        n = len(panels)
-        ncols = min(ncols, n)
-        nrows = -(-n // ncols)
-        fig, axes = plt.subplots(nrows, ncols, figsize=(5.4 * ncols, 3.0 * nrows),
-                                 squeeze=False, sharex=True)
-        for ax, (title, frames, ylab) in zip(axes.flat, panels, strict=False):
-            self.lines(ax, frames, step=step)
-            ax.set_title(title, fontsize=10)
-            ax.set_ylabel(ylab, fontsize=8)
-            ax.tick_params(labelsize=8)
-        for ax in list(axes.flat)[n:]:
-            ax.set_visible(False)
-        fig.tight_layout()
-        return self.fig(fig, alt)
+        """A grid of panels (title, frames, y label): median lines, bands, linked zoom."""
+        return self.fig(fg.series_grid(panels, colors=self.colors, step=step, ncols=ncols),
+                        alt)
 
     @property
     def per(self) -> str:
@@ -345,49 +305,11 @@ class Builder:
             d0 = run.snapshot_dates()[0]
             start = pd.Series({k: float(v.loc[d0].median()) for k, v in ppl.items()})
             pop = start.reindex(places.index).fillna(0.0)
-        fig, ax = plt.subplots(figsize=(9, 7))
-        types = sorted(places["type"].unique())
-        tcol = {"city": "#37474f", "town": "#546e7a", "subdistrict": "#90a4ae",
-                "camp": "#e65100", "crossing": "#6a1b9a", "abroad": "#2e7d32"}
-        size = 25 + 600 * np.sqrt(pop / max(float(pop.max()), 1.0))
-        marker = {"camp": "s", "crossing": "D", "abroad": "^"}
-        handles = []
-        for t in types:
-            m = places["type"] == t
-            ax.scatter(places.loc[m, "lon"], places.loc[m, "lat"], s=size[m],
-                       color=tcol.get(t, "#777"), alpha=0.6, edgecolor="white", lw=0.5,
-                       marker=marker.get(t, "o"), zorder=3)
-            handles.append(Line2D([], [], ls="", marker=marker.get(t, "o"), ms=7, alpha=0.7,
-                                  color=tcol.get(t, "#777"), label=t))
-        if not flows.empty:
-            top = flows.sort_values("n", ascending=False).head(60)
-            nmax = float(top["n"].max())
-            for _, r in top.iterrows():
-                if r["place"] not in places.index or r["destination"] not in places.index:
-                    continue
-                a = places.loc[r["place"]]
-                b = places.loc[r["destination"]]
-                w = 0.5 + 6 * np.sqrt(float(r["n"]) / nmax)
-                ax.add_patch(FancyArrowPatch((a["lon"], a["lat"]), (b["lon"], b["lat"]),
-                                             arrowstyle="-|>", mutation_scale=6 + w * 2,
-                                             lw=w, color="#c62828", alpha=0.55,
-                                             connectionstyle="arc3,rad=0.15", zorder=4))
-            handles.append(Line2D([], [], color="#c62828", lw=3, alpha=0.6,
-                                  label=f"{fname} (widest: {fmt_value(nmax)} people)"))
-        big = set(pop.sort_values(ascending=False).head(12).index) | set(
-            places.index[places["type"].isin(["camp", "abroad"])])
-        for name in big:
-            r = places.loc[name]
-            ax.annotate(name, (r["lon"], r["lat"]), fontsize=7, xytext=(3, 3),
-                        textcoords="offset points", zorder=5)
-        ax.set_xlabel("longitude")
-        ax.set_ylabel("latitude")
-        ax.set_aspect(1 / np.cos(np.deg2rad(float(places["lat"].mean()))))
-        ax.grid(alpha=0.3)
-        ax.legend(handles=handles, fontsize=7, loc="best")
-        ax.set_title(f"Places (size: people at the start) and {fname or 'no'} flows",
-                     fontsize=10)
-        return self.fig(fig, "map of places and displacement flows", tight=True)
+        model = fg.flow_map(places, pop, flows, flow_label=fname or "fled",
+                            people_label="people at the start",
+                            title=f"Places (size: people at the start) and {fname or 'no'} "
+                                  "flows (mean over replicates)")
+        return self.fig(model, "map of places and displacement flows")
 
     def control_fig(self) -> str | None:
         run = self.run
@@ -396,29 +318,11 @@ class Builder:
                (st["replicate"] == run.replicates[0])]
         if c.empty:
             return None
-        dates = run.snapshot_dates()
         place_order = [p.name for p in run.places] or sorted(c["place"].unique())
-        held = [p for p in place_order if p in set(c["place"])]
         actors = [a for a in run.actors if a in set(c["actor"])] or sorted(c["actor"].unique())
-        ai = {a: i for i, a in enumerate(actors)}
-        pi = {p: i for i, p in enumerate(held)}
-        di = {d: i for i, d in enumerate(dates)}
-        m = np.full((len(held), len(dates)), -1, dtype=int)
-        m[c["place"].map(pi).to_numpy(), c["date"].map(di).to_numpy()] = \
-            c["actor"].map(ai).to_numpy()
-        cmap = ListedColormap(["#ffffff"] + [self.color(a, i) for i, a in enumerate(actors)])
-        fig, ax = plt.subplots(figsize=(10, 1.2 + 0.16 * len(held)))
-        x0, x1 = mdates.date2num(dates[0]), mdates.date2num(dates[-1] + pd.Timedelta(days=1))
-        ax.imshow(m + 1, aspect="auto", cmap=cmap, vmin=0, vmax=len(actors),
-                  interpolation="nearest", extent=(x0, x1, len(held) - 0.5, -0.5))
-        ax.set_yticks(range(len(held)))
-        ax.set_yticklabels(held, fontsize=6)
-        ax.xaxis_date()
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
-        ax.legend(handles=[Patch(color=self.color(a, i), label=a) for i, a in enumerate(actors)],
-                  fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        ax.set_title("Control of each place over time", fontsize=10)
-        return self.fig(fig, "control of places over time", tight=True)
+        model = fg.control_strip(c[["date", "place", "actor"]], place_order, actors,
+                                 {a: self.color(a, i) for i, a in enumerate(actors)}, run.end)
+        return self.fig(model, "control of places over time")
 
     def deaths(self) -> Section:
         s = Section("deaths", "Deaths by cause",
@@ -510,41 +414,7 @@ class Builder:
              "baseline CRPS", "skill"], rows, num_cols=(1, 5, 6, 7)))
 
     def targets_fig(self, res: list[TargetResult]) -> str:
-        n = len(res)
-        fig, axes = plt.subplots(n, 1, figsize=(8, 0.9 + 0.75 * n), squeeze=False)
-        for ax, r in zip(axes[:, 0], res, strict=True):
-            t = r.target
-            lo, hi = t.bounds()
-            vals = r.values
-            span = [t.value, *(vals.tolist() if vals.size else [])]
-            for b in (lo, hi):
-                if np.isfinite(b):
-                    span.append(b)
-            xmin, xmax = min(span), max(span)
-            pad = 0.1 * (xmax - xmin) or max(abs(t.value) * 0.1, 1.0)
-            xmin, xmax = xmin - pad, xmax + pad
-            ax.axvspan(max(lo, xmin), min(hi, xmax), color="#bdbdbd", alpha=0.6)
-            ax.axvline(t.value, color="black", lw=1)
-            col = {"pass": "#1b5e20", "fail": "#b71c1c"}.get(r.status, "#795548")
-            if vals.size >= 5:  # the replicates' (posterior-predictive) 50% and 90% ranges
-                q = np.quantile(vals, [0.05, 0.25, 0.75, 0.95])
-                ax.plot([q[0], q[3]], [0, 0], color=col, lw=2, alpha=0.5, zorder=2)
-                ax.plot([q[1], q[2]], [0, 0], color=col, lw=6, alpha=0.5, zorder=2)
-            if vals.size:
-                ax.scatter(vals, np.zeros_like(vals), color=col, s=14, alpha=0.6, zorder=3)
-                ax.scatter([r.mean], [0], color=col, marker="D", s=50, zorder=4)
-            else:
-                ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center",
-                        va="center", color=col)
-            ax.set_xlim(xmin, xmax)
-            ax.set_yticks([])
-            ax.set_ylim(-1, 1)
-            ax.set_title(f"{t.id}: {r.status}", fontsize=9, loc="left", color=col)
-            ax.tick_params(labelsize=8)
-            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
-                lambda x, _p: fmt_value(x)))
-        fig.tight_layout()
-        return self.fig(fig, "calibration targets against simulation")
+        return self.fig(fg.target_strips(res), "calibration targets against simulation")
 
     def others(self) -> Section:
         s = Section("other", "Other stocks and events",

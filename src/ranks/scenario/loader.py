@@ -62,6 +62,8 @@ class Loaded:
         self.modules_validated = False
         #: dotted-path overrides applied at load (``--set``, sweeps); {} when none
         self.overrides: dict[str, Any] = {}
+        #: the raw scenario data as validated (after CSVs, includes and overrides)
+        self.raw: dict[str, Any] = {}
 
 
 def _split_assumption(row: dict[str, Any]) -> None:
@@ -234,6 +236,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         raise pydantic_to_scenario_error(err, data, locs, Scenario) from None
     _cross_check(scenario, locs)
     loaded = Loaded(scenario, path, locs, sources, digest)
+    loaded.raw = data  # lever checks try values on copies of it (ranks.scenario.levers)
     loaded.overrides = dict(overrides or {})
     return loaded
 
@@ -258,6 +261,8 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], path: Path,
         cur: Any = data
         for i, k in enumerate(keys[:-1]):
             nxt = keys[i + 1]
+            if isinstance(cur, list) and isinstance(k, str):
+                k = keys[i] = list_key(cur, k)
             if isinstance(cur, list):
                 if not isinstance(k, int) or not -len(cur) <= k < len(cur):
                     f, line = locs.find(tuple(keys[:i]))
@@ -275,6 +280,8 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], path: Path,
                     cur[k]["assumption"] = OVERRIDE_ASSUMPTION
             cur = cur[k]
         last = keys[-1]
+        if isinstance(cur, list) and isinstance(last, str):
+            last = list_key(cur, last)
         if isinstance(cur, list) and isinstance(last, int) and -len(cur) <= last < len(cur):
             cur[last] = value
         elif isinstance(cur, dict):
@@ -285,6 +292,37 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], path: Path,
             f, line = locs.find(tuple(keys[:-1]))
             raise ScenarioError("override path does not lead to a field", file=f or path,
                                 line=line, field=dotted)
+    if any(str(k).startswith("timeline.") for k in overrides):
+        sort_timeline(data, locs)
+
+
+def list_key(items: list[Any], key: str) -> str | int:
+    """Index of the item of ``items`` whose ``id`` (timeline entries, levers) or ``name``
+    (places) is ``key``; ``key`` itself when there is none (the caller reports it)."""
+    for j, item in enumerate(items):
+        if isinstance(item, dict) and key in (item.get("id"), item.get("name")):
+            return j
+    return key
+
+
+def sort_timeline(data: dict[str, Any], locs: Locations) -> None:
+    """Stable-sort the raw timeline by date after an override moved an entry's date (the
+    entry goes to its place in date order; file lines move with it)."""
+    tl = data.get("timeline")
+    if not isinstance(tl, list):
+        return
+    order = sorted(range(len(tl)), key=lambda j: str(tl[j].get("date")) if
+                   isinstance(tl[j], dict) else "")
+    if order == list(range(len(tl))):
+        return
+    data["timeline"] = [tl[j] for j in order]
+    new_of = {old: new for new, old in enumerate(order)}
+    moved = {k: v for k, v in locs._at.items() if len(k) >= 2 and k[0] == "timeline"
+             and isinstance(k[1], int) and k[1] in new_of}
+    for k in moved:
+        del locs._at[k]
+    for k, v in moved.items():
+        locs._at[("timeline", new_of[int(k[1])], *k[2:])] = v
 
 
 def error_at(locs: Locations, path: tuple[Any, ...], field: str, msg: str) -> ScenarioError:
@@ -346,8 +384,14 @@ def _cross_check(sc: Scenario, locs: Locations) -> None:
     dated_rows("control", sc.control)
     dated_rows("fronts", sc.fronts)
     prev = None
+    ids: set[str] = set()
     for i, ev in enumerate(sc.timeline):
         base = ("timeline", i)
+        if ev.id is not None:
+            if ev.id in ids:
+                raise error_at(locs, (*base, "id"), f"timeline[{i}].id",
+                               f"duplicate timeline id '{ev.id}'")
+            ids.add(ev.id)
         if prev is not None and ev.date < prev:
             raise error_at(locs, (*base, "date"), f"timeline[{i}].date",
                            f"dates out of order: {ev.date} comes after {prev}")

@@ -154,6 +154,9 @@ class TimelineEvent(Evidenced):
 
     date: dt.date
     type: Annotated[str, Field(min_length=1)]
+    #: optional name, unique in the timeline: ``--set`` paths and levers can say
+    #: ``timeline.<id>.until`` instead of a list index
+    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")] | None = None
     place: str | list[str] | None = None
     actor: str | None = None
     tribe: str | None = None
@@ -212,6 +215,31 @@ class OutputSpec(Strict):
     stocks_every_days: PosInt = 1
 
 
+class Lever(Evidenced):
+    """A value an analyst may change in a what-if experiment (``experiments.levers``).
+
+    ``path`` is a dotted path as for ``--set`` (``modules.flight.relatives_pay_chance.value``,
+    ``timeline.<id>.until``, ``places.<name>.capacity``); ``min`` and ``max`` bound the values
+    offered (for a ``[low, high]`` pair such as ages, both ends); the evidence says why the
+    range is meaningful. Checked against the scenario by :mod:`ranks.scenario.levers`.
+    """
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")]
+    label: Annotated[str, Field(min_length=1)]
+    path: Annotated[str, Field(min_length=1)]
+    min: int | float | dt.date | None = None
+    max: int | float | dt.date | None = None
+    step: Annotated[float, Field(gt=0)] | None = None
+    unit: str | None = None
+    group: str | None = None
+
+
+class Experiments(Strict):
+    """What-if experiments the scenario offers (``ranks explore``, ``ranks.run(set=...)``)."""
+
+    levers: list[Lever] = Field(default_factory=list)
+
+
 class Scenario(Strict):
     """A whole scenario, as read from YAML plus the CSV files it names."""
 
@@ -228,6 +256,7 @@ class Scenario(Strict):
     population: PopulationSpec
     modules: dict[str, Any] = Field(default_factory=dict)
     output: OutputSpec = Field(default_factory=OutputSpec)
+    experiments: Experiments = Field(default_factory=Experiments)
 
     @property
     def n_days(self) -> int:
