@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ranks.flee.agents import AgentStore
+from ranks.flee.demographics import AttributeDraws, RouteClasses
 from ranks.flee.network import Network, PathTable
 from ranks.flee.reader import Scenario
 from ranks.flee.validation import metrics
@@ -59,15 +60,16 @@ class RunResult:
     def summary(self) -> dict[str, Any]:
         """summary.json content (metric is None without validation data)."""
         has = ~np.isnan(self.camp_obs[0]) if self.camp_obs.size else np.zeros(0, bool)
-        ard = tot = None
+        ard = tot = maape = None
         if self.scenario.validation is not None and has.any():
             m = metrics(self.camp_sim[:, has].astype(np.float64), self.camp_obs[:, has],
                         self.total_obs)
-            ard, tot = m["averaged_relative_difference"], m["total_error"]
+            ard, tot, maape = m["averaged_relative_difference"], m["total_error"], m["maape"]
         s = self.scenario.settings
         return {
             "averaged_relative_difference": ard,
             "total_error": tot,
+            "maape": maape,
             "agent_steps": self.agent_steps,
             "wall_s": round(self.wall_s, 3),
             "loop_s": round(self.loop_s, 3),
@@ -185,12 +187,23 @@ class FleeEngine:
         self.awareness = s.awareness_level
         self.no_move = self.awareness <= 0 and not s.compat.fix_awareness_zero
         self.uniform = self.awareness <= 0
-        self.paths: PathTable = net.build_paths(max(self.awareness, 1))
+        # Route classes: agents whose attributes make them weigh routes differently
+        # (ChildrenAvoidHazards, BoysTakeRisk, Flee 3.2's ethnicity rule); the path table
+        # is repeated once per class, class c's copy under the origins c * n + location.
+        self.rc: RouteClasses = scen.route_classes or RouteClasses(False, False, [])
+        self.n_cls = self.rc.count
+        self.draws = (AttributeDraws(self.rc, scen.demographics, net.names)
+                      if self.n_cls > 1 else None)
+        self.attr_rng = np.random.default_rng([self.seed, 0, 0x5EED])  # attribute draws
+        self._eth_counts = self._ethnicity_counts()
+        self.real_paths: PathTable = net.build_paths(max(self.awareness, 1))
+        self.paths: PathTable = self._tile_paths(self.real_paths)
+        self._stay = self._stay_factor()
         self.paths_version = net.structure_version
         self.lookup = net.open_link_lookup() if self.awareness >= 2 else None
         width = net._max_hops - 1 if self.awareness >= 2 else 0
         self.ag = AgentStore(max(width, 1) if self.awareness >= 2 else 0, s.avoid_short_stints,
-                          s.start_on_foot)
+                             s.start_on_foot, track_class=self.n_cls > 1)
         self.count = np.zeros(net.n, np.int64)  # agents present at each location
         self.trav = _EMPTY  # agents on links
         self.awake = _EMPTY  # agents idle at non-dormant locations
@@ -234,6 +247,10 @@ class FleeEngine:
             self.warnings.append("no validation data and no conflict_driven_spawning in the "
                                  f"settings: spawning {self.cds_rate:g} agents per day per "
                                  "unit of conflict intensity")
+        # Flee's read_from_agents_csv_file: agents.csv's agents come first (run.py order).
+        if scen.initial_agents is not None and len(scen.initial_agents.loc):
+            ia = scen.initial_agents
+            self._spawn_at(ia.loc, cls=self._classes_of(ia) if self.n_cls > 1 else None)
         # Flee's insert_day0: observed day-0 camp populations start in the camps.
         if s.insert_day0 and v is not None:
             for i, name in zip(self.camp_idx, self.camp_names, strict=True):
@@ -260,12 +277,16 @@ class FleeEngine:
     # ------------------------------------------------------------------ spawning
 
     def _spawn_at(self, where: np.ndarray, count_pop: bool = True,
-                  per_loc: np.ndarray | None = None) -> None:
-        """Add agents at ``where`` (``per_loc``: the same as counts per location, if known)."""
+                  per_loc: np.ndarray | None = None, cls: np.ndarray | None = None) -> None:
+        """Add agents at ``where`` (``per_loc``: the same as counts per location, if known;
+        ``cls``: their route classes, else drawn from the demographics of ``where``)."""
         if len(where) == 0:
             return
         net = self.net
         ids = self.ag.add(where)
+        if self.n_cls > 1:
+            self.ag.cls[ids] = cls if cls is not None else self.draws.classes_at(
+                where, self.attr_rng)
         self.count += np.bincount(where, minlength=net.n) if per_loc is None else per_loc
         awake = ~self.dormant[where]
         if awake.any():
@@ -331,27 +352,141 @@ class FleeEngine:
 
     # ------------------------------------------------------------------ route weights
 
+    # ------------------------------------------------------------------ route classes
+
+    def _tile_paths(self, p: PathTable) -> PathTable:
+        """The path table repeated once per route class (class c: origins c * n + l)."""
+        k = self.n_cls
+        if k == 1:
+            return p
+        n_p = len(p.end)
+        ptr = np.concatenate([p.ptr[:-1] + c * n_p for c in range(k)] + [[k * n_p]])
+        return PathTable(ptr=ptr.astype(np.int64), end=np.tile(p.end, k),
+                         dist=np.tile(p.dist, k), first_link=np.tile(p.first_link, k),
+                         hops=np.tile(p.hops, (k, 1)))
+
+    def _vorigin(self, ids: np.ndarray, loc: np.ndarray) -> np.ndarray:
+        """Origins in the (tiled) path table of agents ``ids`` at locations ``loc``."""
+        if self.n_cls == 1:
+            return loc
+        return loc + self.net.n * self.ag.cls[ids]
+
+    def _classes_of(self, ia: Any) -> np.ndarray:
+        """Route classes of agents.csv's agents from their ``age``/``gender``/``ethnicity``."""
+        rc = self.rc
+        n = len(ia.loc)
+        age = ia.numbers("age") if rc.children else None
+        male = (np.array([g == "male" for g in ia.column("gender")]) if rc.boys
+                else np.zeros(n, dtype=bool))
+        eth = None
+        if rc.ethnicities:
+            col = ia.column("ethnicity")
+            unknown = [i for i, e in enumerate(col) if e not in rc.ethnicities]
+            if unknown:
+                from ranks.errors import RanksInputError
+
+                raise RanksInputError(f"ethnicity {col[unknown[0]]!r} is not in "
+                                      "demographics_ethnicity.csv", file=ia.path,
+                                      line=ia.lines[unknown[0]], field="ethnicity")
+            eth = np.array([rc.ethnicities.index(e) for e in col])
+        return rc.classes(age, male, eth).astype(np.intp)
+
+    def _stay_factor(self) -> np.ndarray | None:
+        """Flee's stay_close_to_home factor per (untiled) path: 1 / max(1, d) ** power, d the
+        great-circle km from the origin to the path's end (None when the rule is off).
+
+        As Flee's ``Location.calculateDistance``: locations.csv's 4th column is taken as the
+        longitude and the 5th as the latitude, Earth radius 6373 km (6371 km in Flee 3.2).
+        """
+        s = self.s
+        if not s.stay_close_to_home:
+            return None
+        p, locs = self.real_paths, self.scen.locations
+        lon = np.radians([loc.lat for loc in locs])  # Flee: x = 4th column, used as longitude
+        lat = np.radians([loc.lon for loc in locs])
+        origin = np.repeat(np.arange(self.net.n), np.diff(p.ptr))
+        la1, la2, lo1, lo2 = lat[origin], lat[p.end], lon[origin], lon[p.end]
+        a = (np.sin((la2 - la1) / 2.0) ** 2
+             + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2.0) ** 2)
+        radius = 6371.0 if s.compat.v32 else 6373.0
+        d = radius * 2.0 * np.arctan2(np.sqrt(a), np.sqrt(1.0 - a))
+        return 1.0 / np.maximum(1.0, d) ** s.home_distance_power
+
+    def _ethnicity_counts(self) -> np.ndarray | None:
+        """(E, n) people of each ethnicity per location (Flee 3.2's rule), or None."""
+        eths = self.rc.ethnicities
+        if not eths:
+            return None
+        return np.array([[float(loc.attributes.get(e) or 0.0) for loc in self.scen.locations]
+                         for e in eths])
+
+    def _match_multiplier(self) -> np.ndarray | None:
+        """Flee 3.1's ethnicity rules: x10 for each destination kind whose rule is on (the
+        attribute ratio is a stub returning 1), else None."""
+        s, net = self.s, self.net
+        if not s.match_ethnicity:
+            return None
+        conflict = net.conflict > 0
+        on = np.where(net.camp, s.match_camp_ethnicity,
+                      np.where(conflict, s.match_conflict_ethnicity, s.match_town_ethnicity))
+        return np.where(on, 10.0, 1.0)
+
     def _refresh_structure(self) -> None:
         if self.paths_version != self.net.structure_version:
-            self.paths = self.net.build_paths(max(self.awareness, 1))
+            self.real_paths = self.net.build_paths(max(self.awareness, 1))
+            self.paths = self._tile_paths(self.real_paths)
+            self._stay = self._stay_factor()
             if self.awareness >= 2:
                 self.lookup = self.net.open_link_lookup()
             self.paths_version = self.net.structure_version
             self._wcache.clear()
 
     def _base_weights(self, score: np.ndarray) -> np.ndarray:
-        """Path weights without the capacity factor, raised to weight_power."""
-        s, net, p = self.s, self.net, self.paths
+        """Path weights without the capacity factor, raised to weight_power (all classes).
+
+        Flee's ``getEndPointScore`` order: the destination's score, squared for children or
+        1 for risk-taking boys, x the home-distance factor, x the ethnicity factor, x the
+        population factor (not for camps).
+        """
+        s, net, p = self.s, self.net, self.real_paths
         if self.uniform:
-            return np.ones(len(p.end))
-        base = score[p.end]
+            return np.ones(len(self.paths.end))
+        sc = score[p.end]
+        mult = self._stay
+        match = self._match_multiplier()
+        if match is not None:
+            mult = match[p.end] if mult is None else mult * match[p.end]
         if s.use_pop_for_loc_weight:
             pop = net.pop[p.end].astype(np.float64)
             pf = (np.maximum(1.0, pop) if s.compat.fix_pop_loc_weight
                   else np.minimum(1.0, pop)) ** s.pop_power_for_loc_weight
-            base = np.where(net.camp[p.end], base, base * pf)
-        w = (s.weight_softening + base) / (s.distance_softening + p.dist) ** s.distance_power
-        return w ** s.weight_power if s.weight_power != 1.0 else w
+            pf = np.where(net.camp[p.end], 1.0, pf)
+        else:
+            pf = None
+        out = []
+        for c in range(self.n_cls):
+            age_c, eth_c = self.rc.split(c)
+            base = sc if age_c == 0 else sc * sc if age_c == 1 else np.ones_like(sc)
+            if mult is not None:
+                base = base * mult
+            if self._eth_counts is not None:
+                base = base * self._ethnicity_factor(eth_c)[p.end]
+            if pf is not None:
+                base = base * pf  # pf is 1 at camps: x * 1.0 is x exactly
+            w = (s.weight_softening + base) / (s.distance_softening + p.dist) ** s.distance_power
+            out.append(w ** s.weight_power if s.weight_power != 1.0 else w)
+        return out[0] if len(out) == 1 else np.concatenate(out)
+
+    def _ethnicity_factor(self, e: int) -> np.ndarray:
+        """Flee 3.2's ethnicity factor per destination for ethnicity ``e``: 10 x the
+        destination's people of that ethnicity / its population where a rule applies."""
+        s, net = self.s, self.net
+        conflict = net.conflict > 0
+        on = np.where(net.camp, s.match_camp_ethnicity,
+                      np.where(conflict, s.match_conflict_ethnicity, s.match_town_ethnicity))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = self._eth_counts[e] / np.maximum(net.pop, 1).astype(np.float64)
+        return np.where(on, 10.0 * ratio, 1.0)
 
     def _capm(self) -> np.ndarray | None:
         """Capacity multipliers of all locations, or None when all are 1 (cached)."""
@@ -528,17 +663,19 @@ class FleeEngine:
         if k == 0 or self.no_move or len(p.end) == 0:
             return np.full(k, -1, dtype=np.int64)
         if self.awareness < 2:
+            vo = self._vorigin(ids, origin)
             if self.fast_paths:
-                pick, go = self._choose(origin, *self._weights_now(), rng)
+                pick, go = self._choose(vo, *self._weights_now(), rng)
             else:
-                pick, go = self._choose(origin, self._capm(), None, rng)
+                pick, go = self._choose(vo, self._capm(), None, rng)
             link = np.where(go, p.first_link[pick], -1)
         else:
             capm = self._capm()
             link = np.full(k, -1, dtype=np.int64)
             has_route = ag.rlen[ids] > 0
             choose = np.flatnonzero(~has_route)
-            pick, go = self._choose(origin[choose], capm, None, rng)
+            pick, go = self._choose(self._vorigin(ids[choose], origin[choose]), capm, None,
+                                    rng)
             dest = p.end[pick]
             link[choose[go]] = p.first_link[pick[go]]
             a_go = ids[choose[go]]
@@ -609,7 +746,7 @@ class FleeEngine:
         still on links, agents settled at a location this day) and writes their state back.
         """
         s, ag, net = self.s, self.ag, self.net
-        if self.fast_paths and not (s.start_on_foot or net.any_walk or s.avoid_short_stints
+        if self.fast_paths and not (s.start_on_foot or net.any_walk
                                     or s.compat.fix_leftover_speed):
             return self._travel_plain(rng, active, a_link, n_old)
         mce, dst = self.mce, net.dst
@@ -728,11 +865,14 @@ class FleeEngine:
 
     def _travel_plain(self, rng: np.random.Generator, active: np.ndarray, a_link: np.ndarray,
                       n_old: int) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`_travel` without walking speeds, short stints or the leftover-speed fix.
+        """:meth:`_travel` without walking speeds or the leftover-speed fix.
 
         The same waves, draws and results with fewer array operations: an agent who set out
         in a wave arrives iff its link's speed exceeds its length (a per-link table), and
-        the km it has done on a link it stays on are the link's speed.
+        the km it has done on a link it stays on are the link's speed.  With
+        ``avoid_short_stints`` each agent's km of the day are recorded once, in its final
+        state of the day (settled: km up to its arrival; on a link: km before setting out
+        plus the link's speed), for Flee's recent-travel index.
         """
         ag, net = self.ag, self.net
         spd, dist, dst = net.speed, net.dist, self._dst64
@@ -741,6 +881,11 @@ class FleeEngine:
         count_nonzero, bincount = np.count_nonzero, np.bincount
         plain = self._plain_choice()
         first_link = self.paths.first_link
+        stints = self.s.avoid_short_stints
+        if stints:
+            town, recent, max_speed = net.town, ag.recent, self.s.max_move_speed
+        moved_id: list[np.ndarray] = []  # (stints) agents and their km of the day
+        moved_km: list[np.ndarray] = []
         keep_id: list[np.ndarray] = []
         keep_link: list[np.ndarray] = []
         settled: list[np.ndarray] = []
@@ -756,6 +901,9 @@ class FleeEngine:
             keep_id.append(active[stay])
             keep_link.append(a_link[stay])
             dl0 = a_dl[stay]
+            if stints:
+                moved_id.append(keep_id[-1])
+                moved_km.append(speed[stay])
             active, a_link, a_dl, speed = active[arr], a_link[arr], a_dl[arr], speed[arr]
         wave = 0
         a_dm = a_dl  # km moved today before the wave (set at the end of each wave)
@@ -779,17 +927,25 @@ class FleeEngine:
                 where = dst[a_link]
                 go = dm < spd[a_link]
             count += bincount(where, minlength=n)
-            go &= rng.random(len(active)) < mce[where]
+            if stints:  # Flee's avoid_short_stints: short stints force a move from towns
+                short = (recent[active] + dm / max_speed) / 2.0 < 0.5
+                go &= rng.random(len(active)) < np.where(short & town[where], 1.0, mce[where])
+            else:
+                go &= rng.random(len(active)) < mce[where]
             n_go = int(count_nonzero(go))
             if n_go < len(active):
                 stop = ~go
                 settled.append(active[stop])
                 settled_loc.append(where[stop])
+                if stints:
+                    moved_id.append(settled[-1])
+                    moved_km.append(dm[stop])
                 if n_go == 0:
                     break
                 active, where, dm = active[go], where[go], dm[go]
             if plain:
-                pick, dep = self._choose_fast(where, self._weights_now()[1], rng)
+                pick, dep = self._choose_fast(self._vorigin(active, where),
+                                              self._weights_now()[1], rng)
             else:
                 link = self._depart(active, where, rng)
                 dep = link >= 0
@@ -799,6 +955,9 @@ class FleeEngine:
                 stop = ~dep
                 settled.append(active[stop])
                 settled_loc.append(where[stop])
+                if stints:
+                    moved_id.append(settled[-1])
+                    moved_km.append(dm[stop])
                 if n_dep == 0:
                     break
                 active, dm = active[dep], dm[dep]
@@ -823,6 +982,9 @@ class FleeEngine:
                 stay = ~arr
                 keep_id.append(active[stay])
                 keep_link.append(a_link[stay])
+                if stints:
+                    moved_id.append(keep_id[-1])
+                    moved_km.append(a_dm[stay] + spd[keep_link[-1]])
                 if n_arr:
                     active, a_link, a_dm = active[arr], a_link[arr], a_dm[arr]
         trav = np.concatenate(keep_id) if keep_id else _EMPTY
@@ -839,6 +1001,10 @@ class FleeEngine:
             ag.loc[done] = self._done_loc
             ag.link[done] = -1
             ag.d_link[done] = 0.0
+        if stints:  # Flee: recent = (recent + km today / max speed) / 2, for every agent
+            recent[: ag.n] *= 0.5
+            if moved_id:  # each agent once, in its final state of the day
+                recent[np.concatenate(moved_id)] += np.concatenate(moved_km) / (2.0 * max_speed)
         return trav, done
 
     def _daily_state(self, t: int) -> None:
@@ -847,7 +1013,8 @@ class FleeEngine:
         version = (net.structure_version, net.state_version)
         s = self.s
         daily = bool(s.conflict_spawn_decay or s.movechance_pop_scale_factor
-                     or (s.take_from_population and s.use_pop_for_loc_weight))
+                     or (s.take_from_population and (s.use_pop_for_loc_weight
+                                                     or self._eth_counts is not None)))
         if self._wcache.get("version") == version and not daily:
             return
         self.mce = net.effective_movechance()
@@ -858,7 +1025,7 @@ class FleeEngine:
         self._wcache.update(version=version, base=self._base_weights(score),
                             has_paths=npaths > 0, all_paths=bool((npaths > 0).all()),
                             last_path=np.where(npaths > 0, p.ptr[1:] - 1, -1),
-                            origin=np.repeat(np.arange(net.n), npaths))
+                            origin=np.repeat(np.arange(len(npaths)), npaths))
         dormant = self.mce < DORMANT_MOVECHANCE
         self._dormant_q = float(self.mce[dormant].max()) if dormant.any() else 0.0
         q = self._dormant_q if self._dormant_q > 0 else 1.0
@@ -890,7 +1057,8 @@ class FleeEngine:
         movers = np.concatenate((aw[go], self._pick_dormant(rng)))
         origin = ag.loc[movers]
         if self.fast_paths and self._plain_choice():
-            pick, dep = self._choose_fast(origin, self._weights_now()[1], rng)
+            pick, dep = self._choose_fast(self._vorigin(movers, origin),
+                                          self._weights_now()[1], rng)
             if dep is None:
                 dep = np.ones(len(movers), dtype=bool)
             left = movers[dep]
