@@ -404,3 +404,26 @@ def test_route_classes_keep_agents_and_fast_paths(tmp_path: Path, awareness: int
     # and > 14: the 30-year-old men)
     cls = runs[0][1]
     assert set(np.unique(cls)) <= {0, 1, 2} and (cls == 1).mean() == pytest.approx(0.5, abs=0.05)
+
+
+@needs_flee
+def test_use_v1_rules_matches_flee(tmp_path: Path) -> None:
+    # camp C1 against town T, 150 km each: v1's camp weight 2 and 200 km/day apply
+    locs = TWO_CAMPS[:2] + [["T", "R", "Home", "14.0", "20.0", "town", "", "5000"]]
+    conf = write_conflict(tmp_path, locations=locs, days=2, per_day=5000,
+                          routes=[["O", "C1", "150", "0"], ["O", "T", "150", "0"]],
+                          extra_move="  use_v1_rules: True\n  camp_weight: 7.0\n")
+    p_r, _ = assert_same_shares(conf)
+    assert p_r[0] > 0.6  # camp weight 2 (not the file's 7, not 1)
+
+
+@needs_flee
+def test_capacity_scaling_ignored_like_flee31(tmp_path: Path) -> None:
+    # C1 holds 500; with capacity_scaling 4 applied it would hold 2000
+    locs = [TWO_CAMPS[0], ["C1", "R", "Abroad", "10.0", "22.0", "camp", "", "500"],
+            TWO_CAMPS[2]]
+    conf = write_conflict(tmp_path, locations=locs, routes=TWO_ROUTES, days=4, per_day=1500,
+                          extra_move="  capacity_scaling: 4.0\n  foreign_weight: 3.0\n")
+    p_r, _ = assert_same_shares(conf)
+    # day 0's choosers all see an empty C1 (3/4 of 1,500 go); then it is full
+    assert p_r[0] * 6000 < 1300

@@ -161,6 +161,7 @@ class DayRng:
 
 
 DORMANT_MOVECHANCE = 0.05  # locations below this daily move chance are sampled per location
+LINEAR_SEARCH_MAX_PATHS = 12  # route draws step through at most this many paths per origin
 
 
 class FleeEngine:
@@ -627,9 +628,7 @@ class FleeEngine:
         target = rng.random(len(origin))
         target *= tot[origin]
         target += lo[origin]
-        pick = cw.searchsorted(target, "right")
-        pick -= 1
-        np.minimum(pick, last_path[origin], out=pick)  # -1: no route
+        pick = self._search(cw[1:], target, origin, last_path)  # -1: no route
         go = pick >= 0
         if ok is not None:
             go &= ok[pick]
@@ -642,14 +641,35 @@ class FleeEngine:
         target = rng.random(len(origin))
         target *= tot[origin]
         target += lo[origin]
-        pick = cw1.searchsorted(target, "right")  # = searchsorted(cw, ...) - 1 (target >= 0)
-        np.minimum(pick, last_path[origin], out=pick)  # -1: no route
+        pick = self._search(cw1, target, origin, last_path)  # -1: no route
         if sure:  # every origin has a route
             return pick, (None if ok is None else ok[pick])
         go = pick >= 0
         if ok is not None:
             go &= ok[pick]
         return pick, go
+
+    def _search(self, cw1: np.ndarray, target: np.ndarray, origin: np.ndarray,
+                last_path: np.ndarray) -> np.ndarray:
+        """The path each target falls in: the first path j of its origin with cw1[j] > target
+        (cw1: cumulative weight through each path), capped at the origin's last path (-1:
+        no path).  The same as ``searchsorted(cw1, target, "right")`` capped, since each
+        target lies in [cw1[first path - 1], cw1[last path]); with few paths per origin the
+        search steps through them for all targets at once, which is faster."""
+        c = self._wcache
+        last = last_path[origin]
+        if c["max_paths"] > LINEAR_SEARCH_MAX_PATHS:
+            pick = cw1.searchsorted(target, "right")
+            np.minimum(pick, last, out=pick)
+            return pick
+        pick = np.minimum(c["first_path"][origin], last)
+        for _ in range(c["max_paths"] - 1):
+            adv = cw1[pick] <= target
+            adv &= pick < last
+            if not adv.any():
+                break
+            pick += adv
+        return pick
 
     def _plain_choice(self) -> bool:
         """One-step routes drawn from the weight table (no stored routes, someone can move)."""
@@ -1025,7 +1045,9 @@ class FleeEngine:
         self._wcache.update(version=version, base=self._base_weights(score),
                             has_paths=npaths > 0, all_paths=bool((npaths > 0).all()),
                             last_path=np.where(npaths > 0, p.ptr[1:] - 1, -1),
-                            origin=np.repeat(np.arange(len(npaths)), npaths))
+                            origin=np.repeat(np.arange(len(npaths)), npaths),
+                            first_path=p.ptr[:-1],
+                            max_paths=int(npaths.max()) if len(npaths) else 0)
         dormant = self.mce < DORMANT_MOVECHANCE
         self._dormant_q = float(self.mce[dormant].max()) if dormant.any() else 0.0
         q = self._dormant_q if self._dormant_q > 0 else 1.0

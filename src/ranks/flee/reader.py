@@ -191,7 +191,8 @@ def read_locations(path: Path, hasten: int) -> list[Location]:
         name = f[0]
         if name in seen:
             raise RanksInputError(f"duplicate location name {name!r} (first on line "
-                                  f"{seen[name]})", file=path, line=line, field="name")
+                                  f"{seen[name]}); Flee 3.1 would keep both, attaching "
+                                  "routes to the last", file=path, line=line, field="name")
         seen[name] = line
         kind = _kind(f[5], path, line)
         cdate = None
