@@ -359,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rerun-ranks", action="store_true")
     ap.add_argument("--flee-timeout", type=float, default=3600.0)
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--markdown", type=Path, default=None,
+                    help="print a results JSON as a Markdown table and exit")
     ap.add_argument("--worker", choices=["flee", "ranks"], help=argparse.SUPPRESS)
     ap.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--settings-file", type=Path, help=argparse.SUPPRESS)
@@ -366,6 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return 0
     if args.worker:
         fn = flee_worker if args.worker == "flee" else ranks_worker
         res = fn(args.config, args.settings_file, args.seed, args.days)
@@ -486,18 +491,45 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def markdown(report: dict[str, Any]) -> str:
+    """The comparison as a Markdown table (for docs/flee-compatibility.md)."""
+    lines = ["| conflict | hasten | ARD Ranks / Flee | total error Ranks / Flee | MAAPE Ranks / "
+             "Flee | within | agent-steps/s Ranks / Flee (wall) | ratio wall; CPU | peak MB "
+             "Ranks / Flee |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, c in report["conflicts"].items():
+        if c.get("status") != "compared":
+            lines.append(f"| {name} | {c.get('hasten', '')} | {c.get('status', '')} |||||||")
+            continue
+        r, f = c["ranks"], c["flee"]
+        lines.append(
+            f"| {name} | {c['hasten']} | {r['averaged_relative_difference']:.3f} / "
+            f"{f['averaged_relative_difference']:.3f} | {r['total_error']:.3f} / "
+            f"{f['total_error']:.3f} | {r['maape']:.3f} / {f['maape']:.3f} | "
+            f"{'yes' if c['within_tolerance'] else 'no'} | "
+            f"{r['agent_steps_per_wall_s'] / 1e6:.2f} M / "
+            f"{f['agent_steps_per_wall_s'] / 1e6:.3f} M | {c['speedup_wall']:.0f}x; "
+            f"{c['speedup_cpu']:.0f}x | {r['peak_rss_mb_max']:.0f} / "
+            f"{f['peak_rss_mb_max']:.0f} |")
+    return "\n".join(lines)
+
+
 def summarize(conflicts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Counts of compared / within-tolerance conflicts, median speed-up, memory ratios."""
     comp = [c for c in conflicts.values() if c.get("status") == "compared"]
     speed = [c["speedup_wall"] for c in comp]
+    cpu = [c["speedup_cpu"] for c in comp]
     rss = [c["rss_ratio"] for c in comp]
     return {
         "compared": len(comp),
         "within_tolerance": sum(1 for c in comp if c["within_tolerance"]),
         "flee_cannot_run": sorted(n for n, c in conflicts.items()
                                   if str(c.get("status", "")).startswith("Flee 3.1 cannot")),
+        "ranks_cannot_run": sorted(n for n, c in conflicts.items()
+                                   if str(c.get("status", "")).startswith("ranks cannot")),
         "median_speedup_wall": statistics.median(speed) if speed else None,
         "min_speedup_wall": min(speed) if speed else None,
+        "median_speedup_cpu": statistics.median(cpu) if cpu else None,
+        "min_speedup_cpu": min(cpu) if cpu else None,
         "median_rss_ratio": statistics.median(rss) if rss else None,
         "max_ranks_rss_mb": max((c["ranks"]["peak_rss_mb_max"] for c in comp), default=None),
     }

@@ -766,8 +766,7 @@ class FleeEngine:
         still on links, agents settled at a location this day) and writes their state back.
         """
         s, ag, net = self.s, self.ag, self.net
-        if self.fast_paths and not (s.start_on_foot or net.any_walk
-                                    or s.compat.fix_leftover_speed):
+        if self._plain_travel():
             return self._travel_plain(rng, active, a_link, n_old)
         mce, dst = self.mce, net.dst
         keep_id: list[np.ndarray] = []
@@ -883,6 +882,13 @@ class FleeEngine:
                 ag.recent[ids] += np.concatenate(moved_dm) / s.max_move_speed / 2.0
         return trav, done
 
+    def _plain_travel(self) -> bool:
+        """Whether the day's travel runs :meth:`_travel_plain` (no walking speeds or
+        leftover-speed fix)."""
+        s = self.s
+        return self.fast_paths and not (s.start_on_foot or self.net.any_walk
+                                        or s.compat.fix_leftover_speed)
+
     def _travel_plain(self, rng: np.random.Generator, active: np.ndarray, a_link: np.ndarray,
                       n_old: int) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`_travel` without walking speeds or the leftover-speed fix.
@@ -890,9 +896,12 @@ class FleeEngine:
         The same waves, draws and results with fewer array operations: an agent who set out
         in a wave arrives iff its link's speed exceeds its length (a per-link table), and
         the km it has done on a link it stays on are the link's speed.  With
-        ``avoid_short_stints`` each agent's km of the day are recorded once, in its final
+        plain ``avoid_short_stints`` each agent's km of the day are recorded once, in its final
         state of the day (settled: km up to its arrival; on a link: km before setting out
-        plus the link's speed), for Flee's recent-travel index.
+        plus the link's speed), for Flee's recent-travel index.  Link epochs (for agents on
+        a link closed under them) are set at the end of the day for agents who set out
+        today and are still on a link: closures happen before travel, so the link's close
+        count is the same all day, and only agents on a link at the next day's start use it.
         """
         ag, net = self.ag, self.net
         spd, dist, dst = net.speed, net.dist, self._dst64
@@ -911,15 +920,29 @@ class FleeEngine:
         settled: list[np.ndarray] = []
         settled_loc: list[np.ndarray] = []
         dl0 = _EMPTY  # km done by wave 0's agents who stay on their link
+        epoch = self.track_epoch
+        new_id: list[np.ndarray] = []  # (epoch) agents who set out today, still on a link
+        new_link: list[np.ndarray] = []
         # Wave 0: everyone on a link at the start of the day advances by the day's speed.
         speed = spd[a_link]
         a_dl = ag.d_link[active] + speed
         arr = a_dl > dist[a_link]
         n_arr = int(count_nonzero(arr))
+        check_bounce = bool(n_old) and epoch
+        if check_bounce:  # only agents on a link since an earlier day can be sent back
+            is_old = np.zeros(len(active), dtype=bool)
+            is_old[:n_old] = True
         if n_arr < len(active):
             stay = ~arr
             keep_id.append(active[stay])
             keep_link.append(a_link[stay])
+            if check_bounce:
+                is_old = is_old[arr]
+            if epoch:  # those who set out today (step's departures, after the n_old)
+                fresh0 = stay.copy()
+                fresh0[:n_old] = False
+                new_id.append(active[fresh0])
+                new_link.append(a_link[fresh0])
             dl0 = a_dl[stay]
             if stints:
                 moved_id.append(keep_id[-1])
@@ -932,11 +955,11 @@ class FleeEngine:
             # overshoot), then the decision to go on
             if wave == 0:
                 dm = dist[a_link] - (a_dl - speed)
-                if n_old and self.track_epoch:
+                if check_bounce:
                     if self.s.compat.fix_reopened_link_bounce:
                         bounce = ~net.open[a_link]
                     else:
-                        bounce = net.close_count[a_link] > ag.epoch[active]
+                        bounce = is_old & (net.close_count[a_link] > ag.epoch[active])
                     where = np.where(bounce, net.src[a_link], dst[a_link])
                     go = ~bounce & (dm < speed)
                 else:
@@ -987,8 +1010,6 @@ class FleeEngine:
                     link = link[dep]
             if plain:
                 link = first_link[pick]
-                if self.track_epoch:
-                    ag.epoch[active] = net.close_count[link]
                 count -= bincount(where, minlength=n)
             # the next wave: agents who set out (their km on the new link start at 0)
             wave += 1
@@ -1002,6 +1023,9 @@ class FleeEngine:
                 stay = ~arr
                 keep_id.append(active[stay])
                 keep_link.append(a_link[stay])
+                if epoch:
+                    new_id.append(keep_id[-1])
+                    new_link.append(keep_link[-1])
                 if stints:
                     moved_id.append(keep_id[-1])
                     moved_km.append(a_dm[stay] + spd[keep_link[-1]])
@@ -1021,6 +1045,10 @@ class FleeEngine:
             ag.loc[done] = self._done_loc
             ag.link[done] = -1
             ag.d_link[done] = 0.0
+        if new_id:
+            ids = np.concatenate(new_id)
+            if len(ids):
+                ag.epoch[ids] = net.close_count[np.concatenate(new_link)]
         if stints:  # Flee: recent = (recent + km today / max speed) / 2, for every agent
             recent[: ag.n] *= 0.5
             if moved_id:  # each agent once, in its final state of the day
@@ -1085,8 +1113,8 @@ class FleeEngine:
                 dep = np.ones(len(movers), dtype=bool)
             left = movers[dep]
             link_left = self.paths.first_link[pick[dep]]
-            if self.track_epoch:
-                ag.epoch[left] = net.close_count[link_left]
+            if self.track_epoch and not self._plain_travel():
+                ag.epoch[left] = net.close_count[link_left]  # (the plain loop sets it)
             self.count -= np.bincount(origin[dep], minlength=net.n)
         else:
             link = self._depart(movers, origin, rng)
