@@ -170,6 +170,10 @@ def run_suite(root: Path, out: Path, *, seed: int = 0, replicates: int = 1,
     names = {lay.root: conflict_name(lay, root) for lay in layouts}
     if only:
         layouts = [lay for lay in layouts if names[lay.root] in only or lay.root.name in only]
+        if not layouts:
+            raise RanksInputError(f"no conflict named {', '.join(only)} under it (names are "
+                                  "paths under DIR, e.g. validation/SWEEP/mali2012)",
+                                  file=root, field="--only")
     if not layouts:
         raise RanksInputError("no FabFlee conflict (a directory with input_csv/locations.csv) "
                               "found under it", file=root)
