@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ranks.errors import RanksInputError
 from ranks.flee.agents import AgentStore
 from ranks.flee.demographics import AttributeDraws, RouteClasses
 from ranks.flee.network import Network, PathTable
@@ -384,8 +385,6 @@ class FleeEngine:
             col = ia.column("ethnicity")
             unknown = [i for i, e in enumerate(col) if e not in rc.ethnicities]
             if unknown:
-                from ranks.errors import RanksInputError
-
                 raise RanksInputError(f"ethnicity {col[unknown[0]]!r} is not in "
                                       "demographics_ethnicity.csv", file=ia.path,
                                       line=ia.lines[unknown[0]], field="ethnicity")
