@@ -163,6 +163,7 @@ class DayRng:
 
 DORMANT_MOVECHANCE = 0.05  # locations below this daily move chance are sampled per location
 LINEAR_SEARCH_MAX_PATHS = 12  # route draws step through at most this many paths per origin
+LINEAR_SEARCH_MIN_DRAWS = 2048  # ... when drawing at least this many routes at once
 
 
 class FleeEngine:
@@ -653,11 +654,12 @@ class FleeEngine:
         """The path each target falls in: the first path j of its origin with cw1[j] > target
         (cw1: cumulative weight through each path), capped at the origin's last path (-1:
         no path).  The same as ``searchsorted(cw1, target, "right")`` capped, since each
-        target lies in [cw1[first path - 1], cw1[last path]); with few paths per origin the
-        search steps through them for all targets at once, which is faster."""
+        target lies in [cw1[first path - 1], cw1[last path]); with few paths per origin and
+        many draws the search steps through the paths for all targets at once, which is
+        faster (with few draws the per-step overhead is not worth it)."""
         c = self._wcache
         last = last_path[origin]
-        if c["max_paths"] > LINEAR_SEARCH_MAX_PATHS:
+        if c["max_paths"] > LINEAR_SEARCH_MAX_PATHS or len(target) < LINEAR_SEARCH_MIN_DRAWS:
             pick = cw1.searchsorted(target, "right")
             np.minimum(pick, last, out=pick)
             return pick
@@ -1057,12 +1059,15 @@ class FleeEngine:
     def _daily_state(self, t: int) -> None:
         """Refresh scores, move chances and the dormant set when the network changed."""
         net = self.net
-        version = (net.structure_version, net.state_version)
         s = self.s
-        daily = bool(s.conflict_spawn_decay or s.movechance_pop_scale_factor
-                     or (s.take_from_population and (s.use_pop_for_loc_weight
-                                                     or self._eth_counts is not None)))
-        if self._wcache.get("version") == version and not daily:
+        # Scores change with the day under a conflict decay list; move chances and weights
+        # change with the population only when spawning takes from it.
+        version = (net.structure_version, net.state_version,
+                   t if s.conflict_spawn_decay else None)
+        by_pop = s.take_from_population and bool(
+            s.movechance_pop_scale_factor or s.use_pop_for_loc_weight
+            or self._eth_counts is not None)
+        if self._wcache.get("version") == version and not by_pop:
             return
         self.mce = net.effective_movechance()
         score = net.scores(t)
