@@ -28,7 +28,8 @@ def camp_series_png(names: Sequence[str], start: dt.date, q: np.ndarray, obs: np
     T, n_camps = obs.shape
     order = list(range(n_camps))
     if n_camps > max_camps:
-        peak = np.nan_to_num(np.fmax(np.nanmax(obs, axis=0), q[2].max(axis=0)))
+        obs_peak = np.max(np.where(np.isnan(obs), 0.0, obs), axis=0)
+        peak = np.fmax(obs_peak, q[2].max(axis=0))
         order = sorted(np.argsort(-peak)[:max_camps].tolist())
     n = max(len(order), 1)
     cols = min(4, n)
