@@ -162,8 +162,8 @@ class DayRng:
 
 
 DORMANT_MOVECHANCE = 0.05  # locations below this daily move chance are sampled per location
-LINEAR_SEARCH_MAX_PATHS = 12  # route draws step through at most this many paths per origin
-LINEAR_SEARCH_MIN_DRAWS = 2048  # ... when drawing at least this many routes at once
+LINEAR_SEARCH_MAX_PATHS = 8  # route draws step through this many paths per origin, then
+LINEAR_SEARCH_MIN_DRAWS = 2048  # bisect; only when drawing at least this many routes at once
 
 
 class FleeEngine:
@@ -654,22 +654,29 @@ class FleeEngine:
         """The path each target falls in: the first path j of its origin with cw1[j] > target
         (cw1: cumulative weight through each path), capped at the origin's last path (-1:
         no path).  The same as ``searchsorted(cw1, target, "right")`` capped, since each
-        target lies in [cw1[first path - 1], cw1[last path]); with few paths per origin and
-        many draws the search steps through the paths for all targets at once, which is
-        faster (with few draws the per-step overhead is not worth it)."""
+        target lies in [cw1[first path - 1], cw1[last path]).  With many draws the search
+        steps through the first paths of every origin for all targets at once, which is
+        faster than bisecting so few, and bisects only for targets still unresolved (with
+        few draws the per-step overhead is not worth it)."""
         c = self._wcache
         last = last_path[origin]
-        if c["max_paths"] > LINEAR_SEARCH_MAX_PATHS or len(target) < LINEAR_SEARCH_MIN_DRAWS:
+        if len(target) < LINEAR_SEARCH_MIN_DRAWS:
             pick = cw1.searchsorted(target, "right")
             np.minimum(pick, last, out=pick)
             return pick
         pick = np.minimum(c["first_path"][origin], last)
-        for _ in range(c["max_paths"] - 1):
+        steps = c["max_paths"] - 1
+        for _ in range(min(steps, LINEAR_SEARCH_MAX_PATHS)):
             adv = cw1[pick] <= target
             adv &= pick < last
             if not adv.any():
-                break
+                return pick
             pick += adv
+        if steps > LINEAR_SEARCH_MAX_PATHS:  # origins with many paths: binary search the rest
+            rest = np.flatnonzero((cw1[pick] <= target) & (pick < last))
+            if len(rest):
+                found = cw1.searchsorted(target[rest], "right")
+                pick[rest] = np.minimum(found, last[rest])
         return pick
 
     def _plain_choice(self) -> bool:

@@ -7,7 +7,8 @@ its own fresh process (so its peak memory is its own, and a failure stays its ow
 * ``suite.csv`` / ``suite.json``: one row per conflict: status, days, camps, agents, the
   error metrics (``averaged_relative_difference``, ``total_error``, ``maape``; means over
   replicates), the 5-95 % band coverage of the data (with replicates), agent-steps per second
-  (reading included), peak resident memory (MB) and wall time;
+  (reading included), peak resident memory of the conflict's process up to the end of its
+  runs (MB; before plotting) and wall time;
 * ``index.html``: a self-contained page with the table and, per conflict, its per-camp series
   (band, median, observed data);
 * ``<conflict>/out.csv``, ``summary.json`` and, with replicates, ``bands.csv``.
@@ -64,13 +65,14 @@ def run_one(layout: Layout, name: str, out_dir: Path, seed: int, replicates: int
     try:
         from ranks.flee.bands import camp_rows, run_replicates, write_replicate_outputs
         from ranks.flee.output import write_outputs
-        from ranks.flee.plots import camp_series_png
         from ranks.flee.reader import read_scenario
 
         scen = read_scenario(layout.root, days=days)
         read_s = time.perf_counter() - t0
         rep = run_replicates(scen, list(range(seed, seed + replicates)))
         assert rep.first is not None
+        row["peak_rss_mb"] = _peak_rss_mb()  # reading and simulating (before plotting)
+        from ranks.flee.plots import camp_series_png
         out_dir.mkdir(parents=True, exist_ok=True)
         wall = read_s + rep.wall_s  # reading and simulating (not writing or plotting)
         rep.first.wall_s = wall
@@ -97,7 +99,7 @@ def run_one(layout: Layout, name: str, out_dir: Path, seed: int, replicates: int
     except Exception as exc:  # a bug or an unforeseen input: report it, keep the suite going
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
         row.update(status=f"failed: {tb}", wall_s=time.perf_counter() - t0)
-    row["peak_rss_mb"] = _peak_rss_mb()
+    row.setdefault("peak_rss_mb", _peak_rss_mb())
     return row
 
 
