@@ -641,7 +641,11 @@ class FleeEngine:
         target = rng.random(len(origin))
         target *= tot[origin]
         target += lo[origin]
-        pick = self._search(cw1, target, origin, last_path)  # -1: no route
+        if len(target) < LINEAR_SEARCH_MIN_DRAWS:  # (see _search)
+            pick = cw1.searchsorted(target, "right")
+            np.minimum(pick, last_path[origin], out=pick)  # -1: no route
+        else:
+            pick = self._search(cw1, target, origin, last_path)
         if sure:  # every origin has a route
             return pick, (None if ok is None else ok[pick])
         go = pick >= 0
@@ -658,12 +662,12 @@ class FleeEngine:
         steps through the first paths of every origin for all targets at once, which is
         faster than bisecting so few, and bisects only for targets still unresolved (with
         few draws the per-step overhead is not worth it)."""
-        c = self._wcache
         last = last_path[origin]
         if len(target) < LINEAR_SEARCH_MIN_DRAWS:
             pick = cw1.searchsorted(target, "right")
             np.minimum(pick, last, out=pick)
             return pick
+        c = self._wcache
         pick = np.minimum(c["first_path"][origin], last)
         steps = c["max_paths"] - 1
         for _ in range(min(steps, LINEAR_SEARCH_MAX_PATHS)):
@@ -995,8 +999,9 @@ class FleeEngine:
                     break
                 active, where, dm = active[go], where[go], dm[go]
             if plain:
-                pick, dep = self._choose_fast(self._vorigin(active, where),
-                                              self._weights_now()[1], rng)
+                pick, dep = self._choose_fast(
+                    where if self.n_cls == 1 else self._vorigin(active, where),
+                    self._weights_now()[1], rng)
             else:
                 link = self._depart(active, where, rng)
                 dep = link >= 0
