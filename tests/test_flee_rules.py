@@ -427,3 +427,38 @@ def test_capacity_scaling_ignored_like_flee31(tmp_path: Path) -> None:
     p_r, _ = assert_same_shares(conf)
     # day 0's choosers all see an empty C1 (3/4 of 1,500 go); then it is full
     assert p_r[0] * 6000 < 1300
+
+
+def _eth32_conflict(root: Path, camp_rule: bool = False) -> Path:
+    # towns T1, T2: 900 and 100 of their 1,000 people are of ethnicity A; agents all A
+    locs = [["O", "R", "Home", "10.0", "20.0", "conflict_zone", "0", "1000000", "500", "0"],
+            ["T1", "R", "Home", "10.0", "22.0", "town", "", "1000", "900", "100"],
+            ["T2", "R", "Home", "14.0", "20.0", "town", "", "1000", "100", "900"],
+            ["C1", "R", "Abroad", "9.0", "20.0", "camp", "", "1000", "0", "0"]]
+    rule = "  MatchCampEthnicity: True\n" if camp_rule else "  MatchTownEthnicity: True\n"
+    conf = write_conflict(
+        root, locations=locs, days=1, per_day=20000, location_header_extra=",A,B",
+        routes=[["O", "T1", "1500", "0"], ["O", "T2", "1500", "0"], ["O", "C1", "3000", "0"]],
+        extra_move=rule, files={"demographics_ethnicity.csv": "ethnicity,Default\nA,1\nB,0\n"},
+        extra_settings="ranks_compat:\n  flee_version: '3.2'\n")
+    return conf
+
+
+def test_flee32_ethnicity_uses_the_destination_share(tmp_path: Path) -> None:
+    scen = read_scenario(_eth32_conflict(tmp_path))
+    assert scen.route_classes.ethnicities == ["A", "B"]
+    eng = FleeEngine(scen, 0)
+    eng.step(0)
+    net = eng.net
+    # every agent leaves O the first day: to T1, T2 (1500 km, reached) or C1 (3000 km, on
+    # the way); weights 10 x 0.9 / 1510 and 10 x 0.1 / 1510 for the towns (the same share
+    # of those reaching a town leave it again, so the towns' ratio stays 9:1)
+    reached = np.array([eng.count[net.index["T1"]], eng.count[net.index["T2"]]])
+    assert reached.sum() > 10000
+    assert abs(reached[0] / reached.sum() - 0.9) < 0.02
+
+
+def test_flee32_camp_ethnicity_divides_by_zero_population(tmp_path: Path) -> None:
+    with pytest.raises(RanksInputError) as err:
+        read_scenario(_eth32_conflict(tmp_path, camp_rule=True))
+    assert err.value.field == "population" and "C1" in err.value.message
