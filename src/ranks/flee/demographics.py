@@ -183,11 +183,12 @@ class AttributeDraws:
         """Route classes of new agents appearing at locations ``where``."""
         age = male = eth = None
         n = len(where)
-        if self.age is not None:
+        if self.age is not None and self._age_vals is not None:
             age = self._age_vals[self._draw(self.age, where, rng)]
-            male = (self._male[self._draw(self.gender, where, rng)] if self.gender is not None
+            male = (self._male[self._draw(self.gender, where, rng)]
+                    if self.gender is not None and self._male is not None
                     else np.zeros(n, dtype=bool))
-        if self.eth is not None:
+        if self.eth is not None and self._eth_idx is not None:
             eth = self._eth_idx[self._draw(self.eth, where, rng)]
         return self.rc.classes(age, male, eth)
 

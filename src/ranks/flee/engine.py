@@ -288,6 +288,7 @@ class FleeEngine:
         net = self.net
         ids = self.ag.add(where)
         if self.n_cls > 1:
+            assert self.draws is not None  # made with the route classes
             self.ag.cls[ids] = cls if cls is not None else self.draws.classes_at(
                 where, self.attr_rng)
         self.count += np.bincount(where, minlength=net.n) if per_loc is None else per_loc
@@ -409,6 +410,7 @@ class FleeEngine:
         la1, la2, lo1, lo2 = lat[origin], lat[p.end], lon[origin], lon[p.end]
         a = (np.sin((la2 - la1) / 2.0) ** 2
              + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2.0) ** 2)
+        a = np.clip(a, 0.0, 1.0)  # rounding can take it just past 1 for antipodes
         radius = 6371.0 if s.compat.v32 else 6373.0
         d = radius * 2.0 * np.arctan2(np.sqrt(a), np.sqrt(1.0 - a))
         return 1.0 / np.maximum(1.0, d) ** s.home_distance_power
@@ -482,11 +484,11 @@ class FleeEngine:
         """Flee 3.2's ethnicity factor per destination for ethnicity ``e``: 10 x the
         destination's people of that ethnicity / its population where a rule applies."""
         s, net = self.s, self.net
+        assert self._eth_counts is not None  # Flee 3.2's rule is on
         conflict = net.conflict > 0
         on = np.where(net.camp, s.match_camp_ethnicity,
                       np.where(conflict, s.match_conflict_ethnicity, s.match_town_ethnicity))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = self._eth_counts[e] / np.maximum(net.pop, 1).astype(np.float64)
+        ratio = self._eth_counts[e] / np.maximum(net.pop, 1).astype(np.float64)
         return np.where(on, 10.0 * ratio, 1.0)
 
     def _capm(self) -> np.ndarray | None:
