@@ -30,6 +30,7 @@ import numpy as np
 
 from ranks.errors import RanksInputError
 from ranks.flee.csvio import csv_rows, parse_float
+from ranks.flee.settings import FleeSettings
 
 AGE_CLASSES = 3  # 0: others, 1: children (< 19), 2: boys ignoring safety (male, > 14)
 CHILD_MAX_AGE = 19  # Flee: age < 19
@@ -201,7 +202,7 @@ def _number(text: str, path: Path, field: str) -> float:
                               field=field) from None
 
 
-def route_classes(settings: object, attrs: dict[str, Attribute], input_dir: Path,
+def route_classes(settings: FleeSettings, attrs: dict[str, Attribute], input_dir: Path,
                   ethnic_columns: list[str]) -> RouteClasses:
     """The route classes a scenario needs; checks the attribute files the rules use.
 
@@ -216,8 +217,8 @@ def route_classes(settings: object, attrs: dict[str, Attribute], input_dir: Path
             with a KeyError when the rule is first used).
     """
     s = settings
-    children = bool(getattr(s, "children_avoid_hazards", False))
-    boys = children and bool(getattr(s, "boys_take_risk", False))
+    children = s.children_avoid_hazards
+    boys = children and s.boys_take_risk
     eths: list[str] = []
     if children and "age" not in attrs:
         raise RanksInputError("ChildrenAvoidHazards needs agents' ages: no "
@@ -227,7 +228,7 @@ def route_classes(settings: object, attrs: dict[str, Attribute], input_dir: Path
         raise RanksInputError("BoysTakeRisk needs agents' genders: no demographics_gender.csv "
                               "(Flee stops with a KeyError)",
                               file=input_dir / "demographics_gender.csv")
-    if s.match_ethnicity and s.compat.v32:  # type: ignore[attr-defined]
+    if s.match_ethnicity and s.compat.v32:
         if "ethnicity" not in attrs:
             raise RanksInputError("Flee 3.2's Match*Ethnicity rules need agents' ethnicities: "
                                   "no demographics_ethnicity.csv",
