@@ -1074,10 +1074,11 @@ class FleeEngine:
         """Refresh scores, move chances and the dormant set when the network changed."""
         net = self.net
         s = self.s
-        # Scores change with the day under a conflict decay list; move chances and weights
-        # change with the population only when spawning takes from it.
+        # Scores change with the conflict decay multipliers (every 30 days of a zone under a
+        # decay list); move chances and weights change with the population only when
+        # spawning takes from it.
         version = (net.structure_version, net.state_version,
-                   t if s.conflict_spawn_decay else None)
+                   net.conflict_decay(t).tobytes() if s.conflict_spawn_decay else None)
         by_pop = s.take_from_population and bool(
             s.movechance_pop_scale_factor or s.use_pop_for_loc_weight
             or self._eth_counts is not None)
