@@ -453,12 +453,13 @@ def _run_paths(scen, seed: int, fast: bool) -> tuple[np.ndarray, ...]:
     eng = FleeEngine(scen, seed)
     eng.fast_paths = fast
     res = eng.run()
-    return res.camp_sim, res.agents, res.on_links, eng.ag.loc[: eng.ag.n].copy()
+    return (res.camp_sim, res.agents, res.on_links, eng.ag.loc[: eng.ag.n].copy(),
+            eng.ag.recent[: eng.ag.n].copy() if eng.ag.track_recent else np.zeros(0))
 
 
-@pytest.mark.parametrize("case", ["capacity", "closed_link", "mali"])
+@pytest.mark.parametrize("case", ["capacity", "stints", "closed_link", "mali"])
 def test_fast_paths_give_the_same_run(tmp_path: Path, case: str) -> None:
-    if case == "capacity":
+    if case in ("capacity", "stints"):
         locs = [
             ["A", "R", "Home", "0", "0", "conflict_zone", "0", "100000"],
             ["T", "R", "Home", "0", "1", "town", "", "5000"],
@@ -467,6 +468,8 @@ def test_fast_paths_give_the_same_run(tmp_path: Path, case: str) -> None:
         ]
         yml = ("spawn_rules:\n  conflict_driven_spawning:\n    spawn_mode: constant\n"
                "    displaced_per_conflict_day: 40\n")
+        if case == "stints":  # Flee's avoid_short_stints: towns force short-stint movers on
+            yml += "move_rules:\n  avoid_short_stints: true\n  max_move_speed: 200\n"
         inp, _ = write_scenario(tmp_path, days=60, locations=locs, settings=yml,
                                 routes=[["A", "T", "100", "0"], ["T", "C1", "50", "0"],
                                         ["A", "C2", "500", "0"], ["T", "C2", "90", "0"]])

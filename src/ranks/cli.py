@@ -31,6 +31,7 @@ from ranks.ensemble import cli as ensemble_cli
 from ranks.errors import RanksInputError
 from ranks.explore import cli as explore_cli
 from ranks.flee.cli import flee_command
+from ranks.flee.suite import suite_command
 from ranks.ingest.cli import ingest_command
 from ranks.report import cli as report_cli
 
@@ -195,6 +196,7 @@ def plan(scenario: ScenarioArg) -> None:
 
 # Commands that live in their own subpackages, registered here explicitly.
 app.command("flee")(handle_errors(flee_command))
+app.command("flee-suite")(handle_errors(suite_command))
 app.command()(report_cli.report)
 app.command()(report_cli.check)
 app.command()(report_cli.compare)

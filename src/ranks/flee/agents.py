@@ -14,12 +14,14 @@ class AgentStore:
     ``link`` is the link it travels (-1 at a location) and ``d_link`` the km done on it.
     """
 
-    def __init__(self, route_width: int, track_recent: bool, track_first: bool) -> None:
+    def __init__(self, route_width: int, track_recent: bool, track_first: bool,
+                 track_class: bool = False) -> None:
         self.n = 0
         self.cap = 0
         self.route_width = route_width
         self.track_recent = track_recent
         self.track_first = track_first
+        self.track_class = track_class
         self.loc = np.zeros(0, np.intp)  # intp: used as an index without a cast
         self.link = np.zeros(0, np.intp)
         self.d_link = np.zeros(0, np.float64)  # km done on the current link
@@ -29,6 +31,7 @@ class AgentStore:
         self.route = np.zeros((0, max(route_width, 1)), np.int32)  # remaining hops, -1 pad
         self.rlen = np.zeros(0, np.int16)  # remaining hops
         self.rdest = np.zeros(0, np.intp)  # route destination
+        self.cls = np.zeros(0, np.intp)  # route class (see ranks.flee.demographics)
 
     def _grow(self, need: int) -> None:
         new = max(need, 2 * self.cap, 1024)
@@ -44,6 +47,8 @@ class AgentStore:
             self.recent = ext(self.recent)
         if self.track_first:
             self.first = ext(self.first, True)
+        if self.track_class:
+            self.cls = ext(self.cls)
         if self.route_width:
             self.route, self.rlen, self.rdest = ext(self.route, -1), ext(self.rlen), \
                 ext(self.rdest, -1)

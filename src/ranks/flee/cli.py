@@ -21,9 +21,12 @@ from ranks.io.atomic import atomic_dir, check_out_dir
 
 
 def flee_command(
-    input_dir: Path = typer.Argument(..., help="Flee input directory (locations.csv, ...)."),
+    input_dir: Path = typer.Argument(
+        ..., help="Flee input directory (locations.csv, ...) or FabFlee conflict directory "
+        "(input_csv/, source_data/, simsetting.yml)."),
     validation_dir: Path | None = typer.Argument(
-        None, help="Flee validation directory (data_layout.csv and camp series)."),
+        None, help="Flee validation directory (data_layout.csv and camp series; default for "
+        "a FabFlee directory: its source_data/)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output directory (written atomically)."),
     settings: Path | None = typer.Option(
         None, "--settings", "-s",
@@ -33,12 +36,16 @@ def flee_command(
                                     help="Run only the first DAYS days."),
     force: bool = typer.Option(False, "--force", help="Replace an existing output directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    replicates: int = typer.Option(
+        1, "--replicates", min=1, help="Run seeds SEED..SEED+N-1: adds per-camp 5-95% bands "
+        "(bands.csv), their coverage of the data and report.html."),
 ) -> None:
     """Run a Flee refugee scenario (Flee 3.1 rules, vectorized) and score it.
 
     Writes OUT/out.csv (per day: simulated and observed refugees per camp, totals, errors)
-    and OUT/summary.json (averaged_relative_difference, total_error, agent_steps, wall_s,
-    peak_rss_mb, seed, ...).
+    and OUT/summary.json (averaged_relative_difference, total_error, maape, agent_steps,
+    wall_s, peak_rss_mb, seed, ...); with --replicates N also OUT/bands.csv and
+    OUT/report.html.
     """
     from ranks.flee.engine import FleeEngine
     from ranks.flee.output import write_outputs
@@ -55,20 +62,35 @@ def flee_command(
         if "is not a setting Ranks reads" in w:
             typer.echo(f"warning: {w}", err=True)
     with atomic_dir(out, force, kind="flee") as tmp:
-        engine = FleeEngine(scen, seed=seed)
         with Progress(TextColumn("[bold]flee[/] day {task.completed}/{task.total}"),
                       BarColumn(), TimeElapsedColumn(), console=console,
                       disable=not show, transient=True) as progress:
-            task = progress.add_task("days", total=scen.days)
-            result = engine.run(on_day=lambda _t: progress.advance(task))
-        result.wall_s = time.perf_counter() - t_start  # reading included
-        summary = write_outputs(result, tmp)
+            task = progress.add_task("days", total=scen.days * replicates)
+            if replicates > 1:
+                from ranks.flee.bands import run_replicates, write_replicate_outputs
+
+                rep = run_replicates(scen, list(range(seed, seed + replicates)),
+                                     on_day=lambda _t: progress.advance(task))
+            else:
+                engine = FleeEngine(scen, seed=seed)
+                result = engine.run(on_day=lambda _t: progress.advance(task))
+        if replicates > 1:
+            assert rep.first is not None
+            rep.first.wall_s = time.perf_counter() - t_start  # reading and all replicates
+            summary = write_replicate_outputs(rep, tmp)
+        else:
+            result.wall_s = time.perf_counter() - t_start  # reading included
+            summary = write_outputs(result, tmp)
     if not quiet:
         ard = summary["averaged_relative_difference"]
         err = f"{ard:.4f}" if ard is not None else "n/a (no validation data)"
         typer.echo(f"{scen.days} days, {summary['agents_final']} agents, "
                    f"{summary['agent_steps']} agent-steps in {summary['wall_s']:.2f} s; "
                    f"averaged relative difference {err}; wrote {out}")
+        if replicates > 1:
+            cov = summary["replicates"]["coverage"]
+            typer.echo(f"{replicates} replicates: 5-95% bands cover "
+                       f"{'n/a' if cov is None else f'{cov:.0%}'} of the observed camp-days")
         for w in summary["warnings"]:
             if "is not a setting Ranks reads" not in w:  # shown before the run
                 typer.echo(f"warning: {w}", err=True)

@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from ranks.errors import RanksInputError
 from ranks.flee.agents import AgentStore
+from ranks.flee.demographics import AttributeDraws, RouteClasses
 from ranks.flee.network import Network, PathTable
 from ranks.flee.reader import Scenario
 from ranks.flee.validation import metrics
@@ -59,15 +61,16 @@ class RunResult:
     def summary(self) -> dict[str, Any]:
         """summary.json content (metric is None without validation data)."""
         has = ~np.isnan(self.camp_obs[0]) if self.camp_obs.size else np.zeros(0, bool)
-        ard = tot = None
+        ard = tot = maape = None
         if self.scenario.validation is not None and has.any():
             m = metrics(self.camp_sim[:, has].astype(np.float64), self.camp_obs[:, has],
                         self.total_obs)
-            ard, tot = m["averaged_relative_difference"], m["total_error"]
+            ard, tot, maape = m["averaged_relative_difference"], m["total_error"], m["maape"]
         s = self.scenario.settings
         return {
             "averaged_relative_difference": ard,
             "total_error": tot,
+            "maape": maape,
             "agent_steps": self.agent_steps,
             "wall_s": round(self.wall_s, 3),
             "loop_s": round(self.loop_s, 3),
@@ -159,6 +162,8 @@ class DayRng:
 
 
 DORMANT_MOVECHANCE = 0.05  # locations below this daily move chance are sampled per location
+LINEAR_SEARCH_MAX_PATHS = 8  # route draws step through this many paths per origin, then
+LINEAR_SEARCH_MIN_DRAWS = 2048  # bisect; only when drawing at least this many routes at once
 
 
 class FleeEngine:
@@ -185,12 +190,23 @@ class FleeEngine:
         self.awareness = s.awareness_level
         self.no_move = self.awareness <= 0 and not s.compat.fix_awareness_zero
         self.uniform = self.awareness <= 0
-        self.paths: PathTable = net.build_paths(max(self.awareness, 1))
+        # Route classes: agents whose attributes make them weigh routes differently
+        # (ChildrenAvoidHazards, BoysTakeRisk, Flee 3.2's ethnicity rule); the path table
+        # is repeated once per class, class c's copy under the origins c * n + location.
+        self.rc: RouteClasses = scen.route_classes or RouteClasses(False, False, [])
+        self.n_cls = self.rc.count
+        self.draws = (AttributeDraws(self.rc, scen.demographics, net.names)
+                      if self.n_cls > 1 else None)
+        self.attr_rng = np.random.default_rng([self.seed, 0, 0x5EED])  # attribute draws
+        self._eth_counts = self._ethnicity_counts()
+        self.real_paths: PathTable = net.build_paths(max(self.awareness, 1))
+        self.paths: PathTable = self._tile_paths(self.real_paths)
+        self._stay = self._stay_factor()
         self.paths_version = net.structure_version
         self.lookup = net.open_link_lookup() if self.awareness >= 2 else None
         width = net._max_hops - 1 if self.awareness >= 2 else 0
         self.ag = AgentStore(max(width, 1) if self.awareness >= 2 else 0, s.avoid_short_stints,
-                          s.start_on_foot)
+                             s.start_on_foot, track_class=self.n_cls > 1)
         self.count = np.zeros(net.n, np.int64)  # agents present at each location
         self.trav = _EMPTY  # agents on links
         self.awake = _EMPTY  # agents idle at non-dormant locations
@@ -234,6 +250,10 @@ class FleeEngine:
             self.warnings.append("no validation data and no conflict_driven_spawning in the "
                                  f"settings: spawning {self.cds_rate:g} agents per day per "
                                  "unit of conflict intensity")
+        # Flee's read_from_agents_csv_file: agents.csv's agents come first (run.py order).
+        if scen.initial_agents is not None and len(scen.initial_agents.loc):
+            ia = scen.initial_agents
+            self._spawn_at(ia.loc, cls=self._classes_of(ia) if self.n_cls > 1 else None)
         # Flee's insert_day0: observed day-0 camp populations start in the camps.
         if s.insert_day0 and v is not None:
             for i, name in zip(self.camp_idx, self.camp_names, strict=True):
@@ -260,12 +280,17 @@ class FleeEngine:
     # ------------------------------------------------------------------ spawning
 
     def _spawn_at(self, where: np.ndarray, count_pop: bool = True,
-                  per_loc: np.ndarray | None = None) -> None:
-        """Add agents at ``where`` (``per_loc``: the same as counts per location, if known)."""
+                  per_loc: np.ndarray | None = None, cls: np.ndarray | None = None) -> None:
+        """Add agents at ``where`` (``per_loc``: the same as counts per location, if known;
+        ``cls``: their route classes, else drawn from the demographics of ``where``)."""
         if len(where) == 0:
             return
         net = self.net
         ids = self.ag.add(where)
+        if self.n_cls > 1:
+            assert self.draws is not None  # made with the route classes
+            self.ag.cls[ids] = cls if cls is not None else self.draws.classes_at(
+                where, self.attr_rng)
         self.count += np.bincount(where, minlength=net.n) if per_loc is None else per_loc
         awake = ~self.dormant[where]
         if awake.any():
@@ -331,27 +356,140 @@ class FleeEngine:
 
     # ------------------------------------------------------------------ route weights
 
+    # ------------------------------------------------------------------ route classes
+
+    def _tile_paths(self, p: PathTable) -> PathTable:
+        """The path table repeated once per route class (class c: origins c * n + l)."""
+        k = self.n_cls
+        if k == 1:
+            return p
+        n_p = len(p.end)
+        ptr = np.concatenate([p.ptr[:-1] + c * n_p for c in range(k)] + [[k * n_p]])
+        return PathTable(ptr=ptr.astype(np.int64), end=np.tile(p.end, k),
+                         dist=np.tile(p.dist, k), first_link=np.tile(p.first_link, k),
+                         hops=np.tile(p.hops, (k, 1)))
+
+    def _vorigin(self, ids: np.ndarray, loc: np.ndarray) -> np.ndarray:
+        """Origins in the (tiled) path table of agents ``ids`` at locations ``loc``."""
+        if self.n_cls == 1:
+            return loc
+        return loc + self.net.n * self.ag.cls[ids]
+
+    def _classes_of(self, ia: Any) -> np.ndarray:
+        """Route classes of agents.csv's agents from their ``age``/``gender``/``ethnicity``."""
+        rc = self.rc
+        n = len(ia.loc)
+        age = ia.numbers("age") if rc.children else None
+        male = (np.array([g == "male" for g in ia.column("gender")]) if rc.boys
+                else np.zeros(n, dtype=bool))
+        eth = None
+        if rc.ethnicities:
+            col = ia.column("ethnicity")
+            unknown = [i for i, e in enumerate(col) if e not in rc.ethnicities]
+            if unknown:
+                raise RanksInputError(f"ethnicity {col[unknown[0]]!r} is not in "
+                                      "demographics_ethnicity.csv", file=ia.path,
+                                      line=ia.lines[unknown[0]], field="ethnicity")
+            eth = np.array([rc.ethnicities.index(e) for e in col])
+        return rc.classes(age, male, eth).astype(np.intp)
+
+    def _stay_factor(self) -> np.ndarray | None:
+        """Flee's stay_close_to_home factor per (untiled) path: 1 / max(1, d) ** power, d the
+        great-circle km from the origin to the path's end (None when the rule is off).
+
+        As Flee's ``Location.calculateDistance``: locations.csv's 4th column is taken as the
+        longitude and the 5th as the latitude, Earth radius 6373 km (6371 km in Flee 3.2).
+        """
+        s = self.s
+        if not s.stay_close_to_home:
+            return None
+        p, locs = self.real_paths, self.scen.locations
+        lon = np.radians([loc.lat for loc in locs])  # Flee: x = 4th column, used as longitude
+        lat = np.radians([loc.lon for loc in locs])
+        origin = np.repeat(np.arange(self.net.n), np.diff(p.ptr))
+        la1, la2, lo1, lo2 = lat[origin], lat[p.end], lon[origin], lon[p.end]
+        a = (np.sin((la2 - la1) / 2.0) ** 2
+             + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2.0) ** 2)
+        a = np.clip(a, 0.0, 1.0)  # rounding can take it just past 1 for antipodes
+        radius = 6371.0 if s.compat.v32 else 6373.0
+        d = radius * 2.0 * np.arctan2(np.sqrt(a), np.sqrt(1.0 - a))
+        return 1.0 / np.maximum(1.0, d) ** s.home_distance_power
+
+    def _ethnicity_counts(self) -> np.ndarray | None:
+        """(E, n) people of each ethnicity per location (Flee 3.2's rule), or None."""
+        eths = self.rc.ethnicities
+        if not eths:
+            return None
+        return np.array([[float(loc.attributes.get(e) or 0.0) for loc in self.scen.locations]
+                         for e in eths])
+
+    def _match_multiplier(self) -> np.ndarray | None:
+        """Flee 3.1's ethnicity rules: x10 for each destination kind whose rule is on (the
+        attribute ratio is a stub returning 1), else None."""
+        s, net = self.s, self.net
+        if not s.match_ethnicity:
+            return None
+        conflict = net.conflict > 0
+        on = np.where(net.camp, s.match_camp_ethnicity,
+                      np.where(conflict, s.match_conflict_ethnicity, s.match_town_ethnicity))
+        return np.where(on, 10.0, 1.0)
+
     def _refresh_structure(self) -> None:
         if self.paths_version != self.net.structure_version:
-            self.paths = self.net.build_paths(max(self.awareness, 1))
+            self.real_paths = self.net.build_paths(max(self.awareness, 1))
+            self.paths = self._tile_paths(self.real_paths)
+            self._stay = self._stay_factor()
             if self.awareness >= 2:
                 self.lookup = self.net.open_link_lookup()
             self.paths_version = self.net.structure_version
             self._wcache.clear()
 
     def _base_weights(self, score: np.ndarray) -> np.ndarray:
-        """Path weights without the capacity factor, raised to weight_power."""
-        s, net, p = self.s, self.net, self.paths
+        """Path weights without the capacity factor, raised to weight_power (all classes).
+
+        Flee's ``getEndPointScore`` order: the destination's score, squared for children or
+        1 for risk-taking boys, x the home-distance factor, x the ethnicity factor, x the
+        population factor (not for camps).
+        """
+        s, net, p = self.s, self.net, self.real_paths
         if self.uniform:
-            return np.ones(len(p.end))
-        base = score[p.end]
+            return np.ones(len(self.paths.end))
+        sc = score[p.end]
+        mult = self._stay
+        match = self._match_multiplier()
+        if match is not None:
+            mult = match[p.end] if mult is None else mult * match[p.end]
         if s.use_pop_for_loc_weight:
             pop = net.pop[p.end].astype(np.float64)
             pf = (np.maximum(1.0, pop) if s.compat.fix_pop_loc_weight
                   else np.minimum(1.0, pop)) ** s.pop_power_for_loc_weight
-            base = np.where(net.camp[p.end], base, base * pf)
-        w = (s.weight_softening + base) / (s.distance_softening + p.dist) ** s.distance_power
-        return w ** s.weight_power if s.weight_power != 1.0 else w
+            pf = np.where(net.camp[p.end], 1.0, pf)
+        else:
+            pf = None
+        out = []
+        for c in range(self.n_cls):
+            age_c, eth_c = self.rc.split(c)
+            base = sc if age_c == 0 else sc * sc if age_c == 1 else np.ones_like(sc)
+            if mult is not None:
+                base = base * mult
+            if self._eth_counts is not None:
+                base = base * self._ethnicity_factor(eth_c)[p.end]
+            if pf is not None:
+                base = base * pf  # pf is 1 at camps: x * 1.0 is x exactly
+            w = (s.weight_softening + base) / (s.distance_softening + p.dist) ** s.distance_power
+            out.append(w ** s.weight_power if s.weight_power != 1.0 else w)
+        return out[0] if len(out) == 1 else np.concatenate(out)
+
+    def _ethnicity_factor(self, e: int) -> np.ndarray:
+        """Flee 3.2's ethnicity factor per destination for ethnicity ``e``: 10 x the
+        destination's people of that ethnicity / its population where a rule applies."""
+        s, net = self.s, self.net
+        assert self._eth_counts is not None  # Flee 3.2's rule is on
+        conflict = net.conflict > 0
+        on = np.where(net.camp, s.match_camp_ethnicity,
+                      np.where(conflict, s.match_conflict_ethnicity, s.match_town_ethnicity))
+        ratio = self._eth_counts[e] / np.maximum(net.pop, 1).astype(np.float64)
+        return np.where(on, 10.0 * ratio, 1.0)
 
     def _capm(self) -> np.ndarray | None:
         """Capacity multipliers of all locations, or None when all are 1 (cached)."""
@@ -492,9 +630,7 @@ class FleeEngine:
         target = rng.random(len(origin))
         target *= tot[origin]
         target += lo[origin]
-        pick = cw.searchsorted(target, "right")
-        pick -= 1
-        np.minimum(pick, last_path[origin], out=pick)  # -1: no route
+        pick = self._search(cw[1:], target, origin, last_path)  # -1: no route
         go = pick >= 0
         if ok is not None:
             go &= ok[pick]
@@ -507,14 +643,47 @@ class FleeEngine:
         target = rng.random(len(origin))
         target *= tot[origin]
         target += lo[origin]
-        pick = cw1.searchsorted(target, "right")  # = searchsorted(cw, ...) - 1 (target >= 0)
-        np.minimum(pick, last_path[origin], out=pick)  # -1: no route
+        if len(target) < LINEAR_SEARCH_MIN_DRAWS:  # (see _search)
+            pick = cw1.searchsorted(target, "right")
+            np.minimum(pick, last_path[origin], out=pick)  # -1: no route
+        else:
+            pick = self._search(cw1, target, origin, last_path)
         if sure:  # every origin has a route
             return pick, (None if ok is None else ok[pick])
         go = pick >= 0
         if ok is not None:
             go &= ok[pick]
         return pick, go
+
+    def _search(self, cw1: np.ndarray, target: np.ndarray, origin: np.ndarray,
+                last_path: np.ndarray) -> np.ndarray:
+        """The path each target falls in: the first path j of its origin with cw1[j] > target
+        (cw1: cumulative weight through each path), capped at the origin's last path (-1:
+        no path).  The same as ``searchsorted(cw1, target, "right")`` capped, since each
+        target lies in [cw1[first path - 1], cw1[last path]).  With many draws the search
+        steps through the first paths of every origin for all targets at once, which is
+        faster than bisecting so few, and bisects only for targets still unresolved (with
+        few draws the per-step overhead is not worth it)."""
+        last = last_path[origin]
+        if len(target) < LINEAR_SEARCH_MIN_DRAWS:
+            pick = cw1.searchsorted(target, "right")
+            np.minimum(pick, last, out=pick)
+            return pick
+        c = self._wcache
+        pick = np.minimum(c["first_path"][origin], last)
+        steps = c["max_paths"] - 1
+        for _ in range(min(steps, LINEAR_SEARCH_MAX_PATHS)):
+            adv = cw1[pick] <= target
+            adv &= pick < last
+            if not adv.any():
+                return pick
+            pick += adv
+        if steps > LINEAR_SEARCH_MAX_PATHS:  # origins with many paths: binary search the rest
+            rest = np.flatnonzero((cw1[pick] <= target) & (pick < last))
+            if len(rest):
+                found = cw1.searchsorted(target[rest], "right")
+                pick[rest] = np.minimum(found, last[rest])
+        return pick
 
     def _plain_choice(self) -> bool:
         """One-step routes drawn from the weight table (no stored routes, someone can move)."""
@@ -528,17 +697,19 @@ class FleeEngine:
         if k == 0 or self.no_move or len(p.end) == 0:
             return np.full(k, -1, dtype=np.int64)
         if self.awareness < 2:
+            vo = self._vorigin(ids, origin)
             if self.fast_paths:
-                pick, go = self._choose(origin, *self._weights_now(), rng)
+                pick, go = self._choose(vo, *self._weights_now(), rng)
             else:
-                pick, go = self._choose(origin, self._capm(), None, rng)
+                pick, go = self._choose(vo, self._capm(), None, rng)
             link = np.where(go, p.first_link[pick], -1)
         else:
             capm = self._capm()
             link = np.full(k, -1, dtype=np.int64)
             has_route = ag.rlen[ids] > 0
             choose = np.flatnonzero(~has_route)
-            pick, go = self._choose(origin[choose], capm, None, rng)
+            pick, go = self._choose(self._vorigin(ids[choose], origin[choose]), capm, None,
+                                    rng)
             dest = p.end[pick]
             link[choose[go]] = p.first_link[pick[go]]
             a_go = ids[choose[go]]
@@ -609,8 +780,7 @@ class FleeEngine:
         still on links, agents settled at a location this day) and writes their state back.
         """
         s, ag, net = self.s, self.ag, self.net
-        if self.fast_paths and not (s.start_on_foot or net.any_walk or s.avoid_short_stints
-                                    or s.compat.fix_leftover_speed):
+        if self._plain_travel():
             return self._travel_plain(rng, active, a_link, n_old)
         mce, dst = self.mce, net.dst
         keep_id: list[np.ndarray] = []
@@ -726,13 +896,26 @@ class FleeEngine:
                 ag.recent[ids] += np.concatenate(moved_dm) / s.max_move_speed / 2.0
         return trav, done
 
+    def _plain_travel(self) -> bool:
+        """Whether the day's travel runs :meth:`_travel_plain` (no walking speeds or
+        leftover-speed fix)."""
+        s = self.s
+        return self.fast_paths and not (s.start_on_foot or self.net.any_walk
+                                        or s.compat.fix_leftover_speed)
+
     def _travel_plain(self, rng: np.random.Generator, active: np.ndarray, a_link: np.ndarray,
                       n_old: int) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`_travel` without walking speeds, short stints or the leftover-speed fix.
+        """:meth:`_travel` without walking speeds or the leftover-speed fix.
 
         The same waves, draws and results with fewer array operations: an agent who set out
         in a wave arrives iff its link's speed exceeds its length (a per-link table), and
-        the km it has done on a link it stays on are the link's speed.
+        the km it has done on a link it stays on are the link's speed.  With
+        plain ``avoid_short_stints`` each agent's km of the day are recorded once, in its final
+        state of the day (settled: km up to its arrival; on a link: km before setting out
+        plus the link's speed), for Flee's recent-travel index.  Link epochs (for agents on
+        a link closed under them) are set at the end of the day for agents who set out
+        today and are still on a link: closures happen before travel, so the link's close
+        count is the same all day, and only agents on a link at the next day's start use it.
         """
         ag, net = self.ag, self.net
         spd, dist, dst = net.speed, net.dist, self._dst64
@@ -741,21 +924,43 @@ class FleeEngine:
         count_nonzero, bincount = np.count_nonzero, np.bincount
         plain = self._plain_choice()
         first_link = self.paths.first_link
+        stints = self.s.avoid_short_stints
+        if stints:
+            town, recent, max_speed = net.town, ag.recent, self.s.max_move_speed
+        moved_id: list[np.ndarray] = []  # (stints) agents and their km of the day
+        moved_km: list[np.ndarray] = []
         keep_id: list[np.ndarray] = []
         keep_link: list[np.ndarray] = []
         settled: list[np.ndarray] = []
         settled_loc: list[np.ndarray] = []
         dl0 = _EMPTY  # km done by wave 0's agents who stay on their link
+        epoch = self.track_epoch
+        new_id: list[np.ndarray] = []  # (epoch) agents who set out today, still on a link
+        new_link: list[np.ndarray] = []
         # Wave 0: everyone on a link at the start of the day advances by the day's speed.
         speed = spd[a_link]
         a_dl = ag.d_link[active] + speed
         arr = a_dl > dist[a_link]
         n_arr = int(count_nonzero(arr))
+        check_bounce = bool(n_old) and epoch
+        if check_bounce:  # only agents on a link since an earlier day can be sent back
+            is_old = np.zeros(len(active), dtype=bool)
+            is_old[:n_old] = True
         if n_arr < len(active):
             stay = ~arr
             keep_id.append(active[stay])
             keep_link.append(a_link[stay])
+            if check_bounce:
+                is_old = is_old[arr]
+            if epoch:  # those who set out today (step's departures, after the n_old)
+                fresh0 = stay.copy()
+                fresh0[:n_old] = False
+                new_id.append(active[fresh0])
+                new_link.append(a_link[fresh0])
             dl0 = a_dl[stay]
+            if stints:
+                moved_id.append(keep_id[-1])
+                moved_km.append(speed[stay])
             active, a_link, a_dl, speed = active[arr], a_link[arr], a_dl[arr], speed[arr]
         wave = 0
         a_dm = a_dl  # km moved today before the wave (set at the end of each wave)
@@ -764,11 +969,11 @@ class FleeEngine:
             # overshoot), then the decision to go on
             if wave == 0:
                 dm = dist[a_link] - (a_dl - speed)
-                if n_old and self.track_epoch:
+                if check_bounce:
                     if self.s.compat.fix_reopened_link_bounce:
                         bounce = ~net.open[a_link]
                     else:
-                        bounce = net.close_count[a_link] > ag.epoch[active]
+                        bounce = is_old & (net.close_count[a_link] > ag.epoch[active])
                     where = np.where(bounce, net.src[a_link], dst[a_link])
                     go = ~bounce & (dm < speed)
                 else:
@@ -779,17 +984,26 @@ class FleeEngine:
                 where = dst[a_link]
                 go = dm < spd[a_link]
             count += bincount(where, minlength=n)
-            go &= rng.random(len(active)) < mce[where]
+            if stints:  # Flee's avoid_short_stints: short stints force a move from towns
+                short = (recent[active] + dm / max_speed) / 2.0 < 0.5
+                go &= rng.random(len(active)) < np.where(short & town[where], 1.0, mce[where])
+            else:
+                go &= rng.random(len(active)) < mce[where]
             n_go = int(count_nonzero(go))
             if n_go < len(active):
                 stop = ~go
                 settled.append(active[stop])
                 settled_loc.append(where[stop])
+                if stints:
+                    moved_id.append(settled[-1])
+                    moved_km.append(dm[stop])
                 if n_go == 0:
                     break
                 active, where, dm = active[go], where[go], dm[go]
             if plain:
-                pick, dep = self._choose_fast(where, self._weights_now()[1], rng)
+                pick, dep = self._choose_fast(
+                    where if self.n_cls == 1 else self._vorigin(active, where),
+                    self._weights_now()[1], rng)
             else:
                 link = self._depart(active, where, rng)
                 dep = link >= 0
@@ -799,6 +1013,9 @@ class FleeEngine:
                 stop = ~dep
                 settled.append(active[stop])
                 settled_loc.append(where[stop])
+                if stints:
+                    moved_id.append(settled[-1])
+                    moved_km.append(dm[stop])
                 if n_dep == 0:
                     break
                 active, dm = active[dep], dm[dep]
@@ -808,8 +1025,6 @@ class FleeEngine:
                     link = link[dep]
             if plain:
                 link = first_link[pick]
-                if self.track_epoch:
-                    ag.epoch[active] = net.close_count[link]
                 count -= bincount(where, minlength=n)
             # the next wave: agents who set out (their km on the new link start at 0)
             wave += 1
@@ -823,6 +1038,12 @@ class FleeEngine:
                 stay = ~arr
                 keep_id.append(active[stay])
                 keep_link.append(a_link[stay])
+                if epoch:
+                    new_id.append(keep_id[-1])
+                    new_link.append(keep_link[-1])
+                if stints:
+                    moved_id.append(keep_id[-1])
+                    moved_km.append(a_dm[stay] + spd[keep_link[-1]])
                 if n_arr:
                     active, a_link, a_dm = active[arr], a_link[arr], a_dm[arr]
         trav = np.concatenate(keep_id) if keep_id else _EMPTY
@@ -839,16 +1060,29 @@ class FleeEngine:
             ag.loc[done] = self._done_loc
             ag.link[done] = -1
             ag.d_link[done] = 0.0
+        if new_id:
+            ids = np.concatenate(new_id)
+            if len(ids):
+                ag.epoch[ids] = net.close_count[np.concatenate(new_link)]
+        if stints:  # Flee: recent = (recent + km today / max speed) / 2, for every agent
+            recent[: ag.n] *= 0.5
+            if moved_id:  # each agent once, in its final state of the day
+                recent[np.concatenate(moved_id)] += np.concatenate(moved_km) / (2.0 * max_speed)
         return trav, done
 
     def _daily_state(self, t: int) -> None:
         """Refresh scores, move chances and the dormant set when the network changed."""
         net = self.net
-        version = (net.structure_version, net.state_version)
         s = self.s
-        daily = bool(s.conflict_spawn_decay or s.movechance_pop_scale_factor
-                     or (s.take_from_population and s.use_pop_for_loc_weight))
-        if self._wcache.get("version") == version and not daily:
+        # Scores change with the conflict decay multipliers (every 30 days of a zone under a
+        # decay list); move chances and weights change with the population only when
+        # spawning takes from it.
+        version = (net.structure_version, net.state_version,
+                   net.conflict_decay(t).tobytes() if s.conflict_spawn_decay else None)
+        by_pop = s.take_from_population and bool(
+            s.movechance_pop_scale_factor or s.use_pop_for_loc_weight
+            or self._eth_counts is not None)
+        if self._wcache.get("version") == version and not by_pop:
             return
         self.mce = net.effective_movechance()
         score = net.scores(t)
@@ -858,7 +1092,9 @@ class FleeEngine:
         self._wcache.update(version=version, base=self._base_weights(score),
                             has_paths=npaths > 0, all_paths=bool((npaths > 0).all()),
                             last_path=np.where(npaths > 0, p.ptr[1:] - 1, -1),
-                            origin=np.repeat(np.arange(net.n), npaths))
+                            origin=np.repeat(np.arange(len(npaths)), npaths),
+                            first_path=p.ptr[:-1],
+                            max_paths=int(npaths.max()) if len(npaths) else 0)
         dormant = self.mce < DORMANT_MOVECHANCE
         self._dormant_q = float(self.mce[dormant].max()) if dormant.any() else 0.0
         q = self._dormant_q if self._dormant_q > 0 else 1.0
@@ -890,13 +1126,14 @@ class FleeEngine:
         movers = np.concatenate((aw[go], self._pick_dormant(rng)))
         origin = ag.loc[movers]
         if self.fast_paths and self._plain_choice():
-            pick, dep = self._choose_fast(origin, self._weights_now()[1], rng)
+            pick, dep = self._choose_fast(self._vorigin(movers, origin),
+                                          self._weights_now()[1], rng)
             if dep is None:
                 dep = np.ones(len(movers), dtype=bool)
             left = movers[dep]
             link_left = self.paths.first_link[pick[dep]]
-            if self.track_epoch:
-                ag.epoch[left] = net.close_count[link_left]
+            if self.track_epoch and not self._plain_travel():
+                ag.epoch[left] = net.close_count[link_left]  # (the plain loop sets it)
             self.count -= np.bincount(origin[dep], minlength=net.n)
         else:
             link = self._depart(movers, origin, rng)

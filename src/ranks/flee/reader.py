@@ -19,6 +19,8 @@ import numpy as np
 
 from ranks.errors import RanksInputError
 from ranks.flee.csvio import csv_rows, parse_date, parse_float, parse_int
+from ranks.flee.demographics import Attribute, RouteClasses, read_demographics, route_classes
+from ranks.flee.fabflee import resolve_layout
 from ranks.flee.settings import FleeSettings, load_settings
 from ranks.flee.validation import ValidationData, read_validation
 
@@ -72,6 +74,37 @@ class Closure:
 
 
 @dataclass
+class InitialAgents:
+    """Agents of ``agents.csv`` (Flee's ``read_from_agents_csv_file``): one per row."""
+
+    path: Path
+    loc: np.ndarray  # (A,) location index
+    attributes: dict[str, list[str]]  # column -> value per agent
+    lines: list[int]  # file line of each agent
+
+    def numbers(self, column: str) -> np.ndarray:
+        """A column as numbers (e.g. ``age``).
+
+        Raises:
+            RanksInputError: the column is missing or a value is not a number.
+        """
+        if column not in self.attributes:
+            raise RanksInputError(f"a rule needs the agents' {column!r}: no such column",
+                                  file=self.path, line=1, field=column)
+        out = np.empty(len(self.loc))
+        for i, text in enumerate(self.attributes[column]):
+            out[i] = parse_float(text, self.path, self.lines[i], column)
+        return out
+
+    def column(self, column: str) -> list[str]:
+        """A column as text; raises like :meth:`numbers` when it is missing."""
+        if column not in self.attributes:
+            raise RanksInputError(f"a rule needs the agents' {column!r}: no such column",
+                                  file=self.path, line=1, field=column)
+        return self.attributes[column]
+
+
+@dataclass
 class Scenario:
     """Everything a run needs: geography, timeline, settings and (optional) validation data."""
 
@@ -86,6 +119,10 @@ class Scenario:
     conflicts: np.ndarray  # (days, len(conflict_names)) intensity, float64
     validation: ValidationData | None
     warnings: list[str] = field(default_factory=list)
+    demographics: dict[str, Attribute] = field(default_factory=dict)
+    route_classes: RouteClasses | None = None
+    initial_agents: InitialAgents | None = None
+    location_columns: list[str] = field(default_factory=list)  # locations.csv extra columns
 
     @property
     def names(self) -> list[str]:
@@ -155,7 +192,8 @@ def read_locations(path: Path, hasten: int) -> list[Location]:
         name = f[0]
         if name in seen:
             raise RanksInputError(f"duplicate location name {name!r} (first on line "
-                                  f"{seen[name]})", file=path, line=line, field="name")
+                                  f"{seen[name]}); Flee 3.1 would keep both, attaching "
+                                  "routes to the last", file=path, line=line, field="name")
         seen[name] = line
         kind = _kind(f[5], path, line)
         cdate = None
@@ -247,6 +285,34 @@ def read_closures(path: Path, locs: list[Location], warnings: list[str]) -> list
                                 "it has no effect (as in Flee)")
         out.append(c)
     return out
+
+
+def read_agents_csv(path: Path, index: dict[str, int], warnings: list[str]) -> InitialAgents:
+    """Read ``agents.csv``: a header ``location,<attribute>...``, then one agent per row.
+
+    Rows naming an unknown location are skipped with a warning, as Flee does.
+    """
+    header: list[str] | None = None
+    locs: list[int] = []
+    lines: list[int] = []
+    cols: dict[str, list[str]] = {}
+    for line, f in csv_rows(path):
+        if f[0].startswith("#"):
+            continue
+        if header is None:
+            header = f[1:]
+            cols = {h: [] for h in header}
+            continue
+        if f[0] not in index:
+            warnings.append(f"{path}:{line}: unknown location {f[0]!r}; agent skipped (as "
+                            "in Flee)")
+            continue
+        locs.append(index[f[0]])
+        lines.append(line)
+        for j, h in enumerate(header):
+            cols[h].append(f[1 + j] if 1 + j < len(f) else "")
+    return InitialAgents(path=path, loc=np.array(locs, dtype=np.intp), attributes=cols,
+                         lines=lines)
 
 
 def read_period(input_dir: Path) -> tuple[dt.date, int, Path]:
@@ -426,24 +492,30 @@ def read_scenario(input_dir: str | Path, validation_dir: str | Path | None = Non
     """Read a Flee scenario directory (and optional validation directory).
 
     Args:
-        input_dir: directory with locations.csv, routes.csv, conflicts.csv, ...
-        validation_dir: directory with data_layout.csv and the per-camp series, or None.
+        input_dir: directory with locations.csv, routes.csv, conflicts.csv, ..., or a
+            FabFlee conflict directory (``input_csv/``, ``source_data/``,
+            ``simsetting.yml``; see :mod:`ranks.flee.fabflee`).
+        validation_dir: directory with data_layout.csv and the per-camp series, or None
+            (for a FabFlee directory: its ``source_data/``).
         settings: a settings YAML path, a :class:`FleeSettings`, or None (then
-            ``input_dir/simsetting.yml`` when present, else Flee's defaults).
+            ``input_dir/simsetting.yml`` or the FabFlee one when present, else Flee's
+            defaults).
         days: run only the first ``days`` days (default: the period file's length).
     """
     input_dir = Path(input_dir)
     if not input_dir.is_dir():
         raise RanksInputError("not a directory", file=input_dir)
+    layout = resolve_layout(input_dir)
+    input_dir = layout.input_dir
+    if validation_dir is None and layout.fabflee:
+        validation_dir = layout.validation_dir
     if isinstance(settings, FleeSettings):
         s = settings
     elif settings is not None:
         s = load_settings(settings)
-    elif (input_dir / "simsetting.yml").exists():
-        s = load_settings(input_dir / "simsetting.yml")
     else:
-        s = load_settings(None)
-    warnings: list[str] = []
+        s = load_settings(layout.settings)
+    warnings: list[str] = list(s.warnings)
     start, length, _period = read_period(input_dir)
     if days is not None:
         length = max(1, min(length, int(days)))
@@ -453,22 +525,62 @@ def read_scenario(input_dir: str | Path, validation_dir: str | Path | None = Non
     routes = read_routes(input_dir / "routes.csv", index)
     closures = read_closures(input_dir / "closures.csv", locs, warnings)
     cnames, carr = read_conflicts(input_dir / "conflicts.csv", locs, length, warnings)
+    needs_attrs = s.children_avoid_hazards or (s.match_ethnicity and s.compat.v32)
+    demographics = read_demographics(input_dir) if needs_attrs else {}
+    location_columns = _location_columns(input_dir / "locations.csv")
+    classes = route_classes(s, demographics, input_dir, location_columns)
+    initial = None
+    if s.read_from_agents_csv_file:
+        initial = read_agents_csv(input_dir / "agents.csv", index, warnings)
     validation = None
     if validation_dir is not None:
         _check_observed(Path(validation_dir))
         validation = read_validation(Path(validation_dir), start, length, s.hasten,
-                                     input_dir / "registration_corrections.csv")
+                                     input_dir / "registration_corrections.csv",
+                                     flee32=s.compat.v32)
     settings_path = (Path(settings) if isinstance(settings, str | Path) else
-                     input_dir / "simsetting.yml" if settings is None
-                     and (input_dir / "simsetting.yml").exists() else None)
-    if settings_path is not None:
-        warnings += _unknown_setting_keys(settings_path)
+                     layout.settings if settings is None else None)
+    if settings_path is not None and Path(settings_path).is_file():
+        warnings += _unknown_setting_keys(Path(settings_path))
     scen = Scenario(input_dir=input_dir, settings=s, start_date=start, days=length,
                     locations=locs, routes=routes, closures=closures, conflict_names=cnames,
-                    conflicts=carr, validation=validation, warnings=warnings)
+                    conflicts=carr, validation=validation, warnings=warnings,
+                    demographics=demographics, route_classes=classes, initial_agents=initial,
+                    location_columns=location_columns)
+    _check_ethnicity_counts(scen)
     if validation is not None:
+        validation.check_defined(scen.camp_names)
         missing = [n for n in scen.camp_names if n not in validation.series]
         for n in missing:
             warnings.append(f"{validation.layout_path}: no series for camp {n!r}; it is left "
                             "out of the error (Flee 3.1 would stop)")
     return scen
+
+
+def _location_columns(path: Path) -> list[str]:
+    """Names of locations.csv's columns after the eight standard ones (from its header)."""
+    for _line, f in csv_rows(path):
+        if _is_header(f, "name"):
+            return f[len(LOCATION_COLUMNS):]
+        return []
+    return []
+
+
+def _check_ethnicity_counts(scen: Scenario) -> None:
+    """Flee 3.2's ethnicity rule divides a location's count of an ethnicity by its population:
+    refuse counts that are not numbers and populations of 0 where a rule applies."""
+    rc, s = scen.route_classes, scen.settings
+    if rc is None or not rc.ethnicities:
+        return
+    path = scen.input_dir / "locations.csv"
+    for loc in scen.locations:
+        is_camp = loc.kind in (KIND_CAMP, KIND_IDPCAMP)
+        rule = (s.match_camp_ethnicity if is_camp else s.match_conflict_ethnicity
+                if loc.kind == KIND_CONFLICT else s.match_town_ethnicity)
+        for e in rc.ethnicities:
+            parse_float(loc.attributes.get(e, ""), path, loc.line, e)
+        if rule and loc.pop <= 0:
+            raise RanksInputError(
+                f"Flee 3.2's ethnicity rule divides by the population of {loc.name!r}, which "
+                "is 0 (camps' population column is their capacity)", file=path,
+                line=loc.line, field="population")

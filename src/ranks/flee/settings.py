@@ -22,6 +22,7 @@ import yaml
 from ranks.errors import RanksInputError
 
 LINK_CLOSURE_MODES = ("flee", "reverse_only", "both")
+FLEE_VERSIONS = ("3.1", "3.2")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class CompatSettings:
             ``use_pop_for_loc_weight``; True uses max(1, pop)**p.
         fix_reopened_link_bounce: in Flee 3.1 an agent on a route that was closed and reopened
             before it arrived is still sent back; True lets it arrive if the route is open.
+        flee_version: ``"3.1"`` (default) or ``"3.2"``: the rules Flee 3.2 changed, see
+            :attr:`v32`.
     """
 
     link_closure: str = "flee"
@@ -54,6 +57,15 @@ class CompatSettings:
     fix_awareness_zero: bool = False
     fix_pop_loc_weight: bool = False
     fix_reopened_link_bounce: bool = False
+    flee_version: str = "3.1"
+
+    @property
+    def v32(self) -> bool:
+        """Flee 3.2's versions of the rules it changed: ``capacity_scaling`` is applied,
+        ethnicity matching uses the location's share of the agent's ethnicity, registration
+        corrections dated before the start are ignored, the Earth radius of the home-distance
+        rule is 6371 km (3.1: 6373 km)."""
+        return self.flee_version == "3.2"
 
 
 @dataclass(frozen=True)
@@ -90,8 +102,24 @@ class FleeSettings:
     movechance_pop_base: float = 10000.0
     movechance_pop_scale_factor: float = 0.0
     hasten: int = 1
+    stay_close_to_home: bool = False
+    home_distance_power: float = 0.5
+    children_avoid_hazards: bool = False
+    boys_take_risk: bool = False
+    match_camp_ethnicity: bool = False
+    match_town_ethnicity: bool = False
+    match_conflict_ethnicity: bool = False
+    use_v1_rules: bool = False
+    read_from_agents_csv_file: bool = False
     compat: CompatSettings = field(default_factory=CompatSettings)
     source: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def match_ethnicity(self) -> bool:
+        """Any of the three ethnicity-matching rules is on."""
+        return (self.match_camp_ethnicity or self.match_town_ethnicity
+                or self.match_conflict_ethnicity)
 
     def replace(self, **changes: Any) -> FleeSettings:
         """Copy with some fields changed."""
@@ -126,21 +154,20 @@ _KEYS: list[tuple[str, str, str, str, Any]] = [
     ("move_rules", "movechance_pop_base", "movechance_pop_base", "pos", 10000.0),
     ("move_rules", "movechance_pop_scale_factor", "movechance_pop_scale_factor", "float", 0.0),
     ("optimisations", "hasten", "hasten", "posint", 1),
+    ("move_rules", "stay_close_to_home", "stay_close_to_home", "bool", False),
+    ("move_rules", "home_distance_power", "home_distance_power", "float", 0.5),
+    ("move_rules", "ChildrenAvoidHazards", "children_avoid_hazards", "bool", False),
+    ("move_rules", "BoysTakeRisk", "boys_take_risk", "bool", False),
+    ("move_rules", "MatchCampEthnicity", "match_camp_ethnicity", "bool", False),
+    ("move_rules", "MatchTownEthnicity", "match_town_ethnicity", "bool", False),
+    ("move_rules", "MatchConflictEthnicity", "match_conflict_ethnicity", "bool", False),
+    ("move_rules", "use_v1_rules", "use_v1_rules", "bool", False),
+    ("spawn_rules", "read_from_agents_csv_file", "read_from_agents_csv_file", "bool", False),
 ]
 
-# Flee rules that Ranks does not implement: refuse rather than silently ignore them.
-_UNSUPPORTED_TRUE = [
-    ("move_rules", "stay_close_to_home"),
-    ("move_rules", "ChildrenAvoidHazards"),
-    ("move_rules", "BoysTakeRisk"),
-    ("move_rules", "MatchCampEthnicity"),
-    ("move_rules", "MatchTownEthnicity"),
-    ("move_rules", "MatchConflictEthnicity"),
-    ("move_rules", "use_v1_rules"),
-    ("spawn_rules", "flood_zone_spawning_only"),
-    ("spawn_rules", "read_from_agents_csv_file"),
-]
-
+# Flee 3.1's use_v1_rules overrides these after reading the file (SimulationSettings).
+V1_RULES = {"max_move_speed": 200.0, "start_on_foot": False, "avoid_short_stints": False,
+            "camp_weight": 2.0, "conflict_weight": 0.25}
 
 # libyaml's parser when PyYAML has it (same SafeConstructor, so the same values)
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -253,14 +280,7 @@ def load_settings(path: str | Path | None) -> FleeSettings:
 
         values[attr] = _convert(sec[key], kind, err) if key in sec else default
 
-    for sec_name, key in _UNSUPPORTED_TRUE:
-        if section(sec_name).get(key):
-            dotted = f"{sec_name}.{key}"
-            raise RanksInputError("this Flee rule is not supported by `ranks flee`",
-                                  file=path, line=lines.get(dotted), field=dotted)
-    if data.get("flood_rules") is not None:
-        raise RanksInputError("flood rules are not supported by `ranks flee`", file=path,
-                              line=lines.get("flood_rules"), field="flood_rules")
+    _refuse_flood(data, section, path, lines)
 
     spawn = section("spawn_rules")
     cds = spawn.get("conflict_driven_spawning")
@@ -301,10 +321,11 @@ def load_settings(path: str | Path | None) -> FleeSettings:
         if f.name not in compat:
             continue
         dotted = f"ranks_compat.{f.name}"
-        if f.name == "link_closure":
+        if f.name in ("link_closure", "flee_version"):
             mode = str(compat[f.name])
-            if mode not in LINK_CLOSURE_MODES:
-                raise RanksInputError(f"expected one of {', '.join(LINK_CLOSURE_MODES)}",
+            allowed = LINK_CLOSURE_MODES if f.name == "link_closure" else FLEE_VERSIONS
+            if mode not in allowed:
+                raise RanksInputError(f"expected one of {', '.join(allowed)}",
                                       file=path, line=lines.get(dotted), field=dotted)
             cvals[f.name] = mode
         else:
@@ -317,5 +338,43 @@ def load_settings(path: str | Path | None) -> FleeSettings:
         key = sorted(unknown)[0]
         raise RanksInputError("unknown compatibility switch", file=path,
                               line=lines.get(f"ranks_compat.{key}"), field=f"ranks_compat.{key}")
-    values["compat"] = CompatSettings(**cvals)
+    values["compat"] = compat_s = CompatSettings(**cvals)
+    notes: list[str] = []
+    if values["use_v1_rules"]:  # Flee applies these after reading everything else
+        values.update(V1_RULES)
+    if values["capacity_scaling"] != 1.0 and not compat_s.v32:
+        notes.append(f"{path}: move_rules.capacity_scaling {values['capacity_scaling']:g} is "
+                     "not applied: Flee 3.1 does not read it (ranks_compat.flee_version: "
+                     "'3.2' applies it)")
+        values["capacity_scaling"] = 1.0
+    if (values["match_camp_ethnicity"] or values["match_town_ethnicity"]
+            or values["match_conflict_ethnicity"]):
+        notes.append(f"{path}: Match*Ethnicity: Flee 3.1 and 3.2 stop on these rules (moving.py "
+                     "calls spawning.getAttributeRatio without importing spawning); Ranks "
+                     "applies them as written" + (" in Flee 3.2 (10 x the destination's "
+                     "share of the agent's ethnicity)" if compat_s.v32 else " in Flee 3.1 "
+                     "(the ratio is a stub returning 1: 10 x the score)"))
+    values["warnings"] = tuple(notes)
     return FleeSettings(**values)
+
+
+def _refuse_flood(data: dict, section: Any, path: Path, lines: dict[str, int]) -> None:
+    """Flood rules: Flee 3.1 has none it can run, so neither does Ranks.
+
+    Flee 3.1's ``ReadFromYML`` stops with a KeyError on a ``flood_rules`` section (it stores
+    the flood weights in ``move_rules`` and prints them from ``spawn_rules``), and with
+    ``flood_zone_spawning_only`` it never defines ``conflict_driven_spawning``, which its
+    spawn-weight update then reads (KeyError).  The DFlee flood rules came with Flee 3.2.
+    """
+    dotted = None
+    if section("spawn_rules").get("flood_zone_spawning_only"):
+        dotted = "spawn_rules.flood_zone_spawning_only"
+    elif data.get("flood_rules") is not None:
+        dotted = "flood_rules"
+    elif section("move_rules").get("flood_rules") is not None:
+        dotted = "move_rules.flood_rules"
+    if dotted is not None:
+        raise RanksInputError(
+            "flood rules (DFlee) are not supported: Flee 3.1 cannot run them either (its "
+            "settings reader or spawn-weight update stops with a KeyError); they came with "
+            "Flee 3.2", file=path, line=lines.get(dotted), field=dotted)

@@ -9,7 +9,7 @@ entries truncated to an integer (the first value before the first entry, the las
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,15 @@ class ValidationData:
     layout_path: Path
     series: dict[str, np.ndarray]  # name -> observed value per simulated day (T,)
     total: np.ndarray  # (T,) interpolated total refugee count (refugees.csv)
+    # series a registration correction made non-finite on a simulated day, with the error to
+    # raise if the run uses them (Flee reads only the camps' series and the total)
+    undefined: dict[str, RanksInputError] = field(default_factory=dict)
+
+    def check_defined(self, names: list[str]) -> None:
+        """Raise the stored error if ``total`` or a named series has undefined days."""
+        for name in ["total", *names]:
+            if name in self.undefined:
+                raise self.undefined[name]
 
     def observed(self, name: str) -> np.ndarray | None:
         """The day-by-day series of a camp, or None when the layout has none."""
@@ -105,12 +114,22 @@ def interpolate(table: np.ndarray, days: int) -> np.ndarray:
 
 
 def read_validation(val_dir: Path, start: dt.date, days: int, hasten: int,
-                    corrections: Path | None = None) -> ValidationData:
+                    corrections: Path | None = None, *, flee32: bool = False
+                    ) -> ValidationData:
     """Read ``val_dir/data_layout.csv`` and its series, apply registration corrections.
 
+    A correction ``name,date`` rescales, as Flee's ``correctLevel1Registrations`` does, every
+    entry of the series before each entry dated ``date`` (other than the first) by that
+    entry's value over the previous entry's value.  When the previous value is 0 the rescaled
+    entries become infinite or undefined, as in Flee; that is an error only if a simulated
+    day's interpolated value depends on them (where Flee 3.1 would stop).  With ``flee32``
+    (Flee 3.2's rule) corrections dated before ``start`` are ignored (they cannot change a
+    simulated day anyway) and a previous value below 1 is an error (Flee 3.2 stops).
+
     Raises:
-        RanksInputError: missing files, malformed rows, no ``total`` row, or a correction that
-            names an unknown series or a date with no data point (Flee 3.1 stops there too).
+        RanksInputError: missing files, malformed rows, no ``total`` row, a correction that
+            names an unknown series or a date with no data point after the series' first
+            (Flee 3.1 stops there too), or a simulated day made non-finite by a correction.
     """
     layout = val_dir / "data_layout.csv"
     if not val_dir.is_dir():
@@ -126,41 +145,62 @@ def read_validation(val_dir: Path, start: dt.date, days: int, hasten: int,
         for extra in f[2:]:
             if extra:
                 table = _add_tables(table, _read_series(val_dir / extra, start, hasten))
-        tables[f[0]] = table
+        tables.setdefault(f[0], table)  # Flee looks names up from the top: the first wins
     if "total" not in tables:
         raise RanksInputError("expected a 'total' row naming the refugee totals file",
                               file=layout)
+    last_fix: dict[str, int] = {}  # series -> line of the correction that made it non-finite
     if corrections is not None and corrections.exists():
         for line, f in _csv_rows(corrections):
             if len(f) < 2 or f[0].startswith("#"):
                 continue
             if f[0] not in tables:
-                raise RanksInputError(f"no validation series named {f[0]!r}", file=corrections,
-                                      line=line, field="name")
+                raise RanksInputError(f"no validation series named {f[0]!r} (Flee 3.1 stops "
+                                      "here too)", file=corrections, line=line, field="name")
             try:
                 cday = (dt.date.fromisoformat(f[1]) - start).days
             except ValueError:
                 raise RanksInputError(f"expected a date YYYY-MM-DD, got {f[1]!r}",
                                       file=corrections, line=line, field="date") from None
+            if flee32 and cday < 0:
+                continue
             tab = tables[f[0]]
             matched = False
-            for i in range(len(tab)):
-                if int(tab[i, 0]) == cday and i > 0:
-                    if tab[i - 1, 1] == 0:
-                        raise RanksInputError("the data point before the correction date is 0",
-                                              file=corrections, line=line, field="date")
-                    tab[:i, 1] *= tab[i, 1] / tab[i - 1, 1]
+            for i in range(1, len(tab)):
+                if int(tab[i, 0]) == cday:
+                    if flee32 and tab[i - 1, 1] < 1:
+                        raise RanksInputError(
+                            f"the count of {f[0]!r} before this correction date is below 1 "
+                            "(Flee 3.2 stops here; Flee 3.1 divides by it)",
+                            file=corrections, line=line, field="date")
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        tab[:i, 1] *= tab[i, 1] / tab[i - 1, 1]
+                    if not np.isfinite(tab[:i, 1]).all():
+                        last_fix[f[0]] = line
                     matched = True
             if not matched:
                 raise RanksInputError(f"series {f[0]!r} has no data point on {f[1]} after its "
-                                      "first", file=corrections, line=line, field="date")
-    series = {name: interpolate(tab, days) for name, tab in tables.items() if name != "total"}
-    return ValidationData(layout_path=layout, series=series,
-                          total=interpolate(tables["total"], days))
+                                      "first (Flee 3.1 stops here too)", file=corrections,
+                                      line=line, field="date")
+    series: dict[str, np.ndarray] = {}
+    undefined: dict[str, RanksInputError] = {}
+    for name, tab in tables.items():
+        with np.errstate(invalid="ignore"):
+            vals = interpolate(tab, days)
+        if not np.isfinite(vals).all():
+            bad = int(np.flatnonzero(~np.isfinite(vals))[0])
+            undefined[name] = RanksInputError(
+                f"this correction divides by a zero count of {name!r}, which makes its "
+                f"value on simulated day {bad} undefined (Flee 3.1 stops there too)",
+                file=corrections, line=last_fix.get(name), field="date")
+        series[name] = vals
+    total = series.pop("total")
+    return ValidationData(layout_path=layout, series=series, total=total,
+                          undefined=undefined)
 
 
 def metrics(sim: np.ndarray, obs: np.ndarray, total: np.ndarray) -> dict[str, float]:
-    """Flee's validation metric.
+    """Flee's two validation metrics and the bounded MAAPE.
 
     Args:
         sim: (T, C) simulated agents per camp at the end of each day.
@@ -170,10 +210,38 @@ def metrics(sim: np.ndarray, obs: np.ndarray, total: np.ndarray) -> dict[str, fl
     Returns:
         ``averaged_relative_difference``: mean over days of sum_c |sim - obs| divided by
         max(sum_c obs, 1); ``total_error``: mean over days with total > 0 of the same
-        numerator divided by the total.
+        numerator divided by the total; ``maape``: mean over days of
+        arctan(sum_c |sim - obs| / sum_c obs) in radians (0 to pi/2; see :func:`maape`).
     """
     num = np.abs(sim - obs).sum(axis=1)
     ard = num / np.maximum(obs.sum(axis=1), 1.0)
     pos = total > 0
     tot = float(np.mean(num[pos] / total[pos])) if pos.any() else float("nan")
-    return {"averaged_relative_difference": float(np.mean(ard)), "total_error": tot}
+    return {"averaged_relative_difference": float(np.mean(ard)), "total_error": tot,
+            "maape": maape(num, obs.sum(axis=1))}
+
+
+def arctan_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """arctan(num / den) elementwise for num, den >= 0: 0 where both are 0, pi/2 where only
+    ``den`` is 0 (radians)."""
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    return np.arctan2(num, den)  # arctan2(0, 0) = 0, arctan2(x > 0, 0) = pi/2
+
+
+def maape(abs_err: np.ndarray, obs: np.ndarray) -> float:
+    """Mean arctangent absolute percentage error (Kim & Kim 2016), in radians.
+
+    The mean over days of arctan(|sim - obs| / obs): about the relative error while it is
+    small (arctan x ~ x), but bounded by pi/2 where the observed count is near zero, so a day
+    or camp with almost no data cannot dominate the mean as it does in a relative
+    difference.  ``abs_err`` and ``obs`` are per-day (or per-day-and-camp) arrays.
+    """
+    if np.size(abs_err) == 0:
+        return float("nan")
+    return float(np.mean(arctan_ratio(abs_err, obs)))
+
+
+def camp_maape(sim: np.ndarray, obs: np.ndarray) -> np.ndarray:
+    """Per-camp MAAPE (radians) of (T, C) arrays: mean over days of arctan(|s - o| / o)."""
+    return arctan_ratio(np.abs(sim - obs), obs).mean(axis=0)
