@@ -7,9 +7,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 import matplotlib
+import numpy as np
 
 from ranks.report.htmlkit import esc, fig_png, img, page, table
 
