@@ -190,7 +190,7 @@ def _execute_ratio(story: Story, actor: str) -> tuple[float, float]:
 
 def test_s5_deserters_of_different_actors_are_punished_differently(story: Story) -> None:
     """seed-003 ¶23 and seed-002 ¶¶10-14: ISIS kills deserters it catches. pub-euaa-
-    deserters: the Syrian penal code punishes desertion with prison (death only for going
+    military-service: the Syrian penal code punishes desertion with prison (death only for going
     over to the enemy), and decrees-desertion-amnesty: four amnesties for deserters and
     evaders, 2015-2019. No source read reports the SDF executing its deserters. So among
     caught leavers the share executed is at least 10% for ISIS, at most 3% for the army,
@@ -429,7 +429,7 @@ def test_s20_isis_checkpoints_take_men_only_after_the_order(story: Story) -> Non
 
 
 def test_s21_army_pay_collapses_with_the_pound(story: Story) -> None:
-    """seed-003 ¶11: army salaries started at $63 a month (2016); pub-reuters-2015: soldiers
+    """seed-003 ¶11: army salaries started at $63 a month (2016); pub-reuters-2015-pay: soldiers
     earned SYP 14,000-30,000 (2015); timeline-shared 2020-06-17: the pound fell to about
     2,700 a dollar. Army pay in dollars per member in the second half of 2020 is below half of
     its 2016 level, and in 2016 between $40 and $100."""

@@ -197,6 +197,10 @@ class OutputSpec(Strict):
     stocks_every_days: PosInt = 1
 
 
+# per-actor practices (issue 12); imported here because they build on Evidenced and P above
+from ranks.scenario.practices import Practices  # noqa: E402
+
+
 class Scenario(Strict):
     """A whole scenario, as read from YAML plus the CSV files it names."""
 
@@ -212,6 +216,7 @@ class Scenario(Strict):
     timeline: list[TimelineEvent] = Field(default_factory=list)
     population: PopulationSpec
     modules: dict[str, Any] = Field(default_factory=dict)
+    practices: Practices | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     @property
