@@ -157,8 +157,9 @@ def test_checkpoints_off_removes_stops(tmp_path: Path) -> None:
 def test_bribes_off_means_no_bribed_release_and_more_conscription(tmp_path: Path) -> None:
     tl = ORDER + campaign(0.05)
     on = run(build(tmp_path, tl))
-    off = run(build(tmp_path, tl, coercion="{bribe_accept_chance: {value: 0.0, "
-                                           "assumption: switched off}}"))
+    off = run(build(tmp_path, tl, coercion="{actors: {X: {interception_wanted: {value: "
+                                           "{conscripted: 0.6, detained: 0.4}, "
+                                           "assumption: no bribes taken}}}}"))
     assert count(on, "bribed_release") > 0
     assert count(off, "bribed_release") == 0
     assert count(off, "conscripted", "checkpoint") > count(on, "conscripted", "checkpoint")

@@ -12,11 +12,13 @@ from ranks.errors import ScenarioError
 from ranks.modules.practices import (
     CONSCRIPTED,
     EXECUTED,
+    KIND_FIELDS,
     OUTCOMES,
     RETURNED,
     Market,
     PracticeBook,
     check_shares,
+    cumulative_shares,
     interception_codes,
     punishment_codes,
     territory_share,
@@ -67,12 +69,17 @@ def test_interception_codes_follow_the_actor_and_date_in_force() -> None:
     b = PracticeBook(_pr(BOOK), ["X", "Y"], START)
     n = 20_000
     u = np.random.default_rng(3).random(n)
-    default = [{"returned": 1.0}, {"returned": 1.0}]
+    default = {"returned": 1.0}
     feb = (dt.date(2014, 2, 1) - START).days
-    before = interception_codes(b, np.zeros(n, int), feb - 1, np.zeros(n, int), u, default)
-    after = interception_codes(b, np.zeros(n, int), feb, np.zeros(n, int), u, default)
-    others = interception_codes(b, np.zeros(n, int), feb, np.ones(n, int), u, default)
-    y = interception_codes(b, np.ones(n, int), feb, np.zeros(n, int), u, default)
+
+    def table(day: int) -> np.ndarray:
+        return cumulative_shares([[b.value("coercion", f, a, day, default=default)
+                                   for f in KIND_FIELDS] for a in range(2)], OUTCOMES)
+
+    before = interception_codes(table(feb - 1), np.zeros(n, int), np.zeros(n, int), u)
+    after = interception_codes(table(feb), np.zeros(n, int), np.zeros(n, int), u)
+    others = interception_codes(table(feb), np.zeros(n, int), np.ones(n, int), u)
+    y = interception_codes(table(feb), np.ones(n, int), np.zeros(n, int), u)
     assert (before == RETURNED).all()  # X sets no shares before February: the default
     assert abs((after == CONSCRIPTED).mean() - 0.8) < 0.02
     assert set(np.unique(after)) == {RETURNED, CONSCRIPTED}
@@ -87,7 +94,8 @@ def test_punishment_codes_split_local_and_foreign() -> None:
     n = 20_000
     u = np.random.default_rng(4).random(n)
     foreign = np.arange(n) % 2 == 0
-    c = punishment_codes(b, 0, 5, foreign, u, {"detained": 1.0})
+    c = punishment_codes(b.value("leaving", "punishment_local", 0, 5),
+                         b.value("leaving", "punishment_foreign", 0, 5), foreign, u)
     assert abs((c[~foreign] == EXECUTED).mean() - 0.1) < 0.02
     assert abs((c[foreign] == EXECUTED).mean() - 0.7) < 0.02
 

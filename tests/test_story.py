@@ -32,6 +32,8 @@ STORY_SCALE = float(os.environ.get("RANKS_STORY_SCALE", "0.05"))
 VOLUNTARY = ("belief", "economics", "revenge", "opportunism")
 REGIME_CAMP = ("SAA", "NDF", "IRAN", "RUS5")
 SHAITAT_TOWNS = ("Abu Hamam", "al-Kishkiyeh", "Gharanij")
+#: interdiction reasons meaning "conscripted" (hazard:outcome, or the outcome alone)
+CONSCRIPTED_AT = ("conscripted", "checkpoint:conscripted", "patrol:conscripted")
 
 
 @dataclass
@@ -122,7 +124,7 @@ def test_s1_no_isis_conscription_before_its_2017_order(story: Story) -> None:
                               & (story.events.date < _d("2017-08-03"))]
                  .groupby("reason")["count"].sum() / story.scale).to_dict()
     assert before == 0, f"ISIS conscripted {before:.0f} men before its first order: {by_reason}"
-    assert story.count("interdicted", actor="ISIS", reason="conscripted",
+    assert story.count("interdicted", actor="ISIS", reason=CONSCRIPTED_AT,
                        end="2017-08-03") == 0
 
 
@@ -423,7 +425,7 @@ def test_s20_isis_checkpoints_take_men_only_after_the_order(story: Story) -> Non
     """seed-000 ¶¶18, 20-21: after the 2017 order ISIS roadblocks and desert forces stopped
     young men from leaving; minefields lay in the desert. From August to December 2017 ISIS
     conscripts some men caught fleeing, and people die on mines on the way out."""
-    assert story.count("interdicted", actor="ISIS", reason="conscripted",
+    assert story.count("interdicted", actor="ISIS", reason=CONSCRIPTED_AT,
                        start="2017-08-01", end="2018-01-01") > 0
     assert story.count("mine_death", start="2017-08-01", end="2018-01-01") > 0
 
@@ -446,10 +448,22 @@ def test_s21_army_pay_collapses_with_the_pound(story: Story) -> None:
     assert y20 <= 0.5 * y16, f"army pay per member: ${y16:.0f} (2016) -> ${y20:.0f} (2020-H2)"
 
 
+def test_s23_isis_desertion_runs_at_tens_to_hundreds_a_month(story: Story) -> None:
+    """seed-004 ¶8: fighters escaped from the battlefields almost every day (Deir Ezzor,
+    about 2016); seed-003 ¶4: hundreds of ISIS fighters reportedly defected from Raqqa and
+    Aleppo in the single month of March 2016. Leavers of ISIS from this one governorate in
+    2016 number more than ten and at most 300 a month on average (full scale)."""
+    n = story.count(("deserted", "defected"), actor="ISIS", start="2016-01-01",
+                    end="2017-01-01") / 12
+    assert 10 <= n <= 300, f"ISIS leavers a month in 2016: {n:.0f}"
+
+
 def test_s22_isis_pay_halved_in_december_2015(story: Story) -> None:
-    """seed-003 ¶20 and timeline-shared 2015-12: ISIS cut all fighters' pay by up to half
-    (treasury memo of December 2015). ISIS cash pay per member in the first half of 2016 is
-    between 40% and 65% of its level in June-November 2015."""
+    """seed-003 ¶20 and timeline-shared 2015-12: ISIS slashed all fighters' salaries by as
+    much as half (treasury memo of December 2015); seed-004 ¶¶7, 10: from about 2016 raises
+    for those who stay long at the fronts. ISIS cash pay per member in the first half of 2016
+    is between 40% and 80% of its level in June-November 2015 (at most half the table,
+    partly made up by the raises)."""
     bill = story.series("pay_bill_usd", actor="ISIS")
     men = story.series("strength", actor="ISIS")
     per = (bill / men.reindex(bill.index)).dropna()
@@ -460,4 +474,4 @@ def test_s22_isis_pay_halved_in_december_2015(story: Story) -> None:
 
     a, b = mean("2015-06-01", "2015-12-01"), mean("2016-01-01", "2016-07-01")
     assert np.isfinite(a) and a > 0
-    assert 0.40 * a <= b <= 0.65 * a, f"ISIS pay per member ${a:.0f} -> ${b:.0f}"
+    assert 0.40 * a <= b <= 0.80 * a, f"ISIS pay per member ${a:.0f} -> ${b:.0f}"

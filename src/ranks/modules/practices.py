@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic
 
 import numpy as np
 
+from ranks.modules.actors import A, resolve_actors
 from ranks.scenario.practices import SECTIONS, Practices, PriceRow, WageRow
+
+if TYPE_CHECKING:
+    from ranks.engine import Simulation
 
 #: What happens to a person caught by an actor (M24, M8-M10), in this order of codes.
 OUTCOMES = ("returned", "fined", "passed", "detained", "conscripted", "killed")
@@ -34,6 +38,15 @@ RETURNED, FINED, PASSED, DETAINED, CONSCRIPTED, KILLED = range(len(OUTCOMES))
 #: duty or order), anyone else; caught deserters go to punishment, not here.
 WANTED, OTHERS = 0, 1
 KIND_FIELDS = ("interception_wanted", "interception_others")
+#: Ages of the men among "others" whom an actor may hold or take (the SDF screened men
+#: 15-49 arriving from ISIS areas, pub-sohr-82475; assumption for the others); women,
+#: children and elders caught leaving are sent back.
+HELD_AGES = (15, 49)
+#: Generic interception outcomes for an actor the practices do not configure, by kind
+#: (assumption: one set of shares for everyone, as before issue 12; the Deir Ezzor actors
+#: each set their own).
+DEFAULT_INTERCEPTION: tuple[dict[str, float], dict[str, float]] = (
+    {"passed": 0.5, "conscripted": 0.3, "detained": 0.2}, {"returned": 1.0})
 #: What happens to a caught leaver (M19), in this order of codes.
 PUNISHMENTS = ("executed", "detained", "back_to_unit", "handed_over", "fined", "forgiven")
 EXECUTED, P_DETAINED, BACK_TO_UNIT, HANDED_OVER, P_FINED, FORGIVEN = range(len(PUNISHMENTS))
@@ -118,6 +131,11 @@ class PracticeBook:
         i = int(np.searchsorted(days, day, side="right")) - 1
         return vals[i] if i >= 0 else default
 
+    def values_of(self, section: str, field: str, actor: int) -> list[Any]:
+        """Every value the regimes of ``actor`` give this parameter (in date order)."""
+        per = self._steps.get((section, field))
+        return list(per[actor][1]) if per is not None else []
+
     def column(self, section: str, field: str, day: int, fallback: np.ndarray
                ) -> np.ndarray:
         """One float per actor: the value in force on ``day``, else ``fallback[actor]``."""
@@ -163,29 +181,41 @@ class PracticeBook:
         return out
 
 
-def interception_codes(book: PracticeBook, actor: np.ndarray, day: int, kind: np.ndarray,
-                       u: np.ndarray, defaults: Sequence[Mapping[str, float]]) -> np.ndarray:
-    """Outcome codes (indices into :data:`OUTCOMES`) for people caught by ``actor`` on
-    ``day``: ``kind`` WANTED or OTHERS per person, ``u`` a uniform per person (the caller's
-    common random numbers). The shares are the actor's ``coercion.interception_wanted`` /
-    ``interception_others`` in force that day, else ``defaults`` (one per kind)."""
+def cumulative_shares(shares: Sequence[Sequence[Mapping[str, float]]],
+                      names: Sequence[str]) -> np.ndarray:
+    """Cumulative share table (rows, kinds, outcomes) from share dicts, last column 1."""
+    out = np.array([[np.cumsum(shares_vector(sh, names)) for sh in row] for row in shares],
+                   dtype=np.float64)
+    out[..., -1] = 1.0
+    return out
+
+
+def interception_codes(table: np.ndarray, actor: np.ndarray, kind: np.ndarray,
+                       u: np.ndarray) -> np.ndarray:
+    """Outcome codes (indices into :data:`OUTCOMES`) for people caught by ``actor``:
+    ``table`` the cumulative shares (actors, kinds, outcomes) in force that day (the coercion
+    module's, from each actor's ``interception_wanted`` / ``interception_others``), ``kind``
+    WANTED or OTHERS per person, ``u`` a uniform per person (the caller's common random
+    numbers)."""
     actor = np.asarray(actor, dtype=np.int64)
     if actor.size == 0:
         return np.zeros(0, dtype=np.int64)
-    cum = book.share_table("coercion", KIND_FIELDS, OUTCOMES, day, defaults)
-    rows = cum[actor, np.asarray(kind, dtype=np.int64)]
+    rows = table[actor, np.asarray(kind, dtype=np.int64)]
     return np.minimum((np.asarray(u)[:, None] >= rows).sum(axis=1), len(OUTCOMES) - 1)
 
 
-def punishment_codes(book: PracticeBook, actor: int, day: int, foreign: np.ndarray,
-                     u: np.ndarray, default: Mapping[str, float]) -> np.ndarray:
-    """Punishment codes (indices into :data:`PUNISHMENTS`) for caught leavers of ``actor``:
-    ``leaving.punishment_local`` / ``punishment_foreign`` (foreign members; falls back to
-    the local shares) in force on ``day``, else ``default``."""
-    local = book.value("leaving", "punishment_local", actor, day, default=default)
-    fsh = book.value("leaving", "punishment_foreign", actor, day, default=local)
+def default_interception_table(n_actors: int) -> np.ndarray:
+    """The generic interception shares for every actor (no coercion module)."""
+    return cumulative_shares([list(DEFAULT_INTERCEPTION)] * n_actors, OUTCOMES)
+
+
+def punishment_codes(local: Mapping[str, float], foreign_shares: Mapping[str, float],
+                     foreign: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Punishment codes (indices into :data:`PUNISHMENTS`) for caught leavers: the actor's
+    ``punishment_local`` shares for locals, ``punishment_foreign`` for foreign members, with
+    ``u`` a uniform per person."""
     cum_l = np.cumsum(shares_vector(local, PUNISHMENTS))
-    cum_f = np.cumsum(shares_vector(fsh, PUNISHMENTS))
+    cum_f = np.cumsum(shares_vector(foreign_shares, PUNISHMENTS))
     cum_l[-1] = cum_f[-1] = 1.0
     rows = np.where(np.asarray(foreign, dtype=bool)[:, None], cum_f[None, :], cum_l[None, :])
     return np.minimum((np.asarray(u)[:, None] >= rows).sum(axis=1), len(PUNISHMENTS) - 1)
@@ -233,6 +263,10 @@ class Market:
 
         self._price_rows = scoped(eco.prices) if eco is not None else []
         self._price_vals = [r.value for r in eco.prices] if eco is not None else []
+        #: rows that follow the exchange rate: the rate on their first day
+        self._price_fx0 = [float(self.fx[min(max((r.from_ - start).days, 0), n_days - 1)])
+                           if r.follow_fx else 0.0 for r in eco.prices] if eco is not None \
+            else []
         self._wage_rows = scoped(eco.wages) if eco is not None else []
         self._wage_vals = [r.wage for r in eco.wages] if eco is not None else []
         self._job_vals = [r.jobs for r in eco.wages] if eco is not None else []
@@ -244,16 +278,21 @@ class Market:
         return float(self.fx[min(max(day, 0), self.n_days - 1)] / self.BASE_FX)
 
     def due(self, day: int) -> bool:
-        """Whether a price or wage row starts on ``day`` (control changes are the caller's)."""
-        return day == 0 or day in self._row_days
+        """Whether a price or wage row starts on ``day`` or the rate moves (control changes
+        are the caller's)."""
+        return day == 0 or day in self._row_days or (
+            0 < day < self.n_days and self.fx[day] != self.fx[day - 1])
 
     def _latest(self, rows: list[tuple[int, int, np.ndarray | None, np.ndarray | None]],
-                vals: Sequence[float | None], day: int, base: float) -> np.ndarray:
-        """Per place: the value of the latest row in force today (ties: higher rank)."""
+                vals: Sequence[float | None], day: int, base: float,
+                fx0: Sequence[float] | None = None) -> np.ndarray:
+        """Per place: the value of the latest row in force today (ties: higher rank); a row
+        with a base rate in ``fx0`` is scaled by today's rate over it."""
         ctrl = self.control[min(max(day, 0), self.n_days - 1)].astype(np.int64)
+        fx_now = float(self.fx[min(max(day, 0), self.n_days - 1)])
         out = np.full(self.n_places, base)
         best = np.full(self.n_places, -(10 ** 9), dtype=np.int64)
-        for (d, rank, places, holders), v in zip(rows, vals, strict=True):
+        for i, ((d, rank, places, holders), v) in enumerate(zip(rows, vals, strict=True)):
             if d > day or v is None:
                 continue
             mask = np.zeros(self.n_places, dtype=bool)
@@ -265,13 +304,14 @@ class Market:
                 mask[:] = True
             key = d * 4 + rank
             take = mask & (key >= best)
-            out[take] = v
+            f = fx_now / fx0[i] if fx0 is not None and fx0[i] > 0 else 1.0
+            out[take] = v * f
             best[take] = key
         return out
 
     def prices(self, day: int) -> np.ndarray:
         """Food price index in pounds (2011 = 1) by place on ``day``."""
-        return self._latest(self._price_rows, self._price_vals, day, 1.0)
+        return self._latest(self._price_rows, self._price_vals, day, 1.0, self._price_fx0)
 
     def wages(self, day: int) -> np.ndarray:
         """Wage index in pounds (2011 = 1) by place on ``day``."""
@@ -294,3 +334,74 @@ def territory_share(practices: Practices | None, actor: str, start: dt.date, n_d
     km2 = np.interp(np.arange(n_days, dtype=np.float64), d, v)
     peak = np.maximum.accumulate(np.maximum(km2, 1e-9))
     return np.clip(km2 / peak, 0.0, 1.0)
+
+
+class MarketSeries(Market):
+    """The simulation's market series, shared by the modules (found with ``sim.get``)."""
+
+
+def practice_book(sim: Simulation) -> PracticeBook:
+    """The simulation's practice book, created (and provided to ``sim.get``) on first use."""
+    book = sim.get(PracticeBook)
+    if book is None:
+        sc = sim.scenario
+        book = sim.provide(PracticeBook(sc.practices, sim.world.actor_ids, sc.period.start))
+    return book
+
+
+def market(sim: Simulation) -> MarketSeries:
+    """The simulation's market series, created (and provided to ``sim.get``) on first use."""
+    m = sim.get(MarketSeries)
+    if m is None:
+        w, sc = sim.world, sim.scenario
+        m = sim.provide(MarketSeries(sc.practices, sc.period.start, w.n_days, w.place_index,
+                                     w.actor_index, w.control))
+    return m
+
+
+class ActorSettings(Generic[A]):
+    """A module's per-actor parameters on a day: the practice in force (section named after
+    the module), else the actor's ``modules.<name>.actors`` setting, else the parameter's
+    generic default.
+
+    Args:
+        sim: the simulation (for the practice book and the actors).
+        section: the module's name (its section of the practices).
+        cls: the module's per-actor settings model.
+        given: ``modules.<name>.actors`` of the scenario.
+    """
+
+    def __init__(self, sim: Simulation, section: str, cls: type[A], given: Mapping[str, A]
+                 ) -> None:
+        self.book = practice_book(sim)
+        self.section = section
+        self.actor_ids = list(sim.world.actor_ids)
+        self.given = resolve_actors(given, cls, self.actor_ids)
+        self.default = cls()
+
+    def value(self, field: str, actor: int, day: int) -> Any:
+        """Parameter ``field`` of ``actor`` in force on ``day``."""
+        v = self.book.value(self.section, field, actor, day)
+        if v is not None:
+            return v
+        s = self.given[actor]
+        return getattr(s if s is not None else self.default, field).value
+
+    def col(self, field: str, day: int) -> np.ndarray:
+        """Parameter ``field`` for every actor on ``day`` (float64)."""
+        return np.array([float(self.value(field, a, day)) for a in range(len(self.actor_ids))],
+                        dtype=np.float64)
+
+    def configured(self, day: int) -> np.ndarray:
+        """Actors configured in this module on ``day``: by ``modules.<name>.actors``, or by a
+        regime of the practices that has started."""
+        out = np.array([g is not None for g in self.given])
+        for a in range(len(self.actor_ids)):
+            first = self.book.first_day(self.section, a)
+            if first is not None and first <= day:
+                out[a] = True
+        return out
+
+    def changes_on(self, day: int) -> bool:
+        """Whether a regime of this section starts on ``day`` (day 0 included)."""
+        return day == 0 or self.book.changes_on(self.section, day)

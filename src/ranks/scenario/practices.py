@@ -91,9 +91,13 @@ class PlaceScoped(Evidenced):
 
 
 class PriceRow(PlaceScoped):
-    """Food price index in Syrian pounds (2011 = 1)."""
+    """Food price index in Syrian pounds (2011 = 1). With ``follow_fx`` the index moves with
+    the market exchange rate after its date (full pass-through of the pound's fall) until a
+    later row takes over: for rows that stand for a pass-through assumption rather than a
+    price quote."""
 
     value: PosF
+    follow_fx: bool = False
 
 
 class WageRow(PlaceScoped):
@@ -173,7 +177,9 @@ def check_practices(practices: Practices | None, places: set[str], actors: set[s
                  f"practices.economy.exchange_rate[{i}].date",
                  f"dates out of order: {fx.date} is not after {prev}")
         prev = fx.date
-    for name, rows in (("prices", eco.prices), ("wages", eco.wages)):
+    scoped: tuple[tuple[str, list[PriceRow] | list[WageRow]], ...] = (
+        ("prices", eco.prices), ("wages", eco.wages))
+    for name, rows in scoped:
         prev = None
         for i, row in enumerate(rows):
             base = ("practices", "economy", name, i)
@@ -189,12 +195,12 @@ def check_practices(practices: Practices | None, places: set[str], actors: set[s
                 if h not in actors:
                     fail((*base, "held_by"), f"practices.economy.{name}[{i}].held_by",
                          f"unknown actor '{h}'")
-    for a, rows in practices.org_territory.items():
+    for a, trows in practices.org_territory.items():
         if a not in actors:
             fail(("practices", "org_territory", a), f"practices.org_territory.{a}",
                  f"unknown actor '{a}'")
         prev = None
-        for i, t in enumerate(rows):
+        for i, t in enumerate(trows):
             if prev is not None and t.date <= prev:
                 fail(("practices", "org_territory", a, i, "date"),
                      f"practices.org_territory.{a}[{i}].date",
