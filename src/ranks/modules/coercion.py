@@ -520,7 +520,7 @@ class Coercion(Module[CoercionParams]):
         if places is not None:
             D = D[np.isin(people.home[D], places)]
         share = float(ev.value) if ev.value is not None else 0.0
-        rel = D[sim.person_uniform("coercion.mediation", D) < share]
+        rel = D[sim.person_uniform(sim.event_stream("coercion.mediation"), D) < share]
         if rel.size:
             sim.record.events("released", people.place[rel], actor=a, reason="tribal_mediation")
             self.book.release(sim, rel, sim.day)

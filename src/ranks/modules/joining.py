@@ -258,7 +258,7 @@ class Joining(Module[JoiningParams]):
         ppl, w = sim.people, sim.world
         age = ppl.age_years(0, self.pool)
         men = self.pool[(age >= 18) & (age <= 40)]
-        u = sim.person_uniform("joining.detained_before", men, day=0)
+        u = sim.trait("joining.detained_before", men)
         lo = 0.0
         for name, share in self.params.detained_before.value.items():
             if name not in w.actor_index:
@@ -392,7 +392,7 @@ class Joining(Module[JoiningParams]):
               & ((ppl.flags[m] & Flag.FOREIGN) == 0)]
         if m.size == 0:
             return
-        go = m[sim.person_uniform("joining.pledge", m) < float(ev.value or 0.0)]
+        go = m[sim.person_uniform(sim.event_stream("joining.pledge"), m) < float(ev.value or 0.0)]
         if go.size == 0:
             return
         old = ppl.actor[go].astype(np.int64)

@@ -417,7 +417,8 @@ class Leaving(Module[LeavingParams]):
         if places is not None:
             hh = hh[np.isin(sim.households.place[hh], places)]
         share = float(ev.value) if ev.value is not None else 1.0
-        hh = hh[sim.person_uniform("leaving.exile", hh, day=0) < share]
+        name = sim.event_stream("leaving.exile")
+        hh = hh[sim.person_uniform(name, hh) < share]
         if hh.size == 0:
             return
         mark = np.zeros(len(sim.households), dtype=bool)
@@ -427,7 +428,7 @@ class Leaving(Module[LeavingParams]):
         if ids.size == 0:
             return
         elsewhere = np.flatnonzero((w.population > 0) & (w.tribe != t))
-        u = sim.person_uniform("leaving.exile_place", people.household[ids], day=0)
+        u = sim.person_uniform(name + ".place", people.household[ids])
         to = _pick(elsewhere, w.population.astype(np.float64), u)
         sim.record.events("expelled", people.place[ids], actor=a, destination=to)
         people.set(ids, sim.day, place=to)
@@ -869,4 +870,6 @@ def _pick(places: np.ndarray, weight: np.ndarray, u: np.ndarray) -> np.ndarray:
     if places.size == 0:
         return np.full(u.size, -1, dtype=np.int64)
     cw = np.cumsum(weight[places])
+    if cw[-1] <= 0:  # no weight anywhere (all ruled out): any of them alike
+        cw = np.arange(1, places.size + 1, dtype=np.float64)
     return places[np.minimum(np.searchsorted(cw / cw[-1], u, side="right"), places.size - 1)]
