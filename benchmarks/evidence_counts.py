@@ -2,7 +2,8 @@
 and how many are marked assumptions, from the rows `ranks evidence` prints.
 
 Rows are grouped by what they are:
-  parameters  module parameters, population inputs and per-actor practices (values a rule uses)
+  parameters  module parameters and population inputs
+  practices   per-actor practices by date and the market series (scenario data, issue 12)
   timeline    dated events of the scenario's timeline (with their values)
   data rows   places, routes, control and fronts tables (one row = one evidenced record)
 It also counts the per-actor presets that live in module code and that `ranks evidence` does
@@ -27,7 +28,9 @@ SCENARIOS = ["scenarios/deir-ezzor-2014-2017.yaml", "scenarios/deir-ezzor-2017-2
 
 def _group(path: str) -> str:
     head = path.split(".", 1)[0].split("[", 1)[0].split(" ", 1)[0]
-    if head in ("modules", "population", "practices"):
+    if head == "practices":
+        return "practices"
+    if head in ("modules", "population"):
         return "parameters"
     if head == "timeline":
         return "timeline"
