@@ -160,7 +160,9 @@ def test_bad_priors_file_exits_2_naming_file_and_line(tmp_path: Path, mini: Path
     "modules.coercion.base_checkpoint_chance.value", "modules.leaving.execute_share.value",
     "modules.flight.checkpoint_chance.road", "modules.service.actors.ISIS.military_days.value",
     "modules.joining.actors.ISIS.office_multiplier.value", "timeline.3.value",
-    "actors.0.kind"])
+    "actors.0.kind", "modules.coercion.actors.ISIS.interception_wanted.value",
+    "modules.leaving.actors.ISIS.punishment_local.value",
+    "practices.actors.ISIS.0.economy.base.value"])
 def test_armed_actors_practices_are_refused(path: str, tmp_path: Path) -> None:
     assert refusal(path) is not None
     p = tmp_path / "p.yaml"
@@ -173,6 +175,7 @@ def test_armed_actors_practices_are_refused(path: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", [
     "modules.flight.hardship_flight_per_day.value", "modules.leaving.w_pay.value",
     "modules.coercion.order_flee_share.value", "modules.returns.from_camp_per_day.value",
+    "modules.coercion.actors.SAA.duty_hide_share.value",
     "modules.joining.actors.ISIS.economic_per_year.value",
     "population.savings_usd_median.value"])
 def test_how_people_respond_may_be_calibrated(path: str) -> None:

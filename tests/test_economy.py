@@ -13,6 +13,7 @@ from ranks.engine import Simulation
 from ranks.modules.economy import Economy
 from ranks.population import Flag, Role
 from ranks.runner import load
+from tests.actor_settings import ISIS_ECONOMY, ISIS_JOINING
 from tests.conftest import POPULATION, SOURCES
 
 
@@ -67,7 +68,8 @@ def run(path: Path, seed: int = 1, days: int | None = None) -> Simulation:
     return sim
 
 
-ISIS_X = {"actors": {"X": {"preset": "ISIS"}}}
+ISIS_X = {"actors": {"X": ISIS_ECONOMY}}
+ISIS_J = {"actors": {"X": ISIS_JOINING}}
 
 
 def test_isis_pay_table_exact_dollars(tmp_path: Path) -> None:
@@ -104,7 +106,7 @@ def test_dependents_counted_for_the_head_only(tmp_path: Path) -> None:
 
 def test_pay_cut_halves_pay_and_the_pay_bill(tmp_path: Path) -> None:
     cut = [{"date": dt.date(2014, 7, 1), "type": "pay_change", "actor": "X", "value": 0.5}]
-    mods = {"economy": ISIS_X, "joining": {"actors": {"X": {"preset": "ISIS"}}}}
+    mods = {"economy": ISIS_X, "joining": {"actors": {"X": ISIS_JOINING}}}
     res = {}
     for label, eco_extra, tl in (("none", {}, []), ("cut", {}, cut),
                                  ("off", {"pay_changes": False}, cut)):
@@ -136,10 +138,10 @@ def test_prices_and_lost_jobs_raise_hardship(tmp_path: Path) -> None:
 
 
 def test_economic_control_raises_hardship_of_non_members_only(tmp_path: Path) -> None:
-    on = run(make_scenario(tmp_path, modules={"economy": ISIS_X, "joining": ISIS_X},
+    on = run(make_scenario(tmp_path, modules={"economy": ISIS_X, "joining": ISIS_J},
                            days=10, name="on.yaml"))
     off = run(make_scenario(tmp_path, modules={"economy": {**ISIS_X, "economic_control": False},
-                                               "joining": ISIS_X}, days=10))
+                                               "joining": ISIS_J}, days=10))
     x = on.world.actor_index["X"]
     member_hh = np.unique(on.people.household[on.people.actor == x])
     non = np.setdiff1d(np.arange(len(on.households)), member_hh)
@@ -150,7 +152,7 @@ def test_economic_control_raises_hardship_of_non_members_only(tmp_path: Path) ->
 
 
 def test_pay_reaches_the_household_and_lowers_hardship(tmp_path: Path) -> None:
-    mods = {"economy": {**ISIS_X, "economic_control": False}, "joining": ISIS_X}
+    mods = {"economy": {**ISIS_X, "economic_control": False}, "joining": ISIS_J}
     sim = run(make_scenario(tmp_path, modules=mods, days=10))
     eco = sim.get(Economy)
     members = np.flatnonzero(sim.people.actor >= 0)

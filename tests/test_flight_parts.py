@@ -14,8 +14,8 @@ from ranks.modules.flight.hazards import (
     Window,
     hazard_chances,
     interception_outcome,
-    outcome_cumulative,
 )
+from ranks.modules.practices import OTHERS, WANTED, cumulative_shares
 from ranks.routing import capacity_multiplier, path_tree
 from ranks.scenario.model import ROUTE_KINDS
 
@@ -60,15 +60,22 @@ def test_minefields_threaten_everyone_on_their_links() -> None:
 
 
 def test_interception_outcomes() -> None:
-    assert OUTCOME_NAMES[: len(OUTCOMES)] == OUTCOMES and OUTCOME_NAMES[3] == "punished"
-    cum = outcome_cumulative(np.array([[0.5, 0.3, 0.2], [0.0, 0.0, 1.0]]))
-    u = np.array([0.1, 0.6, 0.9, 0.9, 0.1, 0.6])
-    actor = np.array([0, 0, 0, 0, 1, 1])
-    man = np.array([True, True, True, False, True, True])
-    deserter = np.array([False, False, False, False, False, True])
-    oc = interception_outcome(u, cum, actor, man, deserter)
-    assert list(oc) == [Outcome.RETURNED, Outcome.CONSCRIPTED, Outcome.DETAINED,
-                        Outcome.RETURNED, Outcome.DETAINED, Outcome.PUNISHED]
+    """What happens to the caught is drawn from the intercepting actor's cumulative shares
+    by kind of person (a man it wants, anyone else); women, children and elders among the
+    others are sent back rather than held; a caught deserter is punished."""
+    assert OUTCOME_NAMES[: len(OUTCOMES)] == OUTCOMES and OUTCOME_NAMES[-1] == "punished"
+    cum = cumulative_shares(
+        [[{"returned": 0.5, "conscripted": 0.3, "detained": 0.2}, {"returned": 1.0}],
+         [{"detained": 1.0}, {"detained": 1.0}]], OUTCOMES)
+    u = np.array([0.1, 0.6, 0.9, 0.9, 0.1, 0.6, 0.5])
+    actor = np.array([0, 0, 0, 0, 1, 1, 1])
+    kind = np.array([WANTED, WANTED, WANTED, WANTED, WANTED, WANTED, OTHERS])
+    man = np.array([True, True, True, False, True, True, False])
+    deserter = np.array([False, False, False, False, False, True, False])
+    oc = interception_outcome(u, cum, actor, kind, man, deserter)
+    assert list(oc) == [Outcome.RETURNED, Outcome.DETAINED, Outcome.CONSCRIPTED,
+                        Outcome.CONSCRIPTED, Outcome.DETAINED, Outcome.PUNISHED,
+                        Outcome.RETURNED]
 
 
 def test_camps_admit_whole_parties_while_they_have_room() -> None:

@@ -13,6 +13,7 @@ from ranks.engine import Simulation
 from ranks.modules.base import Module
 from ranks.modules.joining import MOTIVES, Joining
 from ranks.population import Flag, Role
+from tests.actor_settings import FSA_ECONOMY, FSA_JOINING, ISIS_ECONOMY, ISIS_JOINING
 from tests.test_economy import make_scenario, run
 
 T = "test"
@@ -25,7 +26,7 @@ def v(x: Any) -> dict[str, Any]:
 
 def strong(**over: Any) -> dict[str, Any]:
     """X with the ISIS preset and high rates, so that tests see many joiners."""
-    base = {"preset": "ISIS", "initial_members": v(200), "foreign_members": v(0),
+    base = {**ISIS_JOINING, "initial_members": v(200), "foreign_members": v(0),
             "belief_per_year": v(0.3), "economic_per_year": v(1.0),
             "opportunism_per_year": v(0.2), "revenge_per_year": v(0.5),
             "amnesty_per_year": v(2.0)}
@@ -38,7 +39,7 @@ def mods(joining: dict[str, Any] | None = None, x: dict[str, Any] | None = None,
     actors = {"X": x or strong()}
     if y is not None:
         actors["Y"] = y
-    return {"economy": {"actors": {"X": {"preset": "ISIS"}, "Y": {"preset": "FSA"}},
+    return {"economy": {"actors": {"X": ISIS_ECONOMY, "Y": FSA_ECONOMY},
                         **(economy or {})},
             "joining": {"actors": actors, **(joining or {})}}
 
@@ -213,7 +214,7 @@ def test_applications_closed_stops_joining(tmp_path: Path) -> None:
 def test_change_of_control_moves_members_by_switching(tmp_path: Path) -> None:
     """B passes from X to Y: X's members there switch to Y (M6); off: none switch."""
     ctrl = [{"date": dt.date(2014, 7, 1), "place": "B", "actor": "Y"}]
-    y = {"preset": "FSA", "initial_members": v(0)}
+    y = {**FSA_JOINING, "initial_members": v(0)}
     x = strong(switch_on_takeover=1.0, surrender_on_takeover=0.0, economic_per_year=0.0,
                belief_per_year=0.0, opportunism_per_year=0.0, initial_members=1000)
 
@@ -235,7 +236,7 @@ def test_change_of_control_moves_members_by_switching(tmp_path: Path) -> None:
 def test_members_drift_to_the_stronger_better_paid_actor(tmp_path: Path) -> None:
     """Y (FSA pay $36) holds B with few men next to X (ISIS pay); Y's men drift to X."""
     ctrl = [{"date": dt.date(2014, 6, 1), "place": "B", "actor": "Y"}]
-    y = {"preset": "FSA", "initial_members": v(300), "recruits_in": v(["Y"]),
+    y = {**FSA_JOINING, "initial_members": v(300), "recruits_in": v(["Y"]),
          "switch_per_year": v(3.0)}
     x = strong(recruits_in=["X", "Y"], initial_members=1500)
 

@@ -28,8 +28,8 @@ def leavers(sim: Simulation, place: str | None = None, reason: str | None = None
 
 
 def test_members_leave_and_every_leaver_is_somewhere(tmp_path: Path) -> None:
-    sim = run(build(tmp_path, coercion=None, leaving="{rebel_actors: [R], safe_actors: [SAFE]}"),
-              members=MEMBERS)
+    sim = run(build(tmp_path, coercion=None, leaving="{rebel_actors: [R], safe_actors: [SAFE], "
+                    "confiscate_chance: {value: 0.5, assumption: t}}"), members=MEMBERS)
     p, w = sim.people, sim.world
     ev = sim.record.events_frame()
     dest = ev[ev["event"].isin(["deserted", "defected"])].groupby(
@@ -121,6 +121,7 @@ def test_pay_is_read_from_the_economy_module_when_present(tmp_path: Path) -> Non
         def __init__(self, n_actors: int, n_places: int) -> None:
             self.pay_usd = np.full(n_actors, 100.0)
             self.food_price_index = np.ones(n_places)
+            self.fx_index = 1.0
 
         def add_work_income(self, households: np.ndarray, usd: float) -> None:
             """No work earnings kept here."""
@@ -228,7 +229,8 @@ def test_caught_deserters_executed_at_checkpoints_and_property_confiscated(
         tmp_path: Path) -> None:
     tl = ("  - {date: 2014-02-01, type: checkpoint_campaign, actor: X, value: 0.1, "
           "assumption: t}\n")
-    on = run(build(tmp_path, tl, leaving="{safe_actors: [SAFE]}"), members=MEMBERS)
+    on = run(build(tmp_path, tl, leaving="{safe_actors: [SAFE], confiscate_chance: {value: 0.5, "
+                                         "assumption: t}}"), members=MEMBERS)
     assert count(on, "executed", "checkpoint") + count(on, "executed", "raid") > 0
     assert count(on, "died", "executed") == count(on, "executed")
     off = run(build(tmp_path, tl, leaving="{safe_actors: [SAFE], execute_share: {value: 0.0, "

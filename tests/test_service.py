@@ -13,15 +13,16 @@ from ranks.modules.base import Module
 from ranks.modules.economy import Economy
 from ranks.modules.service import Service
 from ranks.population import Assignment, Flag, State
+from tests.actor_settings import ISIS_ECONOMY, ISIS_SERVICE
 from tests.test_economy import make_scenario, run
 from tests.test_joining import count, run_with, strong, v
 
 
 def mods(service: dict[str, Any] | None = None, x_service: dict[str, Any] | None = None,
          x_join: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"economy": {"actors": {"X": {"preset": "ISIS"}}},
+    return {"economy": {"actors": {"X": ISIS_ECONOMY}},
             "joining": {"actors": {"X": x_join or strong()}},
-            "service": {"actors": {"X": {"preset": "ISIS", **(x_service or {})}},
+            "service": {"actors": {"X": {**ISIS_SERVICE, **(x_service or {})}},
                         **(service or {})}}
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from ranks.scenario.loader import Loaded
-from ranks.scenario.model import Evidenced, P
+from ranks.scenario.model import Evidenced, P, TimelineEvent
+from ranks.scenario.practices import SECTIONS, Practices
 
 
 @dataclass
@@ -38,10 +39,20 @@ def _walk(obj: Any, path: str, origin: str, out: list[EvidenceRow], explicit: se
                                origin if path in explicit or origin == "scenario" else "default",
                                obj.note or ""))
         return
-    if isinstance(obj, Evidenced):  # rows of places, routes, control, fronts, timeline
-        label = getattr(obj, "name", None) or getattr(obj, "place", None) or ""
-        out.append(EvidenceRow(f"{path} {label}".strip(), "", obj.evidence, origin,
+    if isinstance(obj, TimelineEvent):
+        out.append(EvidenceRow(f"{path} {obj.date}", _event_value(obj), obj.evidence, origin,
                                obj.note or ""))
+        return
+    if isinstance(obj, Evidenced):  # rows of places, routes, control, fronts, series
+        label = getattr(obj, "name", None) or getattr(obj, "place", None) or ""
+        values = {k: getattr(obj, k) for k in ("value", "market", "official", "wage", "jobs",
+                                                "km2") if getattr(obj, k, None) is not None}
+        scope = getattr(obj, "places", None) or getattr(obj, "held_by", None)
+        when = getattr(obj, "from_", None) or getattr(obj, "date", None)
+        if when is not None and not label:
+            label = str(when) + (f" {','.join(scope)}" if scope else "")
+        out.append(EvidenceRow(f"{path} {label}".strip(), _fmt(values) if values else "",
+                               obj.evidence, origin, obj.note or ""))
         return
     if isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
@@ -54,12 +65,48 @@ def _walk(obj: Any, path: str, origin: str, out: list[EvidenceRow], explicit: se
             _walk(v, f"{path}.{k}", origin, out, explicit)
 
 
+def _event_value(ev: TimelineEvent) -> str:
+    """What a timeline event sets: type, actor, value, places, until and arguments."""
+    parts = [ev.type]
+    if ev.actor:
+        parts.append(ev.actor)
+    if ev.value is not None:
+        parts.append(f"value={ev.value:g}")
+    if ev.places:
+        parts.append("at " + ",".join(ev.places))
+    if ev.tribe:
+        parts.append(f"tribe={ev.tribe}")
+    if ev.until is not None:
+        parts.append(f"until {ev.until}")
+    if ev.args:
+        parts.append(json.dumps(ev.args, default=str, separators=(",", ":")))
+    return " ".join(parts)
+
+
+def _practices(pr: Practices, out: list[EvidenceRow]) -> None:
+    """Rows of the practices: each regime's parameters by actor, date and module section,
+    then the market series."""
+    for actor, regimes in pr.actors.items():
+        for r in regimes:
+            for sec in SECTIONS:
+                for k, v in r.section(sec).items():
+                    _walk(v, f"practices.{actor}@{r.from_}.{sec}.{k}", "scenario", out, set())
+    for name in ("exchange_rate", "prices", "wages"):
+        _walk(getattr(pr.economy, name), f"practices.economy.{name}", "scenario", out, set())
+    for actor, rows in pr.org_territory.items():
+        _walk(rows, f"practices.org_territory.{actor}", "scenario", out, set())
+
+
 def evidence_rows(loaded: Loaded) -> list[EvidenceRow]:
-    """Every parameter and evidenced row of the scenario, module defaults included."""
+    """Every parameter and evidenced row of the scenario, module defaults included: the
+    population, actors, places, routes, control, fronts, the timeline (with what each event
+    sets), the per-actor practices by date and the module parameters."""
     sc = loaded.scenario
     out: list[EvidenceRow] = []
     for name in ("population", "actors", "places", "routes", "control", "fronts", "timeline"):
         _walk(getattr(sc, name), name, "scenario", out, set())
+    if sc.practices is not None:
+        _practices(sc.practices, out)
     for mname, params in loaded.module_params.items():
         given = sc.modules.get(mname) or {}
         explicit = {f"modules.{mname}.{k}" for k in given}

@@ -10,8 +10,9 @@ A priors file may name only:
 - population parameters (characteristics of the synthetic people),
 
 and never a path matching :data:`REFUSED` (with the reason shown to the user). Scenario
-structure (places, routes, control, fronts, actors, timeline, period, output, seed) is not
-a parameter and is refused too. docs/calibration.md lists the rule and the patterns.
+structure (places, routes, control, fronts, actors, timeline, period, output, seed) and the
+per-actor practices by date (``practices``) are not parameters and are refused too.
+docs/calibration.md lists the rule and the patterns.
 """
 
 from __future__ import annotations
@@ -39,6 +40,19 @@ REFUSED: tuple[tuple[str, str], ...] = (
     ("modules.coercion.violation_arrest_per_intensity", "checkpoint practice (arrests)"),
     ("modules.coercion.service_ages", "conscription practice (who is taken)"),
     ("modules.coercion.amnesty_window_days", "an actor's amnesty terms"),
+    # per-actor practices (issue 12): what an actor does to those it catches, whom it calls
+    # up and spares; the answers of men to its orders and duty stay allowed
+    ("modules.coercion.actors.*.interception_*", "what an actor does to people it catches"),
+    ("modules.coercion.actors.*.fine_usd", "punishment practice (fines)"),
+    ("modules.coercion.actors.*.bribe_usd", "checkpoint practice (bribes)"),
+    ("modules.coercion.actors.*.detention_*", "punishment practice (detention)"),
+    ("modules.coercion.actors.*.conscript_*", "conscription practice"),
+    ("modules.coercion.actors.*.forced_labour_*", "punishment practice (forced labour)"),
+    ("modules.coercion.actors.*.raid_*", "interdiction practice (raids)"),
+    ("modules.coercion.actors.*.duty_ages", "conscription practice (who is taken)"),
+    ("modules.coercion.actors.*.duty_territory", "conscription practice (where)"),
+    ("modules.coercion.actors.*.duty_exempt_members_of", "conscription practice (who is "
+     "spared)"),
     # leaving: catching, executing and punishing leavers, and the deterrence it buys
     ("modules.leaving.caught_chance", "punishment practice (catching leavers)"),
     ("modules.leaving.informer_boost", "interdiction practice (informers)"),
@@ -47,6 +61,9 @@ REFUSED: tuple[tuple[str, str], ...] = (
     ("modules.leaving.dangerous_chance", "punishment practice (dangerous missions)"),
     ("modules.leaving.suspicion_gain", "interdiction practice (suspicion)"),
     ("modules.leaving.deterrence_*", "the effect of punishment on members"),
+    ("modules.leaving.fine_usd", "punishment practice (fines)"),
+    ("modules.leaving.actors.*", "an actor's catching, punishing and taking revenge on "
+     "leavers"),
     # flight: checkpoints, patrols, exit bans, mines and what is done to people caught
     ("modules.flight.checkpoint_chance*", "checkpoint practice"),
     ("modules.flight.smuggled_checkpoint_factor", "checkpoint practice"),
@@ -64,6 +81,8 @@ REFUSED: tuple[tuple[str, str], ...] = (
     ("modules.joining.actors.*.initial_members", "an actor's strength (a state, not a "
      "response)"),
     ("modules.joining.actors.*.foreign_members", "an actor's strength (a state, not a "
+     "response)"),
+    ("modules.joining.actors.*.initial_homes", "an actor's strength (a state, not a "
      "response)"),
     ("modules.joining.actors.*.minors_*", "recruitment practice (minors)"),
     ("modules.joining.actors.*.office_multiplier", "recruitment practice (offices)"),

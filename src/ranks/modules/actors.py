@@ -1,19 +1,21 @@
-"""What several modules share about armed actors (M28): per-actor settings with presets,
-parameter types, and the camps that recruit where an allied actor holds control.
+"""What several modules share about armed actors (M28): per-actor settings, parameter
+types, and the camps that recruit where an allied actor holds control.
 
 Per-actor settings (``ActorParams``) are declared by each module (pay in economy,
-recruitment in joining, training in service); ``preset: <ID>`` starts from the built-in
-settings of a known actor. :class:`Camps` is built by the joining module from its
-``recruits_in`` settings and found by type (``sim.get(Camps)``) by the service module.
+recruitment in joining, training in service, stops and duty in coercion, punishment in
+leaving); the values by actor and date come from the scenario's practices
+(:class:`ranks.modules.practices.ActorSettings`). :class:`Camps` is built by the joining
+module from its ``recruits_in`` settings and found by type (``sim.get(Camps)``) by the
+service module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from ranks.scenario.model import Scenario
 
@@ -39,22 +41,12 @@ def assume(value: Any, why: str) -> dict[str, Any]:
 
 
 class ActorParams(BaseModel):
-    """Per-actor settings of one module. ``preset: <ID>`` starts from the built-in settings
-    of a known actor (ISIS, SAA, NDF, IRAN, FSA, NUSRA, SDF) and overrides what is given."""
+    """Per-actor settings of one module (``modules.<name>.actors.<ID>``). Every field has a
+    generic default (an actor pays, recruits or trains nobody unless configured); the
+    practices of a scenario (``practices:``, :mod:`ranks.modules.practices`) set them by
+    date. No actor-specific values live in module code."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {}
-
-    @model_validator(mode="before")
-    @classmethod
-    def _preset(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "preset" in data:
-            data = dict(data)
-            name = data.pop("preset")
-            if name not in cls.PRESETS:
-                raise ValueError(f"unknown preset '{name}'; known: {', '.join(cls.PRESETS)}")
-            data = {**cls.PRESETS[name], **data}
-        return data
 
 
 A = TypeVar("A", bound=ActorParams)
@@ -62,17 +54,9 @@ A = TypeVar("A", bound=ActorParams)
 
 def resolve_actors(given: Mapping[str, A], cls: type[A], actor_ids: list[str]
                    ) -> list[A | None]:
-    """Settings per world actor: the scenario's, else the preset of the same id, else None
-    (the actor is not configured: it pays, recruits or trains no one in this module)."""
-    out: list[A | None] = []
-    for a in actor_ids:
-        if a in given:
-            out.append(given[a])
-        elif a in cls.PRESETS:
-            out.append(cls.model_validate(cls.PRESETS[a]))
-        else:
-            out.append(None)
-    return out
+    """Settings per world actor from ``modules.<name>.actors``, else None (the actor is not
+    configured there; the practices may still configure it)."""
+    return [given.get(a) for a in actor_ids]
 
 
 def actor_column(settings: list[A | None], field: str, default: float = 0.0) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from ranks.modules.actors import ActorParams
 from ranks.scenario.model import ModuleParams, Scenario, TimelineEvent
 
 if TYPE_CHECKING:
@@ -44,6 +45,9 @@ class Module(Generic[ParamsT]):
     requires: ClassVar[tuple[type[Module[Any]], ...]] = ()
     #: Modules this one reads or calls when they are enabled (optional).
     uses: ClassVar[tuple[type[Module[Any]], ...]] = ()
+    #: The per-actor settings this module reads (``modules.<name>.actors``), which a
+    #: scenario's practices also set by date in their section named after the module.
+    Actor: ClassVar[type[ActorParams] | None] = None
 
     def __init__(self, params: ParamsT) -> None:
         self.params: ParamsT = params

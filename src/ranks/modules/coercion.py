@@ -34,11 +34,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ranks.errors import RanksInputError
-from ranks.modules.actors import NonNeg, PosF, PosInt, Prob
+from ranks.modules.actors import ActorParams, NonNeg, PosF, PosInt, Prob, check_actor_names
 from ranks.modules.base import Module, ModuleParams, Problem
+from ranks.modules.practices import (
+    DEFAULT_INTERCEPTION,
+    KIND_FIELDS,
+    OUTCOMES,
+    PASSED,
+    RETURNED,
+    WANTED,
+    ActorSettings,
+    check_shares,
+    cumulative_shares,
+    interception_codes,
+    practice_book,
+)
 from ranks.modules.wanted import LOST_WORK_BIT, WantedBook, wanted_book
 from ranks.population import Flag, State
 from ranks.scenario.model import P, Scenario, TimelineEvent
@@ -55,20 +68,65 @@ _IN_REACH = np.zeros(len(State), dtype=bool)
 _IN_REACH[[State.CIVILIAN, State.HIDING, State.DESERTED, State.TRAINING, State.SERVING]] = True
 _HIDDEN = np.zeros(len(State), dtype=bool)
 _HIDDEN[[State.HIDING, State.DESERTED]] = True
+#: Days between scans for men newly due under a standing duty (turning of age; control
+#: changes and new practice regimes trigger a scan the same day).
+DUTY_SCAN_DAYS = 30
+
+
+def _shares(v: P[dict[str, float]]) -> P[dict[str, float]]:
+    msg = check_shares(v.value, OUTCOMES)
+    if msg:
+        raise ValueError(msg)
+    return v
+
+
+class CoercionActor(ActorParams):
+    """What an actor does to the people it wants and catches (M7-M11). A parameter left
+    empty (None) takes the module's value."""
+
+    interception_wanted: P[dict[str, float]] = P(
+        value=DEFAULT_INTERCEPTION[0], assumption="generic: half released for a bribe, the "
+        "rest taken or held (no actor-specific evidence)")
+    interception_others: P[dict[str, float]] = P(
+        value=DEFAULT_INTERCEPTION[1], assumption="generic: others caught leaving are sent "
+        "back")
+    fine_usd: P[NonNeg] = P(value=0.0, assumption="no fine")
+    bribe_usd: P[NonNeg | None] = P(value=None, assumption="the module's bribe_usd")
+    detention_days_mean: P[PosF | None] = P(value=None, assumption="the module's value")
+    conscript_after_detention: P[Prob | None] = P(value=None, assumption="the module's value")
+    forced_labour_share: P[Prob | None] = P(value=None, assumption="the module's value")
+    raid_chance_per_day: P[Prob | None] = P(value=None, assumption="the module's value")
+    conscript_for: P[str | None] = P(value=None, assumption="men it takes serve in its own "
+                                     "ranks")
+    order_comply_share: P[Prob | None] = P(value=None, assumption="the module's value")
+    order_hide_share: P[Prob | None] = P(value=None, assumption="the module's value")
+    order_flee_share: P[Prob | None] = P(value=None, assumption="the module's value")
+    duty_ages: P[list[int]] = P(value=[], assumption="no standing conscription duty")
+    duty_territory: P[list[str]] = P(value=[], assumption="its own places")
+    duty_exempt_members_of: P[list[str]] = P(value=[], assumption="no exemption by "
+                                             "membership")
+    duty_comply_share: P[Prob] = P(value=0.5, assumption="half register when due")
+    duty_hide_share: P[Prob] = P(value=0.3, assumption="generic")
+    duty_flee_share: P[Prob] = P(value=0.2, assumption="generic, scaled by means")
+
+    _v_wanted = field_validator("interception_wanted")(_shares)
+    _v_others = field_validator("interception_others")(_shares)
 
 
 class CoercionParams(ModuleParams):
     """Parameters of coercion. Chances are per person and day unless said otherwise."""
 
+    actors: dict[str, CoercionActor] = Field(default_factory=dict)
     order_register_share: P[Prob] = P(
-        value=0.45, assumption="share of men named by an order who register; the order came "
-        "with a threat of forced enlistment (press-isis-order-2017); no count found")
+        value=0.45, assumption="generic share of men named by an order who register, for an "
+        "actor whose practices do not say (no count found anywhere; the Deir Ezzor actors "
+        "set their own)")
     order_hide_share: P[Prob] = P(
-        value=0.25, source="seed-001",
-        note="most young men fled to SDF areas or stayed home; split hide/flee assumed")
+        value=0.25, assumption="generic share who hide (seed-001: most young men fled to SDF "
+        "areas or stayed home; split assumed)")
     order_flee_share: P[Prob] = P(
-        value=0.20, source="seed-000",
-        note="escape seen as the only option; share is an assumption, scaled by means")
+        value=0.20, assumption="generic share who flee, scaled by means (seed-000: escape "
+        "seen as the only option)")
     flight_cost_usd: P[NonNeg] = P(
         value=1000.0, source="domain-figures",
         note="smugglers up to $1,000 a person by August 2017; fleeing needs savings")
@@ -90,28 +148,22 @@ class CoercionParams(ModuleParams):
         value=500.0, source="seed-001",
         note="patrols release for a 'large bribe'; the amount is an assumption")
     bribe_usd_by_actor: dict[str, P[NonNeg]] = Field(default_factory=dict)
-    bribe_accept_chance: P[Prob] = P(
-        value=0.5, source="seed-001",
-        note="some patrols take money for immediate release; the share is assumed")
-    stop_conscript_share: P[Prob] = P(
-        value=0.6, source="seed-001",
-        note="stopped evaders are press-ganged into service, the rest detained; share assumed")
     detention_days_mean: P[PosF] = P(
         value=30.0, assumption="mean detention of a month before release or conscription")
     forced_labour_share: P[Prob] = P(
         value=0.5, source="seed-001",
         note="detainees made to dig trenches at points of engagement; share assumed")
     forced_labour_death_per_day: P[Prob] = P(
-        value=0.002, source="seed-001",
-        note="dozens killed among hundreds over some months: about 10% in two months at the "
-        "heaviest front (front intensity 1)")
+        value=0.002, assumption="seed-001 ¶14 reports dozens killed among hundreds made to dig "
+        "trenches, without a period; the daily rate (about 10% in two months at the heaviest "
+        "front) is a guess at the time base")
     conscript_after_detention: P[Prob] = P(
-        value=0.5, source="press-isis-arrests-2017",
-        note="2017-08-13: arrested young men sent to camps and fronts; share assumed")
+        value=0.5, assumption="generic share of released detainees sent to serve; actors set "
+        "their own (practices)")
     raid_chance_per_day: P[Prob] = P(
         value=0.002, source="seed-004",
-        note="police patrols break into dozens of houses to find fleeing fighters; rate "
-        "assumed")
+        note="police patrols break into dozens of houses to find fleeing fighters (deserters "
+        "hiding at home; evaders are raided only where a campaign runs); rate assumed")
     raid_per_intensity: P[NonNeg] = P(
         value=0.1, assumption="a checkpoint campaign also raids homes: daily raid chance "
         "added = this x campaign intensity")
@@ -124,8 +176,9 @@ class CoercionParams(ModuleParams):
         note="hundreds of young men arrested for 'violations' during campaigns; daily chance "
         "= this x campaign intensity (assumed)")
     service_ages: P[list[int]] = P(
-        value=[18, 42], source="seed-001",
-        note="compulsory service of men 18-42: ages at risk of 'violation' arrests")
+        value=[18, 42], source="pub-euaa-military-service",
+        note="men 18-42 owe service (Law 30/2007; domain-figures): ages at risk of "
+        "'violation' arrests; seed-001 ¶9 adds that older men were taken too")
     amnesty_take_up: P[Prob] = P(
         value=0.4, assumption="share of eligible evaders and deserters who take an amnesty "
         "or settlement when offered; no figure found")
@@ -152,11 +205,15 @@ class Coercion(Module[CoercionParams]):
     name = "coercion"
     mids = ("M7", "M8", "M9", "M10", "M11", "M12")
     Params = CoercionParams
-    event_types = ("conscription_order", "checkpoint_campaign", "amnesty")
+    Actor = CoercionActor
+    event_types = ("conscription_order", "checkpoint_campaign", "amnesty", "tribe_mediation")
 
     @classmethod
     def check_scenario(cls, scenario: Scenario, params: CoercionParams) -> Problem | None:
-        """Actors named in ``bribe_usd_by_actor`` exist."""
+        """Actors named in ``bribe_usd_by_actor`` and ``actors`` exist."""
+        err = check_actor_names(scenario, list(params.actors))
+        if err is not None:
+            return err
         ids = {a.id for a in scenario.actors}
         for k in params.bribe_usd_by_actor:
             if k not in ids:
@@ -171,10 +228,30 @@ class Coercion(Module[CoercionParams]):
         self.p = p
         self.book: WantedBook = wanted_book(sim)
         w = sim.world
-        self.bribe = np.full(w.n_actors, p.bribe_usd.value)
+        self.settings = ActorSettings(sim, self.name, CoercionActor, p.actors)
+        self.practices = practice_book(sim)
+        self.bribe_default = np.full(w.n_actors, p.bribe_usd.value)
         for k, v in p.bribe_usd_by_actor.items():
-            self.bribe[w.actor_index[k]] = v.value
+            self.bribe_default[w.actor_index[k]] = v.value
+        self.duty_seen = sim.people.add_column("duty_seen", np.uint8, 0)
+        self._tables(sim, 0)
+        self._tables_day = 0
+        ages = [v for a in range(w.n_actors)
+                for v in self.practices.values_of("coercion", "duty_ages", a)
+                + [self.settings.value("duty_ages", a, 0)] if len(v) == 2]
+        if ages:
+            lo, hi = min(v[0] for v in ages), max(v[1] for v in ages)
+            ppl = sim.people
+            old_enough = -int(lo * 365.25) + w.n_days  # born on or before: of age by the end
+            young_enough = -int((hi + 1) * 365.25)  # born after: not too old at the start
+            self._duty_pool = np.flatnonzero((ppl.sex == 1) & (ppl.birth <= old_enough)
+                                             & (ppl.birth > young_enough))
+        else:
+            self._duty_pool = _EMPTY
+        self._duty_day = -10_000
         self.campaigns: list[Campaign] = []
+        #: tribal mediation windows: (actor, places, raid factor, start, until)
+        self.mediations: list[tuple[int, np.ndarray, float, int, int]] = []
         # pending order decisions and amnesty acceptances: chunks of (ids, due day, code, actor)
         self._orders: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, str]] = []
         self._amnesty: list[tuple[np.ndarray, np.ndarray, int, bool]] = []
@@ -190,6 +267,54 @@ class Coercion(Module[CoercionParams]):
                       lambda day: sim.people.by_place_state[:, State.DETAINED])
         rec.add_stock("hiding_lost_wages_usd", ("place",), (names,),
                       lambda day: self._lost_wages(sim))
+
+    def _opt(self, field: str, day: int, fallback: np.ndarray | float) -> np.ndarray:
+        """Per-actor values of an optional parameter: the actor's, else ``fallback``."""
+        s = self.settings
+        fb = np.broadcast_to(np.asarray(fallback, dtype=np.float64), (len(s.actor_ids),))
+        return np.array([v if (v := s.value(field, a, day)) is not None else fb[a]
+                         for a in range(len(s.actor_ids))], dtype=np.float64)
+
+    def _tables(self, sim: Simulation, day: int) -> None:
+        """Per-actor arrays from the practices in force on ``day``."""
+        p, s, w = self.p, self.settings, sim.world
+        A = w.n_actors
+        self.bribe = self._opt("bribe_usd", day, self.bribe_default)
+        self.fine = s.col("fine_usd", day)
+        self.det_days = self._opt("detention_days_mean", day, p.detention_days_mean.value)
+        self.after_det = self._opt("conscript_after_detention", day,
+                                   p.conscript_after_detention.value)
+        self.labour = self._opt("forced_labour_share", day, p.forced_labour_share.value)
+        self.raid = self._opt("raid_chance_per_day", day, p.raid_chance_per_day.value)
+        self.comply = self._opt("order_comply_share", day, p.order_register_share.value)
+        self.hide = self._opt("order_hide_share", day, p.order_hide_share.value)
+        self.flee = self._opt("order_flee_share", day, p.order_flee_share.value)
+        self.conscript_for = np.array([w.actor_index.get(s.value("conscript_for", a, day) or "",
+                                                         a) for a in range(A)], dtype=np.int64)
+        # reach[a, h]: actor a stops, raids and calls up people where actor h holds
+        self.reach = np.eye(A, dtype=bool)
+        self.exempt = np.zeros((A, A), dtype=bool)  # exempt[a, m]: a spares members of m
+        self.duty_ages: list[tuple[int, int] | None] = []
+        for a in range(A):
+            for h in s.value("duty_territory", a, day):
+                if h in w.actor_index:
+                    self.reach[a, w.actor_index[h]] = True
+            for m in s.value("duty_exempt_members_of", a, day):
+                if m in w.actor_index:
+                    self.exempt[a, w.actor_index[m]] = True
+            ages = s.value("duty_ages", a, day)
+            self.duty_ages.append((int(ages[0]), int(ages[1])) if len(ages) == 2 else None)
+        #: cumulative interception shares (actor, kind, outcome) in force (M8, M24)
+        self.interception = cumulative_shares(
+            [[s.value(f, a, day) for f in KIND_FIELDS] for a in range(A)], OUTCOMES)
+        self.duty_share = np.stack([s.col("duty_comply_share", day),
+                                    s.col("duty_hide_share", day),
+                                    s.col("duty_flee_share", day)], axis=1)
+
+    def caught_terms(self, actor: int) -> tuple[float, float, int]:
+        """The fine and the passage fee or bribe (USD) of ``actor`` today, and the actor a
+        man it conscripts serves (for the flight module's interceptions)."""
+        return float(self.fine[actor]), float(self.bribe[actor]), int(self.conscript_for[actor])
 
     def _lost_wages(self, sim: Simulation) -> np.ndarray:
         """Monthly wages (USD) not earned by wanted people hiding, by their place."""
@@ -240,7 +365,17 @@ class Coercion(Module[CoercionParams]):
             raise RanksInputError(f"{ev.type}: unknown actor '{name}'", field="timeline")
         return sim.world.actor_index[name]
 
+    def _sync(self, sim: Simulation, day: int) -> bool:
+        """Refresh the per-actor tables once on a day a practice regime starts (events of
+        that day already see them). Returns True when refreshed today."""
+        if day > 0 and self._tables_day != day and self.settings.changes_on(day):
+            self._tables(sim, day)
+            self._tables_day = day
+            return True
+        return False
+
     def on_event(self, sim: Simulation, ev: TimelineEvent) -> None:
+        self._sync(sim, sim.day)
         if ev.type == "conscription_order":
             self._order(sim, ev)
         elif ev.type == "checkpoint_campaign":
@@ -257,10 +392,17 @@ class Coercion(Module[CoercionParams]):
             self._pool_day = -10_000  # refresh the pool of men at campaign places
         elif ev.type == "amnesty":
             self._offer_amnesty(sim, ev)
+        elif ev.type == "tribe_mediation":
+            self._mediation(sim, ev)
 
     def _order(self, sim: Simulation, ev: TimelineEvent) -> None:
-        """M7: men named by the order decide, over the deadline: register, hide, flee, ignore."""
-        p, people, w, day = self.p, sim.people, sim.world, sim.day
+        """M7: men named by the order decide, over the deadline: register, hide, flee, ignore.
+
+        Args of the event: ``ages`` [low, high], ``sex``, ``deadline_days``,
+        ``applies_to_members`` (members of other actors too, except those the actor's duty
+        exempts), ``employed_only`` with ``employed_share`` (an order on employees, e.g. of
+        the state: that share of employed men)."""
+        people, w, day = sim.people, sim.world, sim.day
         a = self._actor(sim, ev)
         if a < 0:
             raise RanksInputError("conscription_order needs an actor", field="timeline")
@@ -269,46 +411,124 @@ class Coercion(Module[CoercionParams]):
         places = self._places(sim, ev)
         deadline = max(int(ev.args.get("deadline_days", 7)), 1)
         members_too = bool(ev.args.get("applies_to_members", False))
+        ctrl = w.control[day].astype(np.int64)
+        held = (ctrl >= 0) & self.reach[a, np.maximum(ctrl, 0)]
         in_place = (np.isin(people.place, places) if places is not None
-                    else w.control[day][people.place] == a)
-        # also require the ordering actor to hold the place: nobody obeys a distant order
-        in_place &= w.control[day][people.place] == a
+                    else held[people.place])
+        # also require the ordering actor (or its camp) to hold the place
+        in_place &= held[people.place]
         ok_state = people.state == State.CIVILIAN
         if members_too:
+            m_actor = people.actor.astype(np.int64)
             ok_state |= (np.isin(people.state, (State.TRAINING, State.SERVING))
-                         & (people.actor != a))
+                         & (m_actor != a) & ~self.exempt[a, np.maximum(m_actor, 0)])
         mask = in_place & ok_state & ((people.flags & Flag.WANTED) == 0)
         if sex in ("male", "female"):
             mask &= people.sex == (1 if sex == "male" else 0)
+        if ev.args.get("employed_only", False):
+            mask &= (people.flags & Flag.EMPLOYED) != 0
         ids = np.flatnonzero(mask)
         age = people.age_years(day, ids)
         ids = ids[(age >= lo) & (age <= hi)]
+        if "employed_share" in ev.args:
+            u_emp = sim.trait(f"coercion.order_employed.{a}", ids)
+            ids = ids[u_emp < float(ev.args["employed_share"])]
         if ids.size == 0:
             return
-        hh = people.household[ids]
-        afford = np.minimum(sim.households.savings[hh] / max(p.flight_cost_usd.value, 1.0), 1.0)
-        is_member = people.actor[ids] >= 0
-        p_flee = p.order_flee_share.value * afford
-        p_reg = np.full(ids.size, p.order_register_share.value)
-        # more patrols, more men stay home rather than move about wanted (seed-001)
-        cp = self.checkpoint_intensity(sim, day)[people.place[ids]]
-        p_hide = np.minimum(p.order_hide_share.value + p.hide_per_intensity.value * cp,
-                            np.maximum(1.0 - p_reg - p_flee, 0.0))
         name = sim.event_stream(f"coercion.order.{a}")
-        u = sim.person_uniform(name, ids)
-        c1 = p_reg
-        c2 = c1 + p_hide
-        c3 = c2 + p_flee
-        code = np.where(u < c1, REGISTER, np.where(u < c2, HIDE, np.where(u < c3, FLEE,
-                                                                            IGNORE)))
-        # members of another actor stay in their unit, now wanted (seed-001)
-        code[is_member & ((code == HIDE) | (code == FLEE))] = IGNORE
+        code = self._decide(sim, day, ids, a, self.comply[a], self.hide[a], self.flee[a], name)
         due = day + (sim.person_uniform(name.replace("order", "order_day", 1), ids)
                      * deadline).astype(
             np.int64)
         due[code == IGNORE] = day + deadline  # the wanted list starts at the deadline
         reason = str(ev.args.get("reason", "order"))
         self._orders.append((ids, due, code.astype(np.int8), a, reason))
+
+    def _decide(self, sim: Simulation, day: int, ids: np.ndarray, a: int, comply: float,
+                hide: float, flee: float, stream: str) -> np.ndarray:
+        """Register, hide, flee or ignore, for men ``ids`` called up by ``a`` (M7): flight
+        scaled by the household's means; more patrols, more hiding (seed-001); members of
+        another actor stay in their unit (ignore: wanted)."""
+        p, people = self.p, sim.people
+        hh = people.household[ids]
+        afford = np.minimum(sim.households.savings[hh] / max(p.flight_cost_usd.value, 1.0), 1.0)
+        is_member = people.actor[ids] >= 0
+        p_flee = flee * afford
+        p_reg = np.full(ids.size, comply)
+        cp = self.checkpoint_intensity(sim, day)[people.place[ids]]
+        # who would flee but cannot pay a smuggler hides instead
+        p_hide = np.minimum(hide + flee * (1.0 - afford) + p.hide_per_intensity.value * cp,
+                            np.maximum(1.0 - p_reg - p_flee, 0.0))
+        u = sim.person_uniform(stream, ids)
+        c1 = p_reg
+        c2 = c1 + p_hide
+        c3 = c2 + p_flee
+        code = np.where(u < c1, REGISTER, np.where(u < c2, HIDE, np.where(u < c3, FLEE,
+                                                                            IGNORE)))
+        code[is_member & ((code == HIDE) | (code == FLEE))] = IGNORE
+        return np.asarray(code, dtype=np.int64)
+
+    def _duty(self, sim: Simulation, day: int) -> None:
+        """M7 standing duty: men of the duty ages living where the actor (or its camp) holds,
+        not yet called by it, not members of an exempt actor, decide today: register, hide,
+        flee or ignore (then wanted). Run on day 0, when control or the practices change,
+        and every DUTY_SCAN_DAYS for those who come of age."""
+        people, w = sim.people, sim.world
+        ctrl = w.control[day].astype(np.int64)
+        for a, ages in enumerate(self.duty_ages):
+            if ages is None or a >= 8:
+                continue
+            bit = np.uint8(1 << a)
+            held = (ctrl >= 0) & self.reach[a, np.maximum(ctrl, 0)]
+            if not held.any():
+                continue
+            pool = self._duty_pool
+            m_actor = people.actor[pool].astype(np.int64)
+            st = people.state[pool]
+            ok = (held[people.place[pool]] & ((self.duty_seen[pool] & bit) == 0)
+                  & ((people.flags[pool] & Flag.WANTED) == 0)
+                  & ((st == State.CIVILIAN)
+                     | (np.isin(st, (State.TRAINING, State.SERVING)) & (m_actor != a)
+                        & ~self.exempt[a, np.maximum(m_actor, 0)])))
+            ids = pool[ok]
+            if ids.size == 0:
+                continue
+            age = people.age_years(day, ids)
+            ids = ids[(age >= ages[0]) & (age <= ages[1])]
+            if ids.size == 0:
+                continue
+            self.duty_seen[ids] |= bit
+            c, h, f = self.duty_share[a]
+            code = self._decide(sim, day, ids, a, c, h, f, f"coercion.duty.{a}")
+            self._orders.append((ids, np.full(ids.size, day, dtype=np.int64),
+                                 code.astype(np.int8), a, "duty"))
+
+    def _mediation(self, sim: Simulation, ev: TimelineEvent) -> None:
+        """Tribal elders broker with actor ``a`` (M28 tribes; timeline-shared 2019-05-03,
+        pub-sohr-tribal-releases-2020): a share ``value`` of the detainees it holds from the
+        tribe (or from ``place``) go free (event ``released``, reason tribal_mediation), and
+        with ``args.raid_factor`` its raids in those places are scaled until ``until``."""
+        w, people = sim.world, sim.people
+        a = self._actor(sim, ev)
+        if a < 0:
+            raise RanksInputError("tribe_mediation needs an actor", field="timeline")
+        places = self._places(sim, ev)
+        if places is None and ev.tribe is not None and ev.tribe in w.tribes:
+            places = np.flatnonzero(w.tribe == w.tribes.index(ev.tribe))
+        D = self.book.detained(sim)
+        D = D[self.book.wanted_by[D] == a]
+        if places is not None:
+            D = D[np.isin(people.home[D], places)]
+        share = float(ev.value) if ev.value is not None else 0.0
+        rel = D[sim.person_uniform(sim.event_stream("coercion.mediation"), D) < share]
+        if rel.size:
+            sim.record.events("released", people.place[rel], actor=a, reason="tribal_mediation")
+            self.book.release(sim, rel, sim.day)
+        factor = ev.args.get("raid_factor")
+        if factor is not None:
+            until = w.day_of(ev.until) if ev.until else w.n_days
+            cols = places if places is not None else np.arange(w.n_places)
+            self.mediations.append((a, cols, float(factor), sim.day, until))
 
     def _offer_amnesty(self, sim: Simulation, ev: TimelineEvent) -> None:
         """Evaders and deserters wanted by the actor may come back over the window."""
@@ -334,6 +554,15 @@ class Coercion(Module[CoercionParams]):
 
     # -- the day ----------------------------------------------------------------------------
     def step(self, sim: Simulation, day: int) -> None:
+        w = sim.world
+        due = day == 0 or day - self._duty_day >= DUTY_SCAN_DAYS
+        if self._sync(sim, day) or (day > 0 and self._tables_day == day):
+            due = True
+        if day > 0 and bool((w.control[day] != w.control[day - 1]).any()):
+            due = True
+        if due and any(a is not None for a in self.duty_ages):
+            self._duty(sim, day)
+            self._duty_day = day
         self._due_orders(sim, day)
         self._due_amnesty(sim, day)
         intensity = self.checkpoint_intensity(sim, day)
@@ -355,8 +584,9 @@ class Coercion(Module[CoercionParams]):
             alive = (np.isin(st, (State.CIVILIAN, State.TRAINING, State.SERVING))
                      & (people.actor[ids] != a) & ((people.flags[ids] & Flag.WANTED) == 0))
             ids, code = ids[alive], code[alive]
-            # the ordering actor must still hold the place
-            here = sim.world.control[day][people.place[ids]] == a
+            # the ordering actor (or its camp) must still hold the place
+            ctrl = sim.world.control[day][people.place[ids]].astype(np.int64)
+            here = (ctrl >= 0) & self.reach[a, np.maximum(ctrl, 0)]
             ids, code = ids[here], code[here]
             reg = ids[code == REGISTER]
             if reg.size:
@@ -429,15 +659,17 @@ class Coercion(Module[CoercionParams]):
         st = people.state[W]
         hidden = _HIDDEN[st]
         boost = 1.0 + p.informer_boost.value
-        raid_rate = np.full(sim.world.n_places, p.raid_chance_per_day.value)
+        raid_add = np.zeros(sim.world.n_places)  # campaigns raid homes too
         for c in self.campaigns:
             if c.start <= day < c.until:
-                raid_rate[c.places] += p.raid_per_intensity.value * c.intensity
+                raid_add[c.places] += p.raid_per_intensity.value * c.intensity
+        ctrl64 = ctrl.astype(np.int64)
 
         def in_reach(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             pl = people.place[ids].astype(np.int64)
             wb = book.wanted_by[ids].astype(np.int64)
-            ok = (ctrl[pl] == wb) & (wb >= 0)
+            holder = ctrl64[pl]
+            ok = (wb >= 0) & (holder >= 0) & self.reach[np.maximum(wb, 0), np.maximum(holder, 0)]
             ids, pl, wb = ids[ok], pl[ok], wb[ok]
             informed = book.planned_flight(ids) | (
                 (people.flags[ids] & Flag.SUSPECTED) != 0)
@@ -453,13 +685,22 @@ class Coercion(Module[CoercionParams]):
         hide = ~o_stop & (u < p_stop + p_hide)
         # hidden: thinning
         p_max = min(float((intensity.max(initial=0.0) * p.hide_exposure.value
-                           + raid_rate.max(initial=0.0)) * boost), 1.0)
+                           + self.raid.max(initial=0.0) + raid_add.max(initial=0.0)) * boost),
+                    1.0)
         hd, h_pl, h_wb, h_mult = in_reach(sim.thin_candidates("coercion.hidden", day, p_max,
                                                              W[hidden]))
         u = sim.rng("coercion.hidden_accept", day).random(hd.size) * p_max
         p_stop_h = intensity[h_pl] * p.hide_exposure.value * h_mult
         h_stop = u < p_stop_h
-        raided = ~h_stop & (u < p_stop_h + raid_rate[h_pl] * h_mult)
+        raid_f = np.ones(h_pl.size)
+        for ma, cols, f, start, until in self.mediations:
+            if start <= day < until:
+                raid_f[(h_wb == ma) & np.isin(h_pl, cols)] *= f
+        # house raids look for deserters (seed-004 ¶9); evaders at home are raided only
+        # where a campaign runs (seed-001 ¶10: staying at home kept young men out of reach)
+        evader = (people.flags[hd] & Flag.EVADER) != 0
+        base_raid = np.where(evader, 0.0, self.raid[h_wb])
+        raided = ~h_stop & (u < p_stop_h + (base_raid + raid_add[h_pl]) * h_mult * raid_f)
         W = np.concatenate([op, hd])
         pl = np.concatenate([o_pl, h_pl])
         wb = np.concatenate([o_wb, h_wb])
@@ -482,43 +723,38 @@ class Coercion(Module[CoercionParams]):
 
     def _caught(self, sim: Simulation, day: int, ids: np.ndarray, actor: np.ndarray,
                 how: str) -> None:
-        """A wanted person stopped or found: deserters to deterrence; others bribe, are
-        conscripted or detained."""
-        p, people, book = self.p, sim.people, self.book
+        """A wanted person stopped or found (M8, M9, M11): deserters go to deterrence (M19);
+        the others meet the outcome the actor's practice in force gives (released for a
+        bribe, sent back, fined, detained, conscripted or killed)."""
+        people, book = sim.people, self.book
         deserter = (people.state[ids] == State.DESERTED) | (
             ((people.flags[ids] & Flag.WAS_MEMBER) != 0) & ((people.flags[ids] & Flag.EVADER)
                                                              == 0) & (people.actor[ids] < 0))
-        hh = people.household[ids]
-        price = self.bribe[actor]
-        savings = sim.households.savings
-        u_b = sim.person_uniform(f"coercion.bribe.{how}", ids)
-        u_c = sim.person_uniform(f"coercion.conscript.{how}", ids)
+        u = sim.person_uniform(f"coercion.caught.{how}", ids)
         for a in np.unique(actor):
+            a = int(a)
             ia = actor == a
             des = ids[ia & deserter]
             if des.size:
                 if book.punish_deserters is not None:
-                    book.punish_deserters(sim, des, int(a), day, how)
+                    book.punish_deserters(sim, des, a, day, how)
                 else:
-                    book.detain(sim, des, int(a), day, how)
+                    book.detain(sim, des, a, day, how)
             rest = ia & ~deserter
             if not rest.any():
                 continue
-            r_ids, r_hh, r_u = ids[rest], hh[rest], u_b[rest]
-            pr = float(price[rest][0])
-            can = (savings[r_hh] >= pr) & (r_u < p.bribe_accept_chance.value) & (pr > 0)
-            if can.any():
-                # one bribe per household and day buys the release of all stopped with him
-                b_ids, b_hh = r_ids[can], r_hh[can]
-                first = np.unique(b_hh, return_index=True)[1]
-                savings[b_hh[first]] -= pr
-                sim.record.events("bribed_release", people.place[b_ids], actor=int(a),
-                                 reason=how)
-            others = ~can
-            o_ids, o_u = r_ids[others], u_c[rest][others]
-            take = o_u < p.stop_conscript_share.value
-            book.conscript(sim, o_ids[take], int(a), day, how)
-            book.detain(sim, o_ids[~take], int(a), day, how)
+            r_ids = ids[rest]
+            kind = np.full(r_ids.size, WANTED)
+            codes = interception_codes(self.interception, np.full(r_ids.size, a), kind,
+                                       u[rest])
+            codes = book.caught(sim, r_ids, a, codes, kind, day, how, float(self.fine[a]),
+                                float(self.bribe[a]), int(self.conscript_for[a]))
+            paid = r_ids[codes == PASSED]
+            if paid.size:
+                sim.record.events("bribed_release", people.place[paid], actor=a, reason=how)
+            let = r_ids[codes == RETURNED]
+            if let.size:
+                sim.record.events("let_go", people.place[let], actor=a, reason=how)
 
     def _violation_arrests(self, sim: Simulation, day: int) -> None:
         """M10: arrests of men of service age for 'violations' where a campaign runs."""
@@ -562,15 +798,15 @@ class Coercion(Module[CoercionParams]):
         ctrl = w.control[day].astype(np.int64)
         np.maximum.at(fmax, np.where(ctrl >= 0, ctrl, w.n_actors), w.front[day])
         fmax[w.n_actors] = 0.0
-        labour = sim.trait("coercion.labour_assign", D) < \
-            p.forced_labour_share.value
+        hk = np.maximum(holder, 0)
+        labour = sim.trait("coercion.labour_assign", D) < self.labour[hk]
         p_die = np.where(labour & (holder >= 0), p.forced_labour_death_per_day.value
                          * fmax[holder], 0.0)
         die = sim.person_uniform("coercion.labour_death", D) < p_die
         release = ~die & (sim.person_uniform("coercion.release", D)
-                          < 1.0 / p.detention_days_mean.value)
+                          < 1.0 / np.maximum(self.det_days[hk], 1e-9))
         to_army = release & (sim.person_uniform("coercion.after_detention", D)
-                             < p.conscript_after_detention.value) & (holder >= 0)
+                             < self.after_det[hk]) & (holder >= 0)
         for a in np.unique(holder):
             ia = holder == a
             dead = D[ia & die]
@@ -582,5 +818,6 @@ class Coercion(Module[CoercionParams]):
                 sim.record.events("released", people.place[out], actor=int(a))
                 book.release(sim, out, day)
             if a >= 0:
-                book.conscript(sim, D[ia & to_army], int(a), day, "detention")
+                book.conscript(sim, D[ia & to_army], int(self.conscript_for[a]), day,
+                               "detention")
 

@@ -1,21 +1,28 @@
-"""Economy and pay: prices, wages, household hardship, and what each armed actor pays (M2, M4).
+"""Economy and pay: prices, wages, the exchange rate, household hardship, and what each
+armed actor pays, in its own currency (M2, M4).
 
 Shared interface (other modules find this module with ``sim.get(Economy)`` and read these;
 the names are stable):
 
-- ``food_price_index``: float64 array (n_places,), 1.0 = 2011 prices.
-- ``wage_index``: float64 array (n_places,), 1.0 = 2011 wages; ``jobs_index`` the share of
-  2011 jobs still there (1.0 = all).
-- ``pay_usd``: float64 array (n_actors,), current monthly base pay in USD of each actor
-  (table base times the current pay factor; 0 for actors that pay nothing).
-- ``pay_factor``: float64 array (n_actors,), 1.0 = the pay table, 0.5 = halved.
+- ``food_price_index``: float64 array (n_places,), food prices in Syrian pounds, 2011 = 1.
+- ``wage_index``: float64 array (n_places,), wages in pounds, 2011 = 1; ``jobs_index`` the
+  share of 2011 jobs still there (1.0 = all).
+- ``fx_index``: float, pounds per dollar today over 2011's 47 (1.0 without a rate series):
+  a dollar buys ``fx_index`` times as many pounds as in 2011.
+- ``pay_usd``: float64 array (n_actors,), current monthly base pay of each actor in US
+  dollars at today's market rate (table base times the cash factor; 0 for actors that pay
+  nothing).
+- ``pay_factor``: float64 array (n_actors,), the cash factor (1.0 = the table, 0.5 halved).
 - ``hardship``: float32 array (n_households,), 0 (needs met) .. 1 (no means).
-- ``household_pay``: float32 array (n_households,), USD a month members bring home.
-- ``pay_bill_usd``: float64 array (n_actors,), what each actor pays its members a month.
+- ``household_pay``: float32 array (n_households,), what members bring home a month, in
+  2011 dollars (dollars at today's rate times ``fx_index``: pounds over 47).
+- ``pay_bill_usd``: float64 array (n_actors,), what each actor pays its members a month (US
+  dollars at the market rate).
 - ``work_income``: float64 array (n_households,), USD a month households earn from work at
   2011 wages (before ``wage_index`` and ``jobs_index``); other modules change it through
   ``add_work_income(households, usd)`` when a person loses or finds work.
-- ``in_kind``: float64 array (n_actors,), USD a month of food, fuel and housing members get.
+- ``in_kind``: float64 array (n_actors,), USD a month of fuel and housing each member gets;
+  ``in_kind_pp``: USD a month of food per person of a member's household.
 - ``member_pay(sim, ids)``: monthly cash pay in USD of members ``ids``.
 - ``offer(sim, actor, ids)``: monthly cash pay in USD actor would pay ``ids`` if they joined.
 - ``add_members(sim, ids)``: tell the economy that ``ids`` just joined (their pay reaches
@@ -23,94 +30,73 @@ the names are stable):
 
 Requires: ``world.control`` (who holds the economy of each place), households from
 synthesis. Uses the service module's ``front_days`` (days at the front by person) for the
-raise for long front service, when that module is enabled.
+raise for long front service, when that module is enabled. Reads the practices' market series
+(exchange rate, prices and wages by place or holder) and each actor's pay practice in force
+(currency, table, cash factor, front bonus, in kind).
 
 Outputs: stocks ``pay_bill_usd`` (actor), ``food_price_index`` (place), ``hardship`` (place:
-mean hardship of the households living there, taken at each pay day).
+mean hardship of the households living there, taken at each pay day), ``syp_per_usd`` (no
+dimension: the market rate of the Syrian pound).
 
 Step behaviour: on pay day (every ``pay_day_every_days``), after timeline events ``prices``,
-``wages`` and ``pay_change``, and when control of any place changes, member pay is recomputed
-for all members (one scan of ``people.actor``) and household hardship for all households.
-Joiners are added in between by :meth:`Economy.add_members` for their households only.
+``wages`` and ``pay_change``, when a practice regime or a market row starts, and when control
+of any place changes, member pay is recomputed for all members (one scan of
+``people.actor``) and household hardship for all households. Joiners are added in between by
+:meth:`Economy.add_members` for their households only.
 
-Hardship of household h at home place p (see docs/odd.md section 3.4):
+Hardship of household h at home place p, in 2011 dollars (see docs/odd.md section 3.4):
     income_h = work_h * wage_index_p * jobs_index_p + pay_h
     need_h = size_h * food_usd_per_person * food_price_index_p
     hardship_h = clip(1 - income_h / need_h, 0, 1) + control_p, clipped to 1
-where control_p is the ``economic_control`` of the actor holding p, added only for
-households with no member in that actor (the actor runs mills, bakeries and oil, seed-002).
+where pay_h is the cash pay and in-kind of its members in dollars times ``fx_index`` (a
+pound-paid member's pay is first converted at the market rate), and control_p is the
+``economic_control`` of the actor holding p, added only for households with no member in
+that actor (the actor runs mills, bakeries and oil, seed-002).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field
 
-from ranks.modules.actors import (
-    ActorParams,
-    NonNeg,
-    PosInt,
-    Prob,
-    actor_column,
-    assume,
-    check_actor_names,
-    resolve_actors,
-    src,
-)
+from ranks.modules.actors import ActorParams, NonNeg, PosInt, Prob, check_actor_names
 from ranks.modules.base import Module, ModuleParams, Problem
+from ranks.modules.practices import ActorSettings, market
 from ranks.modules.service import Service
-from ranks.population import Flag, Role, State
+from ranks.population import Assignment, Flag, Role, State
 from ranks.scenario.model import P, Scenario, TimelineEvent
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
 
+Currency = Literal["USD", "SYP"]
+_FRONTLIKE = np.zeros(len(Assignment), dtype=bool)
+_FRONTLIKE[[Assignment.FRONT, Assignment.DISTANT, Assignment.DANGEROUS]] = True
+
 
 class EconomyActor(ActorParams):
-    """What an actor pays a member, USD a month (M4), and its hold on the economy (M2)."""
+    """What an actor pays a member a month, in its currency (M4), and its hold on the
+    economy (M2)."""
 
-    base_usd: P[NonNeg] = P(value=0.0, assumption="pays nothing unless configured")
-    per_wife_usd: P[NonNeg] = P(value=0.0, assumption="no allowance unless configured")
-    per_parent_usd: P[NonNeg] = P(value=0.0, assumption="no allowance unless configured")
-    per_child_usd: P[NonNeg] = P(value=0.0, assumption="no allowance unless configured")
-    in_kind_usd: P[NonNeg] = P(value=0.0, assumption="no food, fuel or housing in kind")
+    currency: P[Currency] = P(value="USD", assumption="pay in US dollars unless configured")
+    base: P[NonNeg] = P(value=0.0, assumption="pays nothing unless configured")
+    per_wife: P[NonNeg] = P(value=0.0, assumption="no allowance unless configured")
+    per_parent: P[NonNeg] = P(value=0.0, assumption="no allowance unless configured")
+    per_child: P[NonNeg] = P(value=0.0, assumption="no allowance unless configured")
     foreign_multiplier: P[NonNeg] = P(value=1.0, assumption="no foreign contingent premium")
-    long_service_days: P[PosInt] = P(value=60, source="seed-004",
-                                     note="raises promised after more than two months at fronts")
-    long_service_raise_usd: P[NonNeg] = P(value=0.0, assumption="no raise unless configured")
+    cash_factor: P[NonNeg] = P(value=1.0, assumption="the full table unless cut")
+    front_bonus: P[NonNeg] = P(value=0.0, assumption="no bonus at the front")
+    long_service_days: P[PosInt] = P(value=60, assumption="days at the front before a raise")
+    long_service_raise: P[NonNeg] = P(value=0.0, assumption="no raise unless configured")
+    in_kind_usd: P[NonNeg] = P(value=0.0, assumption="no fuel or housing in kind")
+    in_kind_per_person_usd: P[NonNeg] = P(value=0.0, assumption="no food in kind")
     economic_control: P[Prob] = P(value=0.0, assumption="does not run the local economy")
 
 
-_ISIS_PAY = {
-    "base_usd": src(50.0, "seed-003", "starting salary of a fighter"),
-    "per_wife_usd": src(50.0, "seed-003", "per wife"),
-    "per_parent_usd": src(50.0, "seed-003", "per dependent parent"),
-    "per_child_usd": src(35.0, "seed-003", "per child"),
-    "in_kind_usd": assume(100.0, "free food, gas and housing (seed-003 lists them, no value); "
-                          "brings a typical local head of household to about $350-400, the "
-                          "low end of seed-003's $400-1,200 and below seed-002's $600"),
-    "foreign_multiplier": src(2.5, "seed-003", "foreigners paid two to three times more"),
-    "long_service_raise_usd": assume(50.0, "seed-004 reports raises and prizes for staying "
-                                     "longer at the front, without an amount"),
-    "economic_control": assume(0.15, "seed-002: ISIS ran mills, bakeries and oil wells; the "
-                               "size of the added hardship for non-members is a guess"),
-}
-EconomyActor.PRESETS = {
-    "ISIS": _ISIS_PAY,
-    "SAA": {"base_usd": src(63.0, "seed-003", "army salaries start at $63 (2016)")},
-    "NDF": {"base_usd": assume(100.0, "no figure found; between the army's $63 and the "
-                                      "Iran-backed militias' $150-200")},
-    "IRAN": {"base_usd": src(175.0, "domain-figures", "Iran-backed militias pay $150-200")},
-    "FSA": {"base_usd": src(36.0, "seed-003", "FSA as little as $36, no benefits")},
-    "NUSRA": {"base_usd": src(100.0, "seed-003", "Nusra about $100 on average")},
-    "SDF": {"base_usd": assume(150.0, "no figure found; order of the Iran-backed militias")},
-}
-
-
 class EconomyParams(ModuleParams):
-    """Economy and pay. Money in USD a month; indices 1.0 = 2011."""
+    """Economy and pay. Money a month; indices 1.0 = 2011."""
 
     actors: dict[str, EconomyActor] = Field(default_factory=dict)
     food_usd_per_person: P[NonNeg] = P(
@@ -121,14 +107,17 @@ class EconomyParams(ModuleParams):
     allowances: bool = True
     pay_changes: bool = True
     economic_control: bool = True
+    in_kind: bool = True
+    currency: bool = True
 
 
 class Economy(Module[EconomyParams]):
-    """Prices, wages, member pay and household hardship (M2, M4)."""
+    """Prices, wages, the exchange rate, member pay and household hardship (M2, M4)."""
 
     name = "economy"
     mids = ("M2", "M4", "M28")
     Params = EconomyParams
+    Actor = EconomyActor
     event_types = ("prices", "wages", "pay_change")
     uses = (Service,)
 
@@ -143,26 +132,18 @@ class Economy(Module[EconomyParams]):
         n_a = w.n_actors
         if n_a > 32:
             raise ValueError("the economy module handles at most 32 actors (a bit mask)")
-        self.settings = resolve_actors(p.actors, EconomyActor, w.actor_ids)
-
-        def col(field: str) -> np.ndarray:
-            return actor_column(self.settings, field)
-
-        self.base = col("base_usd")
-        self.per_wife = col("per_wife_usd") if p.allowances else np.zeros(n_a)
-        self.per_parent = col("per_parent_usd") if p.allowances else np.zeros(n_a)
-        self.per_child = col("per_child_usd") if p.allowances else np.zeros(n_a)
-        self.in_kind = col("in_kind_usd")
-        self.foreign_mult = np.where(col("foreign_multiplier") > 0, col("foreign_multiplier"), 1)
-        self.long_days = col("long_service_days")
-        self.long_raise = col("long_service_raise_usd")
-        self.control_add = col("economic_control") if p.economic_control else np.zeros(n_a)
-        self.pay_factor = np.ones(n_a)
-        self.pay_usd = self.base * self.pay_factor
+        self.settings = ActorSettings(sim, self.name, EconomyActor, p.actors)
+        self.market = market(sim)
+        self.event_factor = np.ones(n_a)  # timeline pay_change events
         P_ = w.n_places
         self.food_price_index = np.ones(P_)
         self.wage_index = np.ones(P_)
         self.jobs_index = np.ones(P_)
+        self._event_prices: dict[int, float] = {}
+        self._event_wages: dict[int, float] = {}
+        self._event_jobs: dict[int, float] = {}
+        self.fx_index = 1.0
+        self._actor_tables(0)
         H = len(hh)
         self.work_income = hh.income.astype(np.float64).copy()  # 2011 earnings, USD a month
         self.household_pay = np.zeros(H, dtype=np.float32)
@@ -178,16 +159,63 @@ class Economy(Module[EconomyParams]):
                              lambda day: self.food_price_index)
         sim.record.add_stock("hardship", ("place",), (w.place_names,),
                              lambda day: self.hardship_by_place)
+        sim.record.add_stock("syp_per_usd", (), (),
+                             lambda day: np.array(self.fx_index * self.market.BASE_FX))
+
+    def _actor_tables(self, day: int) -> None:
+        """Per-actor pay arrays from the practices in force on ``day``."""
+        p, s = self.params, self.settings
+        n_a = len(s.actor_ids)
+        z = np.zeros(n_a)
+        self.base = s.col("base", day)
+        self.per_wife = s.col("per_wife", day) if p.allowances else z
+        self.per_parent = s.col("per_parent", day) if p.allowances else z
+        self.per_child = s.col("per_child", day) if p.allowances else z
+        fm = s.col("foreign_multiplier", day)
+        self.foreign_mult = np.where(fm > 0, fm, 1.0)
+        self.cash_factor = s.col("cash_factor", day) if p.pay_changes else np.ones(n_a)
+        self.pay_factor = self.cash_factor * self.event_factor
+        self.front_bonus = s.col("front_bonus", day)
+        self.long_days = s.col("long_service_days", day)
+        self.long_raise = s.col("long_service_raise", day)
+        self.in_kind = s.col("in_kind_usd", day) if p.in_kind else z
+        self.in_kind_pp = s.col("in_kind_per_person_usd", day) if p.in_kind else z
+        self.control_add = s.col("economic_control", day) if p.economic_control else z
+        self.in_pounds = np.array([s.value("currency", a, day) == "SYP" for a in range(n_a)])
+        self._usd_per_unit()
+
+    def _usd_per_unit(self) -> None:
+        """Dollars per unit of each actor's currency at today's market rate, and base pay in
+        dollars."""
+        rate = self.fx_index * self.market.BASE_FX if self.params.currency else 1.0
+        self.usd_per_unit = np.where(self.in_pounds & self.params.currency, 1.0 / rate, 1.0)
+        self.pay_usd = self.base * self.pay_factor * self.usd_per_unit
+
+    def _market_day(self, sim: Simulation, day: int) -> None:
+        """Exchange rate, prices and wages in force today (series, then timeline events)."""
+        m = self.market
+        self.fx_index = m.fx_index(day) if self.params.currency else 1.0
+        if m.has_series:
+            self.food_price_index = m.prices(day)
+            self.wage_index = m.wages(day)
+            self.jobs_index = m.jobs(day)
+        for arr, ev in ((self.food_price_index, self._event_prices),
+                        (self.wage_index, self._event_wages), (self.jobs_index, self._event_jobs)):
+            for place, v in ev.items():
+                arr[place] = v
+        self._usd_per_unit()
 
     # -- pay -------------------------------------------------------------------------------
     def cash_pay(self, actor: int, n_wives: np.ndarray, n_parents: np.ndarray,
                  n_children: np.ndarray, foreign: np.ndarray | bool = False,
-                 front_days: np.ndarray | int = 0) -> np.ndarray:
-        """Monthly cash pay in USD under ``actor``'s table (seed-003 for ISIS).
+                 front_days: np.ndarray | int = 0, at_front: np.ndarray | bool = False
+                 ) -> np.ndarray:
+        """Monthly cash pay in US dollars (at today's market rate) under ``actor``'s table.
 
-        base + per_wife * wives + per_parent * parents + per_child * children, times the
-        current pay factor, times the foreign multiplier for foreigners, plus the raise after
-        ``long_service_days`` of front service (seed-004).
+        (base + per_wife * wives + per_parent * parents + per_child * children) times the cash
+        factor, times the foreign multiplier for foreigners, plus the front bonus at the front
+        and the raise after ``long_service_days`` of front service (seed-004), all in the
+        actor's currency, then converted.
         """
         a = int(actor)
         pay = (self.base[a] + self.per_wife[a] * np.asarray(n_wives, dtype=np.float64)
@@ -195,7 +223,17 @@ class Economy(Module[EconomyParams]):
                + self.per_child[a] * np.asarray(n_children, dtype=np.float64))
         pay = pay * self.pay_factor[a]
         pay = np.where(foreign, pay * self.foreign_mult[a], pay)
-        return pay + np.where(np.asarray(front_days) >= self.long_days[a], self.long_raise[a], 0)
+        pay = pay + np.where(at_front, self.front_bonus[a], 0.0)
+        pay = pay + np.where(np.asarray(front_days) >= self.long_days[a], self.long_raise[a], 0)
+        return np.asarray(pay * self.usd_per_unit[a], dtype=np.float64)
+
+    def family_pay_usd(self, sim: Simulation, actor: int, n_wives: int, n_parents: int,
+                       n_children: int, size: int) -> tuple[float, float]:
+        """Cash pay and in kind, US dollars a month, of a local member of ``actor`` who heads a
+        household of ``size`` with these dependants, today (for reports and benchmarks)."""
+        cash = float(self.cash_pay(actor, np.array([n_wives]), np.array([n_parents]),
+                                   np.array([n_children]))[0])
+        return cash, float(self.in_kind[actor] + self.in_kind_pp[actor] * size)
 
     def _dependents(self, sim: Simulation, ids: np.ndarray) -> tuple[np.ndarray, ...]:
         """Wives, dependent parents and children counted for ``ids``' pay: a household's
@@ -228,10 +266,21 @@ class Economy(Module[EconomyParams]):
             m = ids[sel]
             w, par, ch = self._dependents(sim, m)
             fd = fd_col[m] if fd_col is not None else 0
-            out[sel] = self.cash_pay(int(a), w, par, ch, (ppl.flags[m] & Flag.FOREIGN) > 0, fd)
+            out[sel] = self.cash_pay(int(a), w, par, ch, (ppl.flags[m] & Flag.FOREIGN) > 0, fd,
+                                     _FRONTLIKE[ppl.assignment[m]])
         return out
 
+    def real_pay_usd(self) -> np.ndarray:
+        """Base pay of each actor in 2011 dollars (pounds over 47): what it buys at 2011
+        prices before the food price index (n_actors,)."""
+        return np.asarray(self.pay_usd * self.fx_index, dtype=np.float64)
+
     # -- households ------------------------------------------------------------------------
+    def _kind_food(self, sim: Simulation, hh: np.ndarray, actors: np.ndarray) -> np.ndarray:
+        """Food in kind (USD a month) per household of ``hh`` (unique) with a member of one
+        of ``actors`` (one each): per person of the household, the largest actor's ration."""
+        return np.asarray(self.in_kind_pp[actors] * sim.households.size[hh], dtype=np.float64)
+
     def refresh(self, sim: Simulation, day: int) -> None:
         """Pay day: recompute every member's pay, each household's pay and hardship."""
         ppl = sim.people
@@ -245,14 +294,21 @@ class Economy(Module[EconomyParams]):
         paid = pay > 0
         home_pay = np.where(paid, pay + self.in_kind[actors], 0.0)
         h = ppl.household[members]
-        self.household_pay = np.bincount(h[local], weights=home_pay[local], minlength=H
-                                         ).astype(np.float32)
+        hp = np.bincount(h[local], weights=home_pay[local], minlength=H)
+        if self.in_kind_pp.any():
+            # food for the household, once per household (the largest ration of its actors)
+            sel = local & paid & (self.in_kind_pp[actors] > 0)
+            if sel.any():
+                ration = np.zeros(H)
+                np.maximum.at(ration, h[sel], self.in_kind_pp[actors[sel]])
+                hp += ration * sim.households.size
+        self.household_pay = (hp * self.fx_index).astype(np.float32)
         self._hh_actor_mask[:] = 0
         np.bitwise_or.at(self._hh_actor_mask, h, (np.uint32(1) << actors.astype(np.uint32)))
         self._hardship(sim, day, None)
-        hp = sim.households.place.astype(np.int64)
-        n = np.bincount(hp, minlength=sim.world.n_places)
-        self.hardship_by_place = np.bincount(hp, weights=self.hardship,
+        hpl = sim.households.place.astype(np.int64)
+        n = np.bincount(hpl, minlength=sim.world.n_places)
+        self.hardship_by_place = np.bincount(hpl, weights=self.hardship,
                                              minlength=sim.world.n_places) / np.maximum(n, 1)
         self._dirty = False
         self._last_refresh = day
@@ -287,7 +343,15 @@ class Economy(Module[EconomyParams]):
         self.pay_bill_usd += np.bincount(actors, weights=pay, minlength=sim.world.n_actors)
         local = (ppl.flags[ids] & Flag.FOREIGN) == 0
         h = ppl.household[ids]
-        np.add.at(self.household_pay, h[local], (pay + self.in_kind[actors])[local])
+        add = (pay + self.in_kind[actors]) * self.fx_index
+        np.add.at(self.household_pay, h[local], add[local])
+        # food in kind for households that had no member of the actor yet
+        had = (self._hh_actor_mask[h] >> actors.astype(np.uint32)) & 1
+        new = local & (had == 0) & (self.in_kind_pp[actors] > 0)
+        if new.any():
+            hn, first = np.unique(h[new], return_index=True)
+            food = self._kind_food(sim, hn, actors[new][first]) * self.fx_index
+            np.add.at(self.household_pay, hn, food)
         np.bitwise_or.at(self._hh_actor_mask, h, (np.uint32(1) << actors.astype(np.uint32)))
         self._hardship(sim, sim.day, np.unique(h))
 
@@ -307,31 +371,42 @@ class Economy(Module[EconomyParams]):
 
     def on_event(self, sim: Simulation, ev: TimelineEvent) -> None:
         """``prices`` (value: food price index), ``wages`` (value: wage index; args.jobs:
-        share of 2011 jobs left), ``pay_change`` (actor; value: factor on the pay table)."""
+        share of 2011 jobs left), ``pay_change`` (actor; value: factor on the pay table, on
+        top of the practices' cash factor). Event values override the practices' market
+        series at their places until the next event there."""
         p = self.params
         if ev.type == "prices":
             if ev.value is None:
                 raise ValueError(f"{ev.date} prices: needs a value (food price index)")
-            self.food_price_index[self._places(sim, ev)] = ev.value
+            for i in self._places(sim, ev):
+                self._event_prices[int(i)] = float(ev.value)
         elif ev.type == "wages":
-            idx = self._places(sim, ev)
-            if ev.value is not None:
-                self.wage_index[idx] = ev.value
-            if "jobs" in ev.args:
-                self.jobs_index[idx] = float(ev.args["jobs"])
+            for i in self._places(sim, ev):
+                if ev.value is not None:
+                    self._event_wages[int(i)] = float(ev.value)
+                if "jobs" in ev.args:
+                    self._event_jobs[int(i)] = float(ev.args["jobs"])
         elif ev.type == "pay_change":
             if ev.actor is None or ev.value is None:
                 raise ValueError(f"{ev.date} pay_change: needs an actor and a value (factor)")
             if not p.pay_changes:
                 return
             a = sim.world.actor_index[ev.actor]
-            self.pay_factor[a] = ev.value
-            self.pay_usd = self.base * self.pay_factor
+            self.event_factor[a] = ev.value
+            self.pay_factor = self.cash_factor * self.event_factor
+        self._market_day(sim, sim.day)
         self._dirty = True
 
     def step(self, sim: Simulation, day: int) -> None:
         p = self.params
         changed = day > 0 and bool(
             (sim.world.control[day] != sim.world.control[day - 1]).any())
+        if self.settings.changes_on(day):
+            self._actor_tables(day)
+            self._dirty = True
+        fx_moved = self.market.fx[day] != self.market.fx[max(day - 1, 0)]
+        if changed or self.market.due(day) or day == 0 or fx_moved:
+            self._market_day(sim, day)
+            self._dirty = True
         if self._dirty or changed or day - self._last_refresh >= p.pay_day_every_days.value:
             self.refresh(sim, day)

@@ -50,14 +50,13 @@ from ranks.modules.actors import (
     NonNeg,
     NonNegInt,
     Prob,
-    actor_column,
-    assume,
     check_actor_names,
-    resolve_actors,
 )
 from ranks.modules.base import Module, ModuleParams, Problem
 from ranks.modules.economy import Economy
-from ranks.modules.service import Service
+from ranks.modules.practices import ActorSettings, territory_share
+from ranks.modules.service import ROUTE_AMNESTY, ROUTE_VOLUNTEER, Service
+from ranks.modules.wanted import wanted_book
 from ranks.population import Assignment, Flag, Role, State
 from ranks.scenario.model import P, Scenario, TimelineEvent
 from ranks.world import great_circle_km
@@ -94,95 +93,10 @@ class JoiningActor(ActorParams):
     switch_per_year: P[NonNeg] = P(value=0.0, assumption="members do not drift to others")
     switch_on_takeover: P[Prob] = P(value=0.0, assumption="no side change when a place falls")
     surrender_on_takeover: P[Prob] = P(value=0.0, assumption="no surrender when a place falls")
-
-
-_YEARLY_NOTE = ("calibrated: with the other ISIS rates, ISIS strength in the governorate "
-                "reaches the late-2014 order (domain-figures: over 3,000 around the city); "
-                "the split between motives is an assumption")
-JoiningActor.PRESETS = {
-    "ISIS": {
-        "initial_members": assume(1500, "ISIS fighters in the governorate in June 2014, before "
-                                  "the July takeover; calibrated with the rates below "
-                                  "(docs/odd.md section 3.4)"),
-        "foreign_members": assume(300, "foreign contingent in the governorate (seed-003 "
-                                  "describes it; its size there is not reported)"),
-        "belief_per_year": assume(0.004, _YEARLY_NOTE),
-        "amnesty_per_year": assume(0.3, "surrendered rebels and wanted men mostly take the "
-                                   "repentance deal within a few years (seed-003, seed-002 "
-                                   "and timeline-shared July 2014 repentance papers)"),
-        "economic_per_year": assume(0.03, _YEARLY_NOTE),
-        "revenge_per_year": assume(0.02, "per relative killed by an enemy; seed-003 names "
-                                   "revenge as a motive, no rate reported"),
-        "opportunism_per_year": assume(0.004, _YEARLY_NOTE),
-        "minors_base": assume(0.3, "boys 14-17 join at 0.3 of the men's rate at full strength; "
-                              "seed-003 reports a 14-year-old joining in 2014"),
-        "minors_loss_gain": assume(8.0, "at half strength boys join at 1.5 times the men's "
-                                   "rate, so that in thinned units most recruits can be minors "
-                                   "(seed-003: 60 percent under 18 in one unit)"),
-        "switch_per_year": assume(0.0, "ISIS is the actor others drift to (seed-002)"),
-        "surrender_on_takeover": assume(0.5, "half of the ISIS members in a lost town "
-                                        "surrender, the rest withdraw"),
-    },
-    "SAA": {
-        "recruits_in": assume(["SAA"], "the army recruits where the government holds"),
-        "allies": assume(["NDF", "IRAN"], "pro-government camp"),
-        "initial_members": assume(2000, "army in the besieged city and airport in 2014"),
-        "belief_per_year": assume(0.002, "volunteering is rare; the army relies on "
-                                  "conscription (seed-001), handled by the coercion module"),
-        "economic_per_year": assume(0.005, "low pay ($63, seed-003)"),
-        "revenge_per_year": assume(0.01, "per relative killed by ISIS or rebels"),
-    },
-    "NDF": {
-        "recruits_in": assume(["SAA"], "the NDF recruits in government-held places (seed-001)"),
-        "allies": assume(["SAA", "IRAN"], "pro-government camp"),
-        "initial_members": assume(1000, "NDF in the besieged city in 2014"),
-        "economic_per_year": assume(0.02, "local militia pay draws poor men (seed-001)"),
-        "opportunism_per_year": assume(0.003, "militia membership shields from army call-up "
-                                       "until 2020 (seed-001)"),
-        "revenge_per_year": assume(0.01, "per relative killed by ISIS or rebels"),
-    },
-    "IRAN": {
-        "recruits_in": assume(["SAA", "IRAN"], "Iran-backed groups recruit in "
-                              "government-held places (seed-001)"),
-        "allies": assume(["SAA", "NDF"], "pro-government camp"),
-        "economic_per_year": assume(0.03, "higher pay and protection from army call-up "
-                                    "(seed-001; timeline-shared 2019-2020)"),
-        "amnesty_per_year": assume(0.2, "wanted men and evaders join for the protective "
-                                   "card exempting from army service (timeline-shared 2020)"),
-    },
-    "FSA": {
-        "initial_members": assume(3000, "FSA brigades held most towns in early 2014 "
-                                  "(places-shared control)"),
-        "belief_per_year": assume(0.003, "revolutionary motive"),
-        "revenge_per_year": assume(0.02, "per relative killed by the government (seed-003)"),
-        "economic_per_year": assume(0.005, "$36 a month (seed-003)"),
-        "switch_per_year": assume(0.4, "seed-002: FSA fighters drift to better-funded "
-                                  "groups; the rate (40% a year at the largest gap) a guess"),
-        "switch_on_takeover": assume(0.4, "surrendered brigades pledge to the winner "
-                                     "(seed-003, timeline-shared July 2014)"),
-        "surrender_on_takeover": assume(0.5, "most of the rest surrender and take the "
-                                        "repentance papers (timeline-shared July 2014)"),
-        "allies": assume(["NUSRA"], "rebel camp until 2014"),
-    },
-    "NUSRA": {
-        "initial_members": assume(1000, "Nusra held Mayadin, Abu Kamal and Shuhayl in early "
-                                  "2014 (places-shared control)"),
-        "belief_per_year": assume(0.003, "Islamist motive"),
-        "economic_per_year": assume(0.01, "$100 a month (seed-003)"),
-        "switch_per_year": assume(0.3, "seed-002: Nusra fighters drift to ISIS when it is "
-                                  "the strongest; the rate a guess"),
-        "switch_on_takeover": assume(0.4, "pledges to ISIS after the July 2014 surrender "
-                                     "(timeline-shared)"),
-        "surrender_on_takeover": assume(0.4, "the rest surrender; some leave the governorate"),
-        "allies": assume(["FSA"], "rebel camp until 2014"),
-    },
-    "SDF": {
-        "belief_per_year": assume(0.002, "local councils' volunteers"),
-        "economic_per_year": assume(0.02, "SDF pay is the only wage in many villages (2018)"),
-        "revenge_per_year": assume(0.02, "per relative killed by ISIS"),
-        "amnesty_per_year": assume(0.1, "tribal settlements for ex-ISIS men (timeline-shared)"),
-    },
-}
+    initial_homes: P[list[str]] = P(value=[], assumption="initial members live where the "
+                                    "actor's camp first holds people")
+    prospects_power: P[NonNeg] = P(value=0.0, assumption="voluntary joining does not depend "
+                                   "on how the actor fares")
 
 
 class JoiningParams(ModuleParams):
@@ -204,6 +118,15 @@ class JoiningParams(ModuleParams):
                                    "besides his wage (casual work, help); pay offers are "
                                    "weighed against wage plus this")
     revenge_cap: P[NonNegInt] = P(value=3, assumption="relatives killed counted up to three")
+    grievance_weight: P[NonNeg] = P(
+        value=1.0, source="seed-002",
+        note="a man held and tortured by an actor turns against it (¶¶17-19: 11 months in "
+        "regime detention radicalised the defector, who joined the FSA, then Nusra, then "
+        "ISIS); his own detention counts in the revenge motive like one relative killed by "
+        "that actor (weight assumed)")
+    detained_before: P[dict[str, Prob]] = P(
+        value={}, assumption="nobody carries a past detention at the start unless the "
+        "scenario says by whom and what share of men 18-40")
     #: switches (mechanism on/off)
     motives: list[str] = Field(default_factory=lambda: list(MOTIVES))
     family_opposition: bool = True
@@ -212,6 +135,8 @@ class JoiningParams(ModuleParams):
     minors_rise: bool = True
     switching: bool = True
     takeover: bool = True
+    prospects: bool = True
+    grievance: bool = True
 
 
 def _daily(h: np.ndarray | float) -> np.ndarray:
@@ -224,7 +149,9 @@ class Joining(Module[JoiningParams]):
     name = "joining"
     mids = ("M3", "M5", "M6", "M17", "M28")
     Params = JoiningParams
-    event_types = ("recruitment_office", "cultural_centre", "applications_closed")
+    Actor = JoiningActor
+    event_types = ("recruitment_office", "cultural_centre", "applications_closed",
+                   "tribe_pledge")
     uses = (Economy, Service)
 
     @classmethod
@@ -249,40 +176,20 @@ class Joining(Module[JoiningParams]):
         p = self.params
         w, ppl = sim.world, sim.people
         A, P_ = w.n_actors, w.n_places
-        self.settings = resolve_actors(p.actors, JoiningActor, w.actor_ids)
-        self.configured = np.array([s is not None for s in self.settings])
-
-        def col(field: str) -> np.ndarray:
-            return actor_column(self.settings, field)
-
-        on = set(p.motives)
-        self.rate = {m: (col(f) if m in on else np.zeros(A)) for m, f in (
-            ("belief", "belief_per_year"), ("coercion_or_amnesty", "amnesty_per_year"),
-            ("economics", "economic_per_year"), ("revenge", "revenge_per_year"),
-            ("opportunism", "opportunism_per_year"))}
-        self.minors_base = col("minors_base")
-        self.minors_gain = col("minors_loss_gain") if p.minors_rise else np.zeros(A)
-        self.office_mult = col("office_multiplier")
-        self.centre_mult = col("cultural_centre_multiplier")
-        self.switch_rate = col("switch_per_year") if p.switching else np.zeros(A)
-        self.takeover_switch = col("switch_on_takeover")
-        self.takeover_surrender = col("surrender_on_takeover")
-        # camp[a, c]: actor a recruits where actor c holds control
+        self.settings = ActorSettings(sim, self.name, JoiningActor, p.actors)
         self.camp = np.zeros((A, max(A, 1)), dtype=bool)
         self.enemy = np.zeros((A, max(A, 1)), dtype=bool)
-        for a, s in enumerate(self.settings):
-            if s is None:
-                continue
-            # names of actors the scenario lacks (from presets) are ignored
-            holders = s.recruits_in.value or [w.actor_ids[a]]
-            for c in holders:
-                if c in w.actor_index:
-                    self.camp[a, w.actor_index[c]] = True
-            self.enemy[a] = True
-            self.enemy[a, a] = False
-            for c in s.allies.value:
-                if c in w.actor_index:
-                    self.enemy[a, w.actor_index[c]] = False
+        self.configured = np.zeros(A, dtype=bool)
+        self._tables(sim, 0)
+        self._tables_day = 0
+        # prospects (M3): the whole organisation's territory against its peak, by day
+        self.org_share = np.ones((sim.world.n_days, A))
+        for a, actor in enumerate(w.actor_ids):
+            t = territory_share(sim.scenario.practices, actor, sim.scenario.period.start,
+                                sim.world.n_days)
+            if t is not None:
+                self.org_share[:, a] = t
+        self.held_peak = np.zeros(A)
         self.office = np.zeros((A, P_))  # multiplier-1 of an open office, by actor and place
         self.office_until = np.full((A, P_), -1, dtype=np.int64)
         self.centre = np.zeros((A, P_))
@@ -312,32 +219,88 @@ class Joining(Module[JoiningParams]):
         self.wage = float(sim.scenario.population.wage_usd_month.value)
         self.camps = sim.provide(Camps(self.camp, self.configured))
         self._power(sim, 0)
+        self.book = wanted_book(sim)
+        if p.grievance:
+            self._detained_before(sim)
         self._initial_members(sim)
 
-    def _initial_members(self, sim: Simulation) -> None:
-        """Members at the start: men 18-40 where each actor recruits (or, for an actor that
-        holds no populated place at the start, where it first does: its local supporters
-        before the takeover); the foreign contingent
-        (M29) taken the same way and flagged FOREIGN (a simplification: its men stand in for
-        fighters who came from abroad)."""
+    def _tables(self, sim: Simulation, day: int) -> None:
+        """Per-actor rates and camps from the practices in force on ``day`` (M28)."""
+        p, s, w = self.params, self.settings, sim.world
+        A = w.n_actors
+        on = set(p.motives)
+        self.rate = {m: (s.col(f, day) if m in on else np.zeros(A)) for m, f in (
+            ("belief", "belief_per_year"), ("coercion_or_amnesty", "amnesty_per_year"),
+            ("economics", "economic_per_year"), ("revenge", "revenge_per_year"),
+            ("opportunism", "opportunism_per_year"))}
+        self.minors_base = s.col("minors_base", day)
+        self.minors_gain = s.col("minors_loss_gain", day) if p.minors_rise else np.zeros(A)
+        self.office_mult = s.col("office_multiplier", day)
+        self.centre_mult = s.col("cultural_centre_multiplier", day)
+        self.switch_rate = s.col("switch_per_year", day) if p.switching else np.zeros(A)
+        self.takeover_switch = s.col("switch_on_takeover", day)
+        self.takeover_surrender = s.col("surrender_on_takeover", day)
+        self.prospects_power = s.col("prospects_power", day) if p.prospects else np.zeros(A)
+        configured = s.configured(day)
+        # camp[a, c]: actor a recruits where actor c holds control
+        self.camp[:] = False
+        self.enemy[:] = False
+        for a in np.flatnonzero(configured):
+            holders = s.value("recruits_in", int(a), day) or [w.actor_ids[a]]
+            for c in holders:
+                if c in w.actor_index:
+                    self.camp[a, w.actor_index[c]] = True
+            self.enemy[a] = True
+            self.enemy[a, a] = False
+            for c in s.value("allies", int(a), day):
+                if c in w.actor_index:
+                    self.enemy[a, w.actor_index[c]] = False
+        self.configured[:] = configured
+
+    def _detained_before(self, sim: Simulation) -> None:
+        """Men 18-40 at the start who were held by an actor before it (share by actor,
+        ``detained_before``) carry a grievance against it (M3, seed-002 ¶¶17-19)."""
         ppl, w = sim.people, sim.world
+        age = ppl.age_years(0, self.pool)
+        men = self.pool[(age >= 18) & (age <= 40)]
+        u = sim.trait("joining.detained_before", men)
+        lo = 0.0
+        for name, share in self.params.detained_before.value.items():
+            if name not in w.actor_index:
+                continue
+            sel = men[(u >= lo) & (u < lo + share)]
+            lo += share
+            self.book.set_grievance(sel, w.actor_index[name])
+
+    def _initial_members(self, sim: Simulation) -> None:
+        """Members at the start: men 18-40 living in the actor's ``initial_homes`` (weighted
+        by their people), else where the actor's camp holds control (or, for an actor that
+        holds no populated place at the start, where it first does: its local supporters
+        before the takeover); the foreign contingent (M29) taken the same way and flagged
+        FOREIGN (a simplification: its men stand in for fighters who came from abroad)."""
+        ppl, w, s = sim.people, sim.world, self.settings
         age = ppl.age_years(0, self.pool)
         free = self.pool[(age >= 18) & (age <= 40) & (ppl.actor[self.pool] < 0)]
         g = sim.rng("joining.initial", 0)
         populated = w.population > 0
         new: list[np.ndarray] = []
-        for a, s in enumerate(self.settings):
-            if s is None:
+        for a in map(int, np.flatnonzero(self.configured)):
+            n_local = int(round(s.value("initial_members", a, 0) * sim.scale))
+            n_foreign = int(round(s.value("foreign_members", a, 0) * sim.scale))
+            if n_local + n_foreign == 0:
                 continue
-            n_local = int(round(s.initial_members.value * sim.scale))
-            n_foreign = int(round(s.foreign_members.value * sim.scale))
-            # where the actor's camp holds people today, else on the first day it does
-            holds = self.camp[a][np.maximum(w.control, 0)] & (w.control >= 0) & populated
-            first = np.flatnonzero(holds.any(axis=1))
-            if first.size == 0:
-                continue
-            holders = w.control[first[0]][ppl.place[free]]
-            ok = free[(holders >= 0) & self.camp[a][np.maximum(holders, 0)]]
+            homes = [w.place_index[n] for n in s.value("initial_homes", a, 0)
+                     if n in w.place_index]
+            if homes:
+                ok = free[np.isin(ppl.place[free], homes)]
+            else:
+                # where the actor's camp holds people today, else on the first day it does
+                holds = self.camp[a][np.maximum(w.control, 0)] & (w.control >= 0) & populated
+                first = np.flatnonzero(holds.any(axis=1))
+                if first.size == 0:
+                    continue
+                holders = w.control[first[0]][ppl.place[free]]
+                ok = free[(holders >= 0) & self.camp[a][np.maximum(holders, 0)]]
             k = min(n_local + n_foreign, len(ok))
             if k == 0:
                 continue
@@ -387,7 +350,9 @@ class Joining(Module[JoiningParams]):
         held = np.zeros(w.n_actors)
         ok = ctrl >= 0
         np.add.at(held, ctrl[ok], pop[ok])
-        self.power = (self.camp.astype(np.float64) @ held) / max(pop.sum(), 1.0)
+        self.held_now = self.camp.astype(np.float64) @ held
+        self.held_peak = np.maximum(self.held_peak, self.held_now)
+        self.power = self.held_now / max(pop.sum(), 1.0)
         # recruiting[a, p]: actor a recruits at place p today
         self.camps.update(ctrl)
         self.recruiting = self.camps.recruiting
@@ -395,15 +360,21 @@ class Joining(Module[JoiningParams]):
     # -- timeline --------------------------------------------------------------------------
     def on_event(self, sim: Simulation, ev: TimelineEvent) -> None:
         """``recruitment_office`` / ``cultural_centre`` (actor, places, optional value =
-        multiplier, optional until), ``applications_closed`` (actor, optional until)."""
+        multiplier, optional until), ``applications_closed`` (actor, optional until),
+        ``tribe_pledge`` (tribe, actor, value = share of the tribe's fighters in other groups
+        who switch to the actor)."""
         p = self.params
         w = sim.world
+        self._sync(sim, sim.day)
         if ev.actor is None:
             raise ValueError(f"{ev.date} {ev.type}: needs an actor")
         a = w.actor_index[ev.actor]
         until = w.day_of(ev.until) if ev.until is not None else sim.n_days + 1
         if ev.type == "applications_closed":
             self.closed_until[a] = until
+            return
+        if ev.type == "tribe_pledge":
+            self._pledge(sim, ev, a)
             return
         if not p.channels:
             return
@@ -418,6 +389,26 @@ class Joining(Module[JoiningParams]):
             self.centre[a, places] = mult - 1.0
             self.centre_until[a, places] = until
 
+    def _pledge(self, sim: Simulation, ev: TimelineEvent, a: int) -> None:
+        """A tribe pledges allegiance to actor ``a`` (timeline-shared 2014-07-03): a share
+        ``value`` of its men serving in other armed groups switch to ``a`` (M6, M28)."""
+        ppl, w = sim.people, sim.world
+        if ev.tribe is None or ev.tribe not in w.tribes:
+            raise ValueError(f"{ev.date} tribe_pledge: needs a known tribe")
+        t = w.tribes.index(ev.tribe)
+        m = self._valid_members(sim)
+        m = m[(ppl.actor[m] != a) & (sim.households.tribe[ppl.household[m]] == t)
+              & ((ppl.flags[m] & Flag.FOREIGN) == 0)]
+        if m.size == 0:
+            return
+        go = m[sim.person_uniform(sim.event_stream("joining.pledge"), m) < float(ev.value or 0.0)]
+        if go.size == 0:
+            return
+        old = ppl.actor[go].astype(np.int64)
+        reasons = [f"pledge:{x}" for x in w.actor_ids]
+        ppl.set(go, sim.day, actor=a)
+        sim.record.events("switched", ppl.place[go], actor=a, reason=old, reasons=reasons)
+
     # -- day -------------------------------------------------------------------------------
     def step(self, sim: Simulation, day: int) -> None:
         p = self.params
@@ -428,15 +419,38 @@ class Joining(Module[JoiningParams]):
             self.members = sim.people.members()
         strength = sim.people.strength[: w.n_actors].sum(axis=1).astype(np.float64)
         self.peak = np.maximum(self.peak, strength)
+        self._sync(sim, day)
         if day > 0:
             changed = np.flatnonzero(w.control[day] != w.control[day - 1])
             if changed.size:
                 self._power(sim, day)
                 if p.takeover:
                     self._takeover(sim, day, changed)
+        if day % 7 == 0 and p.grievance:
+            self._add_aggrieved(sim)
         self._join(sim, day, strength)
         if self.switch_rate.any():
             self._switch(sim, day)
+
+    def _sync(self, sim: Simulation, day: int) -> None:
+        """Refresh the per-actor tables once on a day a practice regime starts."""
+        if day > 0 and self._tables_day != day and self.settings.changes_on(day):
+            self._tables(sim, day)
+            self._power(sim, day)
+            self._tables_day = day
+
+    def _add_aggrieved(self, sim: Simulation) -> None:
+        """Men of the pool with a grievance from their own detention join the avengers."""
+        g = self.book.grievance[self.pool]
+        self.avengers = np.union1d(self.avengers, self.pool[g >= 0])
+
+    def prospects(self, day: int) -> np.ndarray:
+        """How each actor fares, 0..1 (M3): the whole organisation's territory over its peak
+        so far, times the people its camp holds in the scenario over their peak so far,
+        raised to ``prospects_power`` (1 for actors with power 0)."""
+        share = self.org_share[min(day, self.org_share.shape[0] - 1)] * np.where(
+            self.held_peak > 0, self.held_now / np.maximum(self.held_peak, 1e-9), 1.0)
+        return np.asarray(np.clip(share, 0.0, 1.0) ** self.prospects_power, dtype=np.float64)
 
     def _open(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         office = np.where(self.office_until > day, self.office, 0.0)
@@ -457,7 +471,9 @@ class Joining(Module[JoiningParams]):
         loss = np.where(self.peak > 0, np.clip(1 - strength / np.maximum(self.peak, 1), 0, 1), 0)
         minors = self.minors_base * (1 + self.minors_gain * loss)
         youth = p.youth_factor.value if p.youth_targeting else 1.0
-        r = self.rate
+        pr = self.prospects(day)
+        r = {m: (v * pr if m != "coercion_or_amnesty" else v) for m, v in self.rate.items()}
+        self._r_today = r
         om = 1 + office.max(axis=1, initial=0.0)
         cm = 1 + centre.max(axis=1, initial=0.0)
         active = rec.any(axis=1) * np.maximum(1.0, minors)
@@ -493,7 +509,7 @@ class Joining(Module[JoiningParams]):
         ids, age = ids[ok], age[ok]
         if ids.size == 0:
             return
-        r = self.rate
+        r = self._r_today
         n = len(ids)
         place = ppl.place[ids].astype(np.int64)
         h = ppl.household[ids].astype(np.int64)
@@ -506,13 +522,24 @@ class Joining(Module[JoiningParams]):
             hardship = econ.hardship[h].astype(np.float64) if econ is not None else 0.5
             employed = (ppl.flags[ids] & Flag.EMPLOYED) > 0
             wage = np.full(n, self.wage)
-            if econ is not None:
+            res = np.full(n, p.reservation_usd.value)
+            if econ is not None:  # in 2011 dollars, like the offer below
                 wage = wage * econ.wage_index[place] * econ.jobs_index[place]
-            earning = np.where(employed, wage, 0.0) + p.reservation_usd.value
+                res = res * econ.wage_index[place]
+            earning = np.where(employed, wage, 0.0) + res
         if 1 in motives:
             wanted = ((ppl.flags[ids] & (Flag.WANTED | Flag.WAS_MEMBER)) > 0).astype(float)
+            # the repentance route is for men wanted by others and former members of other
+            # groups (seed-003 ¶9), not for the actor's own deserters
+            own = self.book.wanted_by[ids].astype(np.int64)
         if 3 in motives:
             kills = self.killed_by[h].astype(np.float64)
+            grieved = self.book.grievance[ids].astype(np.int64)
+            if p.grievance and (grieved >= 0).any():  # own detention (seed-002 ¶¶17-19)
+                gw = np.zeros_like(kills)
+                ok_g = grieved >= 0
+                gw[np.flatnonzero(ok_g), grieved[ok_g]] = p.grievance_weight.value
+                kills = kills + gw
         minor_m = age < ADULT_YEARS
         A = w.n_actors
         haz = np.zeros((n, A, len(MOTIVES)))
@@ -526,13 +553,14 @@ class Joining(Module[JoiningParams]):
                 hz[:, 0] = r["belief"][a] * young * fam * om_i
                 hz[:, 4] = r["opportunism"][a] * self.power[a] * young * fam * om_i
             if 2 in motives and r["economics"][a] > 0:
-                offer = (econ.offer(sim, int(a), ids) + econ.in_kind[a] if econ is not None
-                         else np.full(n, 100.0))
+                offer = ((econ.offer(sim, int(a), ids) + econ.in_kind[a]
+                          + econ.in_kind_pp[a] * sim.households.size[h]) * econ.fx_index
+                         if econ is not None else np.full(n, 100.0))
                 rel = offer / np.maximum(offer + earning, 1e-9)
                 hz[:, 2] = (r["economics"][a] * hardship * rel * fam * om_i
                             * (1 + centre[a, place]))
             if 1 in motives:
-                hz[:, 1] = r["coercion_or_amnesty"][a] * wanted
+                hz[:, 1] = r["coercion_or_amnesty"][a] * wanted * (own != a)
             if 3 in motives:
                 rev = np.minimum((kills * self.enemy[a][None, :]).sum(axis=1),
                                  p.revenge_cap.value)
@@ -558,7 +586,9 @@ class Joining(Module[JoiningParams]):
         service = sim.get(Service)
         by_actor = np.argsort(actor, kind="stable")  # trainees are listed actor by actor
         if service is not None:
-            service.enlist(sim, ids[by_actor], actor[by_actor])
+            route = np.where(motive == MOTIVES.index("coercion_or_amnesty"), ROUTE_AMNESTY,
+                             ROUTE_VOLUNTEER)
+            service.enlist(sim, ids[by_actor], actor[by_actor], route[by_actor])
         else:
             ppl.set(ids, day, state=State.SERVING, actor=actor, assignment=Assignment.FRONT)
         sim.record.events("joined", ppl.place[ids], actor=actor, reason=motive,

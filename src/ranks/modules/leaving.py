@@ -35,13 +35,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ranks.errors import RanksInputError
-from ranks.modules.actors import NonNeg, PosF, PosInt, Prob
+from ranks.modules.actors import ActorParams, NonNeg, PosF, PosInt, Prob, check_actor_names
 from ranks.modules.base import Module, ModuleParams, Problem
 from ranks.modules.coercion import Coercion
 from ranks.modules.economy import Economy
+from ranks.modules.joining import Joining
+from ranks.modules.practices import (
+    BACK_TO_UNIT,
+    EXECUTED,
+    FORGIVEN,
+    HANDED_OVER,
+    P_DETAINED,
+    P_FINED,
+    PUNISHMENTS,
+    ActorSettings,
+    check_shares,
+    punishment_codes,
+)
 from ranks.modules.service import Service
 from ranks.modules.wanted import WantedBook, wanted_book
 from ranks.population import Assignment, Flag, State
@@ -50,10 +63,39 @@ from ranks.scenario.model import P, Scenario, TimelineEvent
 if TYPE_CHECKING:
     from ranks.engine import Simulation
 
-#: Reasons in the order of the hazard terms.
+#: Reasons in the order of the hazard terms (``family``: a family gets a boy out, not a
+#: hazard term; seed-003 ¶24).
 REASONS = ("other", "losing", "disillusion", "favouritism", "pay", "redeployment",
-           "tribe_massacre", "fear", "safe_exit")
+           "tribe_massacre", "fear", "safe_exit", "family")
+N_TERMS = len(REASONS) - 1  # the hazard terms and safe exit
 DESTINATIONS = ("rebel", "home", "safe_area", "abroad")
+
+
+def _punish_shares(v: P[dict[str, float]] | None) -> P[dict[str, float]] | None:
+    if v is not None and v.value is not None:
+        msg = check_shares(v.value, PUNISHMENTS)
+        if msg:
+            raise ValueError(msg)
+    return v
+
+
+class LeavingActor(ActorParams):
+    """How an actor treats those who leave it (M19, M20). A parameter left empty (None)
+    takes the module's value."""
+
+    caught_chance: P[Prob | None] = P(value=None, assumption="the module's caught_chance")
+    caught_chance_foreign: P[Prob | None] = P(value=None, assumption="as local members")
+    punishment_local: P[dict[str, float] | None] = P(
+        value=None, assumption="the module's execute_share, the rest detained")
+    punishment_foreign: P[dict[str, float] | None] = P(value=None, assumption="as locals")
+    handed_to: P[str | None] = P(value=None, assumption="nobody hands leavers to another "
+                                 "actor")
+    confiscate_chance: P[Prob | None] = P(value=None, assumption="the module's value")
+    reprisal_risk: P[dict[str, Prob]] = P(value={}, assumption="no reprisals feared from "
+                                          "other actors")
+
+    _v_local = field_validator("punishment_local")(_punish_shares)
+    _v_foreign = field_validator("punishment_foreign")(_punish_shares)
 
 
 class LeavingParams(ModuleParams):
@@ -84,9 +126,14 @@ class LeavingParams(ModuleParams):
     foreign_share_ref: P[PosF] = P(
         value=0.3, assumption="foreign share of members at which favouritism is felt fully")
     w_pay: P[NonNeg] = P(
-        value=0.004, source="seed-003",
-        note="pay cut by up to half against rising food prices; daily chance at a total loss of "
-        "real pay (assumed)")
+        value=0.0015, source="seed-003",
+        note="pay cut by up to half against rising food prices made those who joined for money "
+        "leave (¶20); daily chance at a total loss of real pay beyond the dead band: 0.004 (a "
+        "guess) scaled to the share of members who joined for pay (about a third in the model)")
+    pay_dead_band: P[Prob] = P(
+        value=0.4, assumption="a fall of real pay below 40% of the best seen drives no one "
+        "out: seed-002 ¶21 calls the 2014 pay a fortune while prices rose, and seed-003 ¶20 "
+        "ties pay-driven desertion to the cut of up to half; the width is a guess")
     w_redeployment: P[NonNeg] = P(
         value=0.003, source="seed-003",
         note="redeployment to Iraq or against former comrades; daily chance on a distant front")
@@ -102,9 +149,10 @@ class LeavingParams(ModuleParams):
     massacre_days: P[PosF] = P(
         value=365.0, assumption="the memory of a massacre fades with an e-folding time of a year")
     w_fear: P[NonNeg] = P(
-        value=0.003, source="seed-004",
-        note="escapes from the front almost every day for fear of death; daily chance at "
-        "fear 1 (assumed)")
+        value=0.001, source="seed-004",
+        note="escapes from the fronts almost every day for fear of death (¶8): daily chance at "
+        "fear 1, sized so that the governorate's ISIS fighters (several thousand) lose a few a "
+        "day to fear, the order seed-004 reports")
     fear_by_assignment: P[list[Prob]] = P(
         value=[0.0, 0.0, 0.0, 0.5, 0.8, 1.0], source="seed-004",
         note="none, training, guard, front, distant, dangerous: guards stay, the front is feared "
@@ -112,26 +160,36 @@ class LeavingParams(ModuleParams):
     w_safe_exit: P[NonNeg] = P(
         value=0.01, assumption="daily chance added by a safe-exit programme at full strength")
     deterrence_max: P[Prob] = P(
-        value=0.8, source="seed-000",
-        note="public trials and executions: largest cut of others' leaving (size assumed)")
+        value=0.8, assumption="largest cut of others' leaving after executions at their place; "
+        "seed-000 ¶12 shows public punishment and seed-002 ¶¶10-14 the fear of it, neither "
+        "sizes deterrence")
     deterrence_exec_half: P[PosF] = P(
         value=5.0, assumption="executions (full-scale count) at a place that give 63% of the "
         "largest deterrence")
     deterrence_days: P[PosF] = P(
         value=30.0, assumption="deterrence fades with an e-folding time of a month")
     caught_chance: P[Prob] = P(
-        value=0.1, source="seed-003",
-        note="hundreds executed for trying to flee; share of leavers caught assumed")
+        value=0.1, assumption="generic share of leavers caught, for actors whose practices do "
+        "not say (seed-003 ¶23 and pub-sohr-executions bound ISIS's, see the practices)")
     informer_boost: P[NonNeg] = P(
         value=1.0, source="seed-002",
         note="informers: catch chance x (1 + boost) for suspected members (assumed)")
     execute_share: P[Prob] = P(
-        value=0.5, source="seed-003",
-        note="caught deserters executed; others detained or punished (share assumed)")
+        value=0.5, assumption="generic share of caught leavers executed (the rest detained) "
+        "for actors whose practices do not say; the Deir Ezzor actors set their own")
     execute_share_by_actor: dict[str, P[Prob]] = Field(default_factory=dict)
     confiscate_chance: P[Prob] = P(
-        value=0.5, source="seed-000",
-        note="property of escapees confiscated; share assumed")
+        value=0.0, assumption="generic: no confiscation unless an actor's practice says so "
+        "(seed-000 ¶26 reports it of ISIS only)")
+    fine_usd: P[NonNeg] = P(
+        value=100.0, assumption="what a caught leaver's family pays when the punishment is a "
+        "fine; no amount reported")
+    family_extraction_per_day: P[Prob] = P(
+        value=0.002, source="seed-003",
+        note="a mother had her 14-year-old son's older brother take him to Turkey when she saw "
+        "him brainwashed (¶24; pub-newsweek-2017-boys: an uncle moves a family with three "
+        "boys out of Raqqa); daily chance for a member under 18 whose family opposes his "
+        "joining (about half within a year: assumed)")
     destination_weights: P[dict[str, NonNeg]] = P(
         value={"rebel": 0.15, "home": 0.45, "safe_area": 0.15, "abroad": 0.25},
         source="seed-003",
@@ -140,6 +198,10 @@ class LeavingParams(ModuleParams):
     rebel_actors: list[str] = Field(default_factory=list)
     safe_actors: list[str] = Field(default_factory=list)
     abroad_places: list[str] = Field(default_factory=list)
+    actors: dict[str, LeavingActor] = Field(default_factory=dict)
+    #: switches (mechanism on/off)
+    reprisals: bool = True
+    family_extraction: bool = True
     suspicion_gain: P[NonNeg] = P(
         value=1.0, source="seed-003",
         note="suspicion builds on those likely to leave: daily chance = gain x hazard (assumed)")
@@ -155,12 +217,16 @@ class Leaving(Module[LeavingParams]):
     settable = ("food_price_index",)  # fallback when no economy module runs
     mids = ("M18", "M19", "M20", "M21")
     Params = LeavingParams
-    event_types = ("massacre", "public_execution", "safe_exit", "pay_change")
-    uses = (Economy, Coercion, Service)
+    Actor = LeavingActor
+    event_types = ("massacre", "public_execution", "safe_exit", "pay_change", "exile")
+    uses = (Economy, Coercion, Service, Joining)
 
     @classmethod
     def check_scenario(cls, scenario: Scenario, params: LeavingParams) -> Problem | None:
         """Actors and places named in the parameters exist."""
+        err = check_actor_names(scenario, list(params.actors))
+        if err is not None:
+            return err
         actors = {a.id for a in scenario.actors}
         places = {p.name for p in scenario.places}
         for field, names in (("rebel_actors", params.rebel_actors),
@@ -208,6 +274,11 @@ class Leaving(Module[LeavingParams]):
         self.execute_share = np.full(A, p.execute_share.value)
         for k, v in p.execute_share_by_actor.items():
             self.execute_share[w.actor_index[k]] = v.value
+        self.settings = ActorSettings(sim, self.name, LeavingActor, p.actors)
+        self._hh_order: np.ndarray | None = None
+        self.exiles: list[tuple[np.ndarray, np.ndarray, int]] = []
+        self._hh_start = np.zeros(0, dtype=np.int64)
+        self._actor_tables(sim, 0)
         self.rebels = np.array([w.actor_index[a] for a in p.rebel_actors], dtype=np.int64)
         self.safe = np.array([w.actor_index[a] for a in p.safe_actors], dtype=np.int64)
         abroad = ([w.place_index[n] for n in p.abroad_places] if p.abroad_places
@@ -223,6 +294,36 @@ class Leaving(Module[LeavingParams]):
         self._m = np.zeros(0, dtype=np.int64)
         sim.record.add_stock("suspected", ("actor",), (w.actor_ids,), lambda day: np.bincount(
             sim.people.actor[self._suspected_members(sim)].astype(np.int64), minlength=A)[:A])
+
+    def _opt(self, field: str, day: int, fallback: np.ndarray | float) -> np.ndarray:
+        """Per-actor values of an optional parameter: the actor's, else ``fallback``."""
+        s = self.settings
+        fb = np.broadcast_to(np.asarray(fallback, dtype=np.float64), (len(s.actor_ids),))
+        return np.array([v if (v := s.value(field, a, day)) is not None else fb[a]
+                         for a in range(len(s.actor_ids))], dtype=np.float64)
+
+    def _actor_tables(self, sim: Simulation, day: int) -> None:
+        """Per-actor practices in force on ``day``: who is caught, what happens to them,
+        whose property is taken, where former members fear reprisals (M19, M20)."""
+        p, s, w = self.p, self.settings, sim.world
+        A = w.n_actors
+        self.caught = self._opt("caught_chance", day, p.caught_chance.value)
+        self.caught_foreign = self._opt("caught_chance_foreign", day, self.caught)
+        self.confiscate = self._opt("confiscate_chance", day, p.confiscate_chance.value)
+        self.handed_to = np.array([w.actor_index.get(s.value("handed_to", a, day) or "", -1)
+                                   for a in range(A)], dtype=np.int64)
+        # risk[b, h]: a former member of b in a place held by h (abroad and no holder: 0)
+        self.risk = np.zeros((A, A + 1))
+        if p.reprisals:
+            for b in range(A):
+                for h, r in s.value("reprisal_risk", b, day).items():
+                    if h in w.actor_index:
+                        self.risk[b, w.actor_index[h]] = float(r)
+
+    def _punish_default(self, a: int) -> dict[str, float]:
+        """Punishment shares of an actor whose practices do not set them."""
+        x = float(self.execute_share[a])
+        return {"executed": x, "detained": 1.0 - x}
 
     def _suspected_members(self, sim: Simulation) -> np.ndarray:
         m = self._members(sim)
@@ -263,6 +364,8 @@ class Leaving(Module[LeavingParams]):
             self._massacre(sim, ev, a)
         elif ev.type == "public_execution":
             self._public_execution(sim, ev, a)
+        elif ev.type == "exile":
+            self._exile(sim, ev, a)
         elif ev.type == "safe_exit":
             until = sim.world.day_of(ev.until) if ev.until else sim.world.n_days
             dest = ev.args.get("destination")
@@ -297,6 +400,56 @@ class Leaving(Module[LeavingParams]):
             g = sim.rng(sim.event_stream("leaving.massacre"))
             pick = g.choice(ids, size=min(n, ids.size), replace=False)
             sim.request_death(np.sort(pick), "massacre", a)
+
+    def _exile(self, sim: Simulation, ev: TimelineEvent, a: int) -> None:
+        """Actor ``a`` drives a tribe out of its towns after a revolt (M28 tribes; seed-002
+        ¶35, pub-syriadirect-2014-shaitat): a share ``value`` of the tribe's households at
+        ``place`` (all of them by default) leave for other populated places of the
+        governorate (weighted by their people), and those still there come home on
+        ``until``, the date the elders' talks let them back. Events ``expelled`` and, on
+        return, ``returned`` (reason exile_over)."""
+        w, people = sim.world, sim.people
+        if ev.tribe is None or ev.tribe not in w.tribes:
+            raise RanksInputError("exile needs a known tribe", field="timeline")
+        t = w.tribes.index(ev.tribe)
+        places = self._places(sim, ev)
+        hh = np.flatnonzero(sim.households.tribe == t)
+        if places is not None:
+            hh = hh[np.isin(sim.households.place[hh], places)]
+        share = float(ev.value) if ev.value is not None else 1.0
+        name = sim.event_stream("leaving.exile")
+        hh = hh[sim.person_uniform(name, hh) < share]
+        if hh.size == 0:
+            return
+        mark = np.zeros(len(sim.households), dtype=bool)
+        mark[hh] = True
+        ids = np.flatnonzero(mark[people.household] & (people.state == State.CIVILIAN)
+                             & (people.place == people.home))
+        if ids.size == 0:
+            return
+        elsewhere = np.flatnonzero((w.population > 0) & (w.tribe != t))
+        u = sim.person_uniform(name + ".place", people.household[ids])
+        to = _pick(elsewhere, w.population.astype(np.float64), u)
+        sim.record.events("expelled", people.place[ids], actor=a, destination=to)
+        people.set(ids, sim.day, place=to)
+        back = sim.world.day_of(ev.until) if ev.until is not None else sim.n_days
+        self.exiles.append((ids, to, back))
+
+    def _exile_returns(self, sim: Simulation, day: int) -> None:
+        """The exiled still where they were sent, alive and civilians, come home."""
+        people = sim.people
+        keep = []
+        for ids, to, back in self.exiles:
+            if day < back:
+                keep.append((ids, to, back))
+                continue
+            ok = (people.state[ids] == State.CIVILIAN) & (people.place[ids] == to)
+            home = ids[ok]
+            if home.size:
+                sim.record.events("returned", people.place[home], reason="exile_over",
+                                  destination=people.home[home].astype(np.int64))
+                people.set(home, day, place=people.home[home])
+        self.exiles = keep
 
     def _public_execution(self, sim: Simulation, ev: TimelineEvent, a: int) -> None:
         """Public executions by ``a``: suspected members first, then other men, at places."""
@@ -334,40 +487,80 @@ class Leaving(Module[LeavingParams]):
 
     def punish(self, sim: Simulation, ids: np.ndarray, a: int, day: int, how: str,
                draw: str = "") -> None:
-        """Caught deserters (or members caught leaving) of actor ``a``, caught ``how``:
-        executed, else detained (with coercion) or sent back to their unit on dangerous
-        missions (M19, M21). ``draw`` tells apart the calls of one day with the same ``how``
-        and actor (it names their random stream)."""
-        u = sim.person_uniform(f"leaving.execute.{how}{draw}.{a}", ids)
-        ex = ids[u < self.execute_share[a]]
-        self._execute(sim, ex, a, how)
-        rest = ids[u >= self.execute_share[a]]
-        if rest.size == 0:
+        """Caught deserters (or members caught leaving) of actor ``a``, caught ``how``, M19:
+        the actor's punishment in force (locals and foreigners apart): executed; detained
+        (with coercion, else back to the unit); back to the unit, suspected, on dangerous
+        missions (M21); handed over to another actor's army; fined (the family pays, back to
+        the unit); forgiven. Event ``punished`` (reason: the punishment) for all but
+        executions and detentions. ``draw`` tells apart the calls of one day with the same
+        ``how`` and actor (it names their random stream)."""
+        people = sim.people
+        if ids.size == 0:
             return
-        if sim.get(Coercion) is not None:
-            self.book.detain(sim, rest, a, day, how)
+        foreign = (people.flags[ids] & Flag.FOREIGN) != 0
+        u = sim.person_uniform(f"leaving.execute.{how}{draw}.{a}", ids)
+        local = self.settings.value("punishment_local", a, day) or self._punish_default(a)
+        fshares = self.settings.value("punishment_foreign", a, day) or local
+        code = punishment_codes(local, fshares, foreign, u)
+        self._execute(sim, ids[code == EXECUTED], a, how)
+        det = ids[code == P_DETAINED]
+        if sim.get(Coercion) is None:  # nobody to hold them: back to the unit
+            code[code == P_DETAINED] = BACK_TO_UNIT
         else:
-            people = sim.people
-            sim.record.events("punished", people.place[rest], actor=a, reason=how)
-            self.book.clear_wanted(sim, rest)
-            people.flags[rest] |= np.uint8(Flag.SUSPECTED)
-            people.set(rest, day, state=State.SERVING, actor=a, assignment=Assignment.DANGEROUS)
+            self.book.detain(sim, det, a, day, how)
+        to = int(self.handed_to[a])
+        hand = ids[code == HANDED_OVER]
+        if hand.size and to >= 0:
+            sim.record.events("punished", people.place[hand], actor=a, reason="handed_over")
+            self.book.conscript(sim, hand, to, day, "handed_over")
+        elif hand.size:
+            code[code == HANDED_OVER] = BACK_TO_UNIT
+        fined = ids[code == P_FINED]
+        if fined.size:
+            self.book.pay(sim, fined, self.p.fine_usd.value)
+        for c in (BACK_TO_UNIT, P_FINED, FORGIVEN):
+            back = ids[code == c]
+            if back.size == 0:
+                continue
+            sim.record.events("punished", people.place[back], actor=a, reason=PUNISHMENTS[c])
+            self.book.clear_wanted(sim, back)
+            asg = Assignment.DANGEROUS if c == BACK_TO_UNIT else Assignment.FRONT
+            if c == BACK_TO_UNIT:
+                people.flags[back] |= np.uint8(Flag.SUSPECTED)
+            people.set(back, day, state=State.SERVING, actor=a, assignment=asg)
 
     # -- drivers ----------------------------------------------------------------------------
-    def _real_pay_loss(self, sim: Simulation) -> np.ndarray:
-        """Fall of real pay (0..1) by actor and place against the best seen so far."""
+    def _real_pay_loss(self, sim: Simulation, day: int) -> np.ndarray:
+        """Fall of real pay (0..1) by actor and place, beyond a dead band (M18): real pay =
+        base pay in 2011 dollars (at today's exchange rate, whatever the currency paid in)
+        over the food price index of the place; the reference is the best the actor's
+        members saw so far where it holds (people-weighted)."""
         w = sim.world
         econ = sim.get(Economy)
         if econ is not None:
-            pay = np.asarray(econ.pay_usd, dtype=np.float64)
+            pay = econ.real_pay_usd()
             price = np.maximum(np.asarray(econ.food_price_index, dtype=np.float64), 1e-9)
         else:
             pay = self.pay_index
             price = np.full(w.n_places, max(sim.param("leaving", "food_price_index", 1.0), 1e-9))
         real = pay[:, None] / price[None, :]
-        self.real_pay_ref = np.maximum(self.real_pay_ref, pay / float(np.mean(price)))
+        ctrl = w.control[day].astype(np.int64)
+        pop = w.population.astype(np.float64)
+        mean_real = pay.copy()
+        for a in range(w.n_actors):
+            held = ctrl == a
+            if held.any() and pop[held].sum() > 0:
+                mean_real[a] = pay[a] * np.average(1.0 / price[held], weights=pop[held])
+            else:
+                mean_real[a] = pay[a] / float(np.mean(price))
+        self.real_pay_ref = np.maximum(self.real_pay_ref, mean_real)
         ref = self.real_pay_ref[:, None]
-        return np.where(ref > 0, np.clip(1.0 - real / np.maximum(ref, 1e-12), 0.0, 1.0), 0.0)
+        # last column: at the actor's own people-weighted prices (for members whose home
+        # the actor does not hold: displaced families live where it holds)
+        real = np.concatenate([real, mean_real[:, None]], axis=1)
+        loss = np.where(ref > 0, np.clip(1.0 - real / np.maximum(ref, 1e-12), 0.0, 1.0), 0.0)
+        band = self.p.pay_dead_band.value
+        return np.asarray(np.clip((loss - band) / max(1.0 - band, 1e-9), 0.0, 1.0))
 
     def _losing(self, day: int) -> np.ndarray:
         past = self.held[max(day - self.p.losing_window_days.value, 0)]
@@ -380,9 +573,16 @@ class Leaving(Module[LeavingParams]):
         self.exec_home *= self.decay_dis
         self.massacre *= self.decay_mas
         self._m_day = -1  # members changed since yesterday: scan again
+        if self.exiles:
+            self._exile_returns(sim, day)
+        if day > 0 and self.settings.changes_on(day):
+            self._actor_tables(sim, day)
         m = self._members(sim)
         if m.size == 0:
             return
+        if self.p.family_extraction:
+            self._extract_boys(sim, day, m)
+            m = self._members(sim)
         self._tables(sim, day)
         terms, det, safe = self._terms(sim, day, m)
         core = terms[0]
@@ -403,14 +603,14 @@ class Leaving(Module[LeavingParams]):
             return
         ids = m[leave]
         t_l, det_l, safe_l = self._terms(sim, day, ids)
-        x = np.zeros((ids.size, len(REASONS)))
+        x = np.zeros((ids.size, N_TERMS))
         for k, t in enumerate(t_l):
             if t is not None:
                 x[:, k] = t * det_l
-        x[:, -1] = safe_l
+        x[:, N_TERMS - 1] = safe_l
         cum = np.cumsum(x, axis=1)
         r = sim.person_uniform("leaving.reason", ids) * cum[:, -1]
-        reason = (cum < r[:, None]).sum(axis=1).clip(0, len(REASONS) - 1)
+        reason = (cum < r[:, None]).sum(axis=1).clip(0, N_TERMS - 1)
         pl = sim.people.place[ids].astype(np.int64)
         a = sim.people.actor[ids].astype(np.int64)
         self._leave(sim, day, ids, a, reason, self._safe_dest[a, pl])
@@ -420,7 +620,7 @@ class Leaving(Module[LeavingParams]):
         p, w = self.p, sim.world
         A, Pn = w.n_actors, w.n_places
         self._t_losing = p.w_losing.value * self._losing(day)
-        self._t_pay = (p.w_pay.value * self._real_pay_loss(sim)).ravel()
+        self._t_pay = (p.w_pay.value * self._real_pay_loss(sim, day)).ravel()
         self._t_det = (1.0 - p.deterrence_max.value * (
             1.0 - np.exp(-self.exec_place / p.deterrence_exec_half.value))).ravel()
         # terms that are zero (or one) for everyone today are skipped
@@ -467,7 +667,14 @@ class Leaving(Module[LeavingParams]):
             terms.append(fav[a] * ~foreign)
         else:
             terms.append(None)
-        terms.append(self._t_pay[key] if self._any_pay else None)
+        # pay is weighed against prices where the member's family lives: his home when his
+        # actor holds it, else the prices of the places his actor holds
+        if self._any_pay:
+            home = people.home[ids].astype(np.int64)
+            own = sim.world.control[day][home] == a
+            terms.append(self._t_pay[a * (Pn + 1) + np.where(own, home, Pn)])
+        else:
+            terms.append(None)
         redeploy = (assign == Assignment.DISTANT) + p.former_comrades.value * (
             (assign == Assignment.FRONT) & ((flags & Flag.WAS_MEMBER) != 0))
         terms.append(p.w_redeployment.value * redeploy)
@@ -501,8 +708,9 @@ class Leaving(Module[LeavingParams]):
         """Leavers: caught (deterrence) or gone to a destination (M19, M20)."""
         p, people, w = self.p, sim.people, sim.world
         suspected = (people.flags[ids] & Flag.SUSPECTED) != 0
-        p_caught = np.minimum(p.caught_chance.value * (1.0 + p.informer_boost.value * suspected),
-                              1.0)
+        foreign = (people.flags[ids] & Flag.FOREIGN) != 0
+        base = np.where(foreign, self.caught_foreign[a], self.caught[a])
+        p_caught = np.minimum(base * (1.0 + p.informer_boost.value * suspected), 1.0)
         p_caught[reason == REASONS.index("safe_exit")] = 0.0
         caught = sim.person_uniform("leaving.caught", ids) < p_caught
         for b in np.unique(a[caught]):
@@ -528,8 +736,15 @@ class Leaving(Module[LeavingParams]):
             is_safe[self.safe[self.safe != b]] = True
             rebel_places = np.flatnonzero(is_rebel[held_by])
             safe_places = np.flatnonzero(is_safe[held_by])
-            avail = np.array([rebel_places.size > 0, True, safe_places.size > 0,
-                              self.abroad.size > 0])
+            # reprisals (M20, seed-003 ¶16): a place held by an actor that takes revenge on
+            # former members of b weighs (1 - risk); a category by its people-weighted mean
+            keep = 1.0 - self.risk[b, held_by]
+            w_reb = pop * keep
+            w_safe = pop * keep
+            home_keep = keep[people.home[ids[ib]].astype(np.int64)].mean() if ib.size else 1.0
+            avail = np.array([_mean_keep(keep, pop, rebel_places), home_keep,
+                              _mean_keep(keep, pop, safe_places),
+                              _mean_keep(keep, np.ones(w.n_places), self.abroad)])
             wts = self.dest_w * avail
             if wts.sum() <= 0:
                 wts = np.array([0.0, 1.0, 0.0, 0.0])
@@ -540,12 +755,12 @@ class Leaving(Module[LeavingParams]):
             dest[ib] = d
             t = to[ib]
             k = d == DESTINATIONS.index("rebel")
-            t[k] = _pick(rebel_places, pop, u_place[ib][k])
+            t[k] = _pick(rebel_places, w_reb, u_place[ib][k])
             k = (d == DESTINATIONS.index("safe_area")) & ~forced & (safe_places.size > 0)
-            t[k] = _pick(safe_places, pop, u_place[ib][k])
+            t[k] = _pick(safe_places, w_safe, u_place[ib][k])
             t[forced] = safe_dest[ib][forced]
             k = d == DESTINATIONS.index("abroad")
-            t[k] = _pick(self.abroad, np.ones(w.n_places), u_place[ib][k])
+            t[k] = _pick(self.abroad, np.maximum(keep, 1e-9), u_place[ib][k])
             to[ib] = t
         self._record_moves(sim, ids, a, reason, dest, to)
         rebel = dest == DESTINATIONS.index("rebel")
@@ -560,7 +775,7 @@ class Leaving(Module[LeavingParams]):
         self.book.add_wanted(sim, ids[gone], a[gone], evader=False)
         self.book.stop_work(sim, ids[dest == DESTINATIONS.index("home")])
         # M19: families of those who got away may lose their property (seed-000)
-        away = (dest != DESTINATIONS.index("home")) & (u_conf < p.confiscate_chance.value)
+        away = (dest != DESTINATIONS.index("home")) & (u_conf < self.confiscate[a])
         if away.any():
             hh = people.household[ids[away]]
             hh, first = np.unique(hh, return_index=True)
@@ -570,6 +785,68 @@ class Leaving(Module[LeavingParams]):
             sim.households.savings[hh] = 0.0
             sim.record.events("property_confiscated",
                               sim.households.place[hh].astype(np.int64), actor=act)
+
+    def _extract_boys(self, sim: Simulation, day: int, m: np.ndarray) -> None:
+        """Families get boys out (seed-003 ¶24): a member under 18 whose family opposes his
+        joining is taken abroad by an adult man of his household (18-49, a civilian at home),
+        or alone when there is none, with a daily chance; the actor may catch them on the way
+        (its caught chance for the boy: punishment; the escort goes home). Event ``deserted``
+        reason ``family`` (destination abroad) and ``escorted`` for the escort."""
+        joining = sim.get(Joining)
+        people = sim.people
+        if joining is None or self.abroad.size == 0:
+            return
+        age = people.age_years(day, m)
+        boys = m[age < 18]
+        if boys.size == 0:
+            return
+        h = people.household[boys].astype(np.int64)
+        boys = boys[joining.opposing_household[h]]
+        go = boys[sim.person_uniform("leaving.family", boys) < self.p.family_extraction_per_day
+                  .value]
+        if go.size == 0:
+            return
+        a = people.actor[go].astype(np.int64)
+        caught = sim.person_uniform("leaving.family_caught", go) < self.caught[a]
+        for b in np.unique(a[caught]):
+            self.punish(sim, go[caught & (a == b)], int(b), day, "caught_leaving", ".family")
+        go, a = go[~caught], a[~caught]
+        if go.size == 0:
+            return
+        to = _pick(self.abroad, np.ones(sim.world.n_places),
+                   sim.person_uniform("leaving.family_place", go))
+        sim.record.events("deserted", people.place[go], actor=a, reason="family",
+                          destination=to)
+        people.flags[go] |= np.uint8(Flag.WAS_MEMBER)
+        people.set(go, day, state=State.ABROAD, place=to, actor=-1, assignment=Assignment.NONE)
+        # the escort: an adult man of the household at home
+        hh = people.household[go].astype(np.int64)
+        esc = self._escorts(sim, day, hh)
+        has = esc >= 0
+        if has.any():
+            e = esc[has]
+            sim.record.events("escorted", people.place[e], actor=a[has], destination=to[has])
+            self.book.stop_work(sim, e)
+            people.set(e, day, state=State.ABROAD, place=to[has])
+
+    def _escorts(self, sim: Simulation, day: int, households: np.ndarray) -> np.ndarray:
+        """For each household, a civilian man 18-49 of it who is at home, or -1."""
+        people = sim.people
+        if self._hh_order is None:  # households never change: index their members once
+            self._hh_order = np.argsort(people.household, kind="stable")
+            self._hh_start = np.searchsorted(people.household[self._hh_order],
+                                             np.arange(len(sim.households) + 1))
+        out = np.full(households.size, -1, dtype=np.int64)
+        for i, hh in enumerate(households.tolist()):
+            mem = self._hh_order[self._hh_start[hh]:self._hh_start[hh + 1]]
+            ok = mem[(people.sex[mem] == 1) & (people.state[mem] == State.CIVILIAN)
+                     & (people.actor[mem] < 0) & (people.place[mem] == people.home[mem])]
+            if ok.size:
+                age = people.age_years(day, ok)
+                ok = ok[(age >= 18) & (age <= 49)]
+                if ok.size:
+                    out[i] = ok[0]
+        return out
 
     @staticmethod
     def _record_moves(sim: Simulation, ids: np.ndarray, a: np.ndarray, reason: np.ndarray,
@@ -581,9 +858,18 @@ class Leaving(Module[LeavingParams]):
             sim.record.events(name, frm[sel], actor=a[sel], reason=reason[sel],
                               reasons=REASONS, destination=to[sel])
 
+def _mean_keep(keep: np.ndarray, pop: np.ndarray, places: np.ndarray) -> float:
+    """People-weighted mean of ``keep`` over ``places`` (0 when there are none)."""
+    if places.size == 0:
+        return 0.0
+    return float(np.average(keep[places], weights=pop[places]))
+
+
 def _pick(places: np.ndarray, weight: np.ndarray, u: np.ndarray) -> np.ndarray:
     """One of ``places`` per uniform in ``u``, in proportion to ``weight[places]``."""
     if places.size == 0:
         return np.full(u.size, -1, dtype=np.int64)
     cw = np.cumsum(weight[places])
+    if cw[-1] <= 0:  # no weight anywhere (all ruled out): any of them alike
+        cw = np.arange(1, places.size + 1, dtype=np.float64)
     return places[np.minimum(np.searchsorted(cw / cw[-1], u, side="right"), places.size - 1)]

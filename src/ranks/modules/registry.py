@@ -34,6 +34,7 @@ from ranks.scenario.loader import (
     unknown_name,
 )
 from ranks.scenario.model import ModuleParams, TimelineEvent
+from ranks.scenario.practices import SECTIONS
 
 #: Modules in call order. The engine calls the enabled ones in exactly this order.
 ORDER: list[type[Module[Any]]] = [
@@ -91,6 +92,7 @@ def validate_modules(loaded: Loaded) -> None:
             msg = _settable(ev, enabled)
             if msg:
                 raise error_at(locs, (*base, "args", "path"), f"timeline[{i}].args.path", msg)
+    _validate_practices(loaded, ctx)
     for name, p in params.items():
         problem = MODULES[name].check_scenario(sc, p)
         if problem is not None:
@@ -99,6 +101,36 @@ def validate_modules(loaded: Loaded) -> None:
                            ".".join(["modules", name, *map(str, path)]), msg)
     loaded.module_params = dict(params)
     loaded.modules_validated = True
+
+
+def _validate_practices(loaded: Loaded, ctx: dict[str, Any]) -> None:
+    """Each practice regime's module sections against the module's per-actor settings:
+    known parameter names and valid values (file, line and field on error)."""
+    sc, locs = loaded.scenario, loaded.locs
+    if sc.practices is None:
+        return
+    for actor, regimes in sc.practices.actors.items():
+        for i, r in enumerate(regimes):
+            for name in SECTIONS:
+                given = r.section(name)
+                if not given:
+                    continue
+                cls = MODULES[name].Actor
+                base = ("practices", "actors", actor, i, name)
+                field = f"practices.actors.{actor}[{i}].{name}"
+                if cls is None:
+                    raise error_at(locs, base, field, f"the {name} module has no per-actor "
+                                   "settings")
+                for key, leaf in given.items():
+                    if key not in cls.model_fields:
+                        raise error_at(locs, (*base, key), f"{field}.{key}", unknown_name(
+                            f"{name} parameter", key, sorted(cls.model_fields)))
+                    raw = {key: leaf.model_dump(exclude_none=True)}
+                    try:
+                        cls.model_validate(raw, context=ctx)
+                    except ValidationError as err:
+                        raise pydantic_to_scenario_error(err, raw, locs, cls,
+                                                         prefix=base) from None
 
 
 def _settable(ev: TimelineEvent, enabled: set[str]) -> str | None:

@@ -49,13 +49,10 @@ from ranks.modules.actors import (
     NonNeg,
     PosInt,
     Prob,
-    actor_column,
-    assume,
     check_actor_names,
-    resolve_actors,
-    src,
 )
 from ranks.modules.base import Module, ModuleParams, Problem
+from ranks.modules.practices import ActorSettings
 from ranks.population import Assignment, Flag, State
 from ranks.scenario.model import P, Scenario, TimelineEvent
 
@@ -65,6 +62,9 @@ if TYPE_CHECKING:
 YEAR = 365.25
 ADULT_YEARS = 18
 FRONTLIKE = (Assignment.FRONT, Assignment.DISTANT, Assignment.DANGEROUS)
+#: Routes into an actor (M13): training can differ by route.
+ROUTE_VOLUNTEER, ROUTE_AMNESTY, ROUTE_CONSCRIPT = 0, 1, 2
+_ROUTE_FIELDS = {ROUTE_AMNESTY: "amnesty", ROUTE_CONSCRIPT: "conscript"}
 
 
 class ServiceActor(ActorParams):
@@ -107,22 +107,12 @@ class ServiceActor(ActorParams):
                                           "fodder (seed-003); factor a guess")
     foreign_command_share: P[Prob] = P(value=0.7, assumption="foreigners favoured for "
                                        "command and headquarters (seed-003); share a guess")
-
-
-ServiceActor.PRESETS = {
-    "ISIS": {
-        "religious_days": src(40, "seed-002", "40-day religious course in 2014 (seed-003: "
-                              "30-45 days)"),
-        "military_days": src(30, "seed-003", "30 days of military camp"),
-        "full_training_days": src(70, "seed-003", "the full pipeline before Nov 2015"),
-    },
-    "SAA": {
-        "military_days": assume(30, "basic training of conscripts; cut to under 72 hours in "
-                                "2017 (timeline-shared), set by a training_change event"),
-    },
-    "NDF": {"military_days": assume(14, "short militia course")},
-    "IRAN": {"military_days": assume(7, "one-week course (timeline-shared, 2020)")},
-}
+    amnesty_religious_days: P[Byte | None] = P(value=None, assumption="repentants (amnesty "
+                                               "route) train like volunteers")
+    amnesty_military_days: P[Byte | None] = P(value=None, assumption="as volunteers")
+    conscript_religious_days: P[Byte | None] = P(value=None, assumption="conscripts train "
+                                                 "like volunteers")
+    conscript_military_days: P[Byte | None] = P(value=None, assumption="as volunteers")
 
 
 class ServiceParams(ModuleParams):
@@ -143,6 +133,7 @@ class Service(Module[ServiceParams]):
     name = "service"
     mids = ("M13", "M14", "M15", "M16", "M17", "M29")
     Params = ServiceParams
+    Actor = ServiceActor
     event_types = ("training_change", "rotation_change")
 
     @classmethod
@@ -153,15 +144,39 @@ class Service(Module[ServiceParams]):
         p = self.params
         w, ppl = sim.world, sim.people
         A = w.n_actors
-        self.settings = resolve_actors(p.actors, ServiceActor, w.actor_ids)
-        generic = ServiceActor()
-        s_or: list[ServiceActor | None] = [s if s is not None else generic
-                                           for s in self.settings]
+        self.settings = ActorSettings(sim, self.name, ServiceActor, p.actors)
+        self._tables(0)
+        self.trained_days = ppl.add_column("trained_days", np.uint8, 0)
+        self.front_days = ppl.add_column("front_days", np.uint16, 0)
+        self.assign_until = ppl.add_column("assign_until", np.int16, -1)
+        #: days of training a trainee must do, fixed when he enters (-1: not yet known)
+        self.train_need = ppl.add_column("train_need", np.int16, -1)
+        self.peak = np.zeros(A)
+        #: the leaving module's suspicion rule (M21) moves serving suspects instead of the
+        #: weekly rule here (:meth:`leave_suspects_to_leaving`)
+        self.suspects_elsewhere = False
+        self.members = ppl.members()
+        self.trainees = self.members[ppl.state[self.members] == State.TRAINING]
+        serving = self.members[ppl.state[self.members] == State.SERVING]
+        self.trained_days[serving] = np.minimum(self.full_days[ppl.actor[serving]], 255)
+        # initial members: assign by the same rules as graduates (no events at the start)
+        if serving.size:
+            self._assign(sim, 0, serving, record=False)
+
+    def _tables(self, day: int) -> None:
+        """Per-actor arrays from the practices in force on ``day`` (M13-M16, M29)."""
+        p, s = self.params, self.settings
+        A = len(s.actor_ids)
 
         def col(field: str) -> np.ndarray:
-            return actor_column(s_or, field)
+            return s.col(field, day)
 
-        self.train_days = col("religious_days") + col("military_days")
+        self.rel_days = col("religious_days")
+        self.mil_days = col("military_days")
+        self.train_days = self.rel_days + self.mil_days
+        self.route_days = {self_route: np.array(
+            [self._route_need(s, a, day, f) for a in range(A)], dtype=np.float64)
+            for self_route, f in _ROUTE_FIELDS.items()}
         self.full_days = col("full_training_days")
         self.connected = col("connected_share")
         self.guard_max = col("guard_share_max")
@@ -177,27 +192,41 @@ class Service(Module[ServiceParams]):
         self.untrained = col("untrained_excess") if p.untrained_risk else np.zeros(A)
         self.minor_mult = col("minor_death_multiplier")
         self.foreign_cmd = col("foreign_command_share") if p.foreign else np.zeros(A)
-        self.trained_days = ppl.add_column("trained_days", np.uint8, 0)
-        self.front_days = ppl.add_column("front_days", np.uint16, 0)
-        self.assign_until = ppl.add_column("assign_until", np.int16, -1)
-        self.peak = np.zeros(A)
-        #: the leaving module's suspicion rule (M21) moves serving suspects instead of the
-        #: weekly rule here (:meth:`leave_suspects_to_leaving`)
-        self.suspects_elsewhere = False
-        self.members = ppl.members()
-        self.trainees = self.members[ppl.state[self.members] == State.TRAINING]
-        serving = self.members[ppl.state[self.members] == State.SERVING]
-        self.trained_days[serving] = np.minimum(self.full_days[ppl.actor[serving]], 255)
-        # initial members: assign by the same rules as graduates (no events at the start)
-        if serving.size:
-            self._assign(sim, 0, serving, record=False)
+
+    @staticmethod
+    def _route_need(s: ActorSettings[ServiceActor], a: int, day: int, route: str) -> float:
+        """Training days of route ``route`` (amnesty, conscript) for actor ``a``: its own
+        religious and military days where set, else the volunteers'."""
+        rel = s.value(f"{route}_religious_days", a, day)
+        mil = s.value(f"{route}_military_days", a, day)
+        if rel is None and mil is None:
+            return -1.0
+        if rel is None:
+            rel = s.value("religious_days", a, day)
+        if mil is None:
+            mil = s.value("military_days", a, day)
+        return float(rel) + float(mil)
+
+    def need_days(self, actor: np.ndarray, route: np.ndarray | int) -> np.ndarray:
+        """Days of training a recruit of ``actor`` entering by ``route`` must do today."""
+        actor = np.asarray(actor, dtype=np.int64)
+        need = self.train_days[actor].copy()
+        route = np.broadcast_to(np.asarray(route, dtype=np.int64), actor.shape)
+        for r, days in self.route_days.items():
+            sel = (route == r) & (days[actor] >= 0)
+            need[sel] = days[actor[sel]]
+        return need
 
     # -- public ----------------------------------------------------------------------------
-    def enlist(self, sim: Simulation, ids: np.ndarray, actor: int | np.ndarray) -> None:
-        """Make ``ids`` members of ``actor`` (one, or one each) in training from today."""
+    def enlist(self, sim: Simulation, ids: np.ndarray, actor: int | np.ndarray,
+               route: int | np.ndarray = ROUTE_VOLUNTEER) -> None:
+        """Make ``ids`` members of ``actor`` (one, or one each) in training from today, by
+        ``route`` (volunteer, amnesty or conscript: one, or one each)."""
         ids = np.asarray(ids, dtype=np.int64)
         sim.people.set(ids, sim.day, state=State.TRAINING, actor=actor,
                        assignment=Assignment.TRAINING)
+        acts = np.broadcast_to(np.asarray(actor, dtype=np.int64), ids.shape)
+        self.train_need[ids] = np.minimum(self.need_days(acts, route), 32767).astype(np.int16)
         self.trained_days[ids] = 0
         self.front_days[ids] = 0
         self.trainees = np.concatenate([self.trainees, ids])
@@ -216,8 +245,9 @@ class Service(Module[ServiceParams]):
             raise ValueError(f"{ev.date} {ev.type}: needs an actor")
         a = sim.world.actor_index[ev.actor]
         if ev.type == "training_change":
-            self.train_days[a] = (float(ev.args.get("religious_days", 0))
-                                  + float(ev.args.get("military_days", 0)))
+            self.rel_days[a] = float(ev.args.get("religious_days", 0))
+            self.mil_days[a] = float(ev.args.get("military_days", 0))
+            self.train_days[a] = self.rel_days[a] + self.mil_days[a]
         elif ev.type == "rotation_change":
             if "days" in ev.args:
                 self.rot_days[a] = float(ev.args["days"])
@@ -285,6 +315,8 @@ class Service(Module[ServiceParams]):
     # -- day -------------------------------------------------------------------------------
     def step(self, sim: Simulation, day: int) -> None:
         ppl = sim.people
+        if day > 0 and self.settings.changes_on(day):
+            self._tables(day)
         if day % 7 == 0:
             self.members = ppl.members()
             self.trainees = self.members[ppl.state[self.members] == State.TRAINING]
@@ -311,7 +343,11 @@ class Service(Module[ServiceParams]):
             return
         actors = ppl.actor[t].astype(np.int64)
         days_in = day - ppl.since[t].astype(np.int64)
-        need = self.train_days[actors] if p.training else np.zeros(len(t))
+        unknown = self.train_need[t] < 0  # put into training by coercion: conscripts
+        if unknown.any():
+            self.train_need[t[unknown]] = np.minimum(
+                self.need_days(actors[unknown], ROUTE_CONSCRIPT), 32767).astype(np.int16)
+        need = self.train_need[t].astype(np.float64) if p.training else np.zeros(len(t))
         due = days_in >= need
         self.trainees = t[~due]
         g = t[due]

@@ -7,12 +7,18 @@ they need, and the transitions both modules use (into hiding, conscription, dete
 It is created by whichever module asks first (``wanted_book(sim)``) and is found by type
 (``sim.get(WantedBook)``); other modules change it only through its methods.
 
-Columns added to ``sim.people`` (2 bytes a person):
+Columns added to ``sim.people`` (3 bytes a person):
     wanted_by (int8): actor index looking for the person, or holding them when DETAINED;
         -1 none.
     coercion_bits (uint8): FLEE_BIT (wants to flee: read by the flight module),
         LOST_WORK_BIT (stopped working to hide; the wage comes back on return),
         IN_WANTED and IN_DETAINED (bookkeeping of the index sets).
+    grievance (int8): the actor that last held the person in detention (own detention as a
+        path into armed groups, seed-002 ¶¶17-19; read by the joining module), -1 none.
+
+It also resolves what happens to people an actor catches (:meth:`WantedBook.caught`): the
+outcome codes of :func:`ranks.modules.practices.interception_codes` (per actor and date)
+become fines, passage fees, detention, conscription or death.
 """
 
 from __future__ import annotations
@@ -23,6 +29,15 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from ranks.modules.economy import Economy
+from ranks.modules.practices import (
+    CONSCRIPTED,
+    DETAINED,
+    FINED,
+    KILLED,
+    PASSED,
+    RETURNED,
+    WANTED,
+)
 from ranks.population import Assignment, Flag, State
 
 if TYPE_CHECKING:
@@ -52,6 +67,7 @@ class WantedBook:
     def __init__(self, sim: Simulation) -> None:
         self.wanted_by = sim.people.add_column("wanted_by", np.int8, -1)
         self.bits = sim.people.add_column("coercion_bits", np.uint8, 0)
+        self.grievance = sim.people.add_column("grievance", np.int8, -1)
         self._wanted: list[np.ndarray] = [_EMPTY]
         self._detained: list[np.ndarray] = [_EMPTY]
         self.wage_usd = float(sim.scenario.population.wage_usd_month.value)
@@ -181,10 +197,17 @@ class WantedBook:
         self.bits[ids] &= np.uint8(~LOST_WORK_BIT & 0xFF)
         p.set(ids, day, state=State.TRAINING, actor=actor, assignment=Assignment.TRAINING)
 
+    def set_grievance(self, ids: np.ndarray, actor: int | np.ndarray) -> None:
+        """``ids`` were held (and tortured) by ``actor``: a grievance against it."""
+        self.grievance[np.asarray(ids, dtype=np.int64)] = actor
+
     def release(self, sim: Simulation, ids: np.ndarray, day: int) -> None:
-        """Detainees ``ids`` go free: home as civilians, back to work."""
+        """Detainees ``ids`` go free: home as civilians, back to work, with a grievance
+        against the actor that held them."""
         if ids.size == 0:
             return
+        held = self.wanted_by[ids]
+        self.grievance[ids[held >= 0]] = held[held >= 0]
         self.wanted_by[ids] = -1
         sim.people.set(ids, day, state=State.CIVILIAN)
         self.back_to_work(sim, ids)
@@ -201,6 +224,53 @@ class WantedBook:
         p.set(ids, day, state=State.DETAINED, actor=-1, assignment=Assignment.NONE)
         self.wanted_by[ids] = actor
         self._append(self._detained, ids, IN_DETAINED)
+
+
+    # -- what happens to the caught (M8-M10, M24) ---------------------------------------------
+    @staticmethod
+    def pay(sim: Simulation, ids: np.ndarray, usd: float) -> np.ndarray:
+        """Households of ``ids`` pay ``usd`` each (once per household and call) from their
+        savings. Returns a mask of those whose household could pay (all when usd <= 0)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if usd <= 0 or ids.size == 0:
+            return np.ones(ids.size, dtype=bool)
+        hh = sim.people.household[ids].astype(np.int64)
+        savings = sim.households.savings
+        u, first = np.unique(hh, return_index=True)
+        can_h = savings[u] >= usd
+        savings[u[can_h]] -= usd
+        ok = np.zeros(savings.shape[0], dtype=bool)
+        ok[u[can_h]] = True
+        return np.asarray(ok[hh], dtype=bool)
+
+    def caught(self, sim: Simulation, ids: np.ndarray, actor: int, codes: np.ndarray,
+               kind: np.ndarray, day: int, how: str, fine_usd: float, fee_usd: float,
+               conscript_for: int) -> np.ndarray:
+        """Carry out outcome ``codes`` for people ``ids`` caught by ``actor``: a fine or a fee
+        from household savings (who cannot pay is detained if wanted, sent back otherwise),
+        detention, conscription (into ``conscript_for``: an army the actor hands men to) or
+        death. Returns the final codes: RETURNED and PASSED are left to the caller (send
+        home or let through), the others are done here."""
+        codes = np.asarray(codes, dtype=np.int64).copy()
+        if ids.size == 0:
+            return codes
+        wanted = np.asarray(kind) == WANTED
+        for code, price in ((FINED, fine_usd), (PASSED, fee_usd)):
+            sel = codes == code
+            if sel.any():
+                ok = self.pay(sim, ids[sel], price)
+                fallback = np.where(wanted[sel], DETAINED, RETURNED)
+                codes[np.flatnonzero(sel)[~ok]] = fallback[~ok]
+        codes[codes == FINED] = RETURNED  # paid: sent home
+        det = ids[codes == DETAINED]
+        self.detain(sim, det, actor, day, how)
+        con = ids[codes == CONSCRIPTED]
+        self.conscript(sim, con, conscript_for if conscript_for >= 0 else actor, day, how)
+        dead = ids[codes == KILLED]
+        if dead.size:
+            sim.record.events("killed_caught", sim.people.place[dead], actor=actor, reason=how)
+            sim.request_death(dead, "caught", actor)
+        return codes
 
 
 def wanted_book(sim: Simulation) -> WantedBook:

@@ -34,7 +34,7 @@ CSV_SECTIONS: dict[str, tuple[list[str], list[str]]] = {
 }
 
 #: Sections that may name another YAML file holding them.
-YAML_INCLUDES = ("population",)
+YAML_INCLUDES = ("population", "practices")
 
 #: Timeline event types the core itself understands.
 CORE_EVENT_TYPES = {"set_param"}
@@ -235,6 +235,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     except ValidationError as err:
         raise pydantic_to_scenario_error(err, data, locs, Scenario) from None
     _cross_check(scenario, locs)
+    _check_practices(scenario, locs)
     loaded = Loaded(scenario, path, locs, sources, digest)
     loaded.raw = data  # lever checks try values on copies of it (ranks.scenario.levers)
     loaded.overrides = dict(overrides or {})
@@ -413,6 +414,16 @@ def _cross_check(sc: Scenario, locs: Locations) -> None:
         if ev.tribe is not None and ev.tribe not in tribes:
             raise error_at(locs, (*base, "tribe"), f"timeline[{i}].tribe",
                            unknown_name("tribe", ev.tribe, sorted(tribes)))
+
+
+def _check_practices(sc: Scenario, locs: Locations) -> None:
+    """Actor and place names and date order of the practices section (issue 12)."""
+    from ranks.scenario.practices import check_practices
+
+    def fail(path: tuple[Any, ...], field: str, msg: str) -> None:
+        raise error_at(locs, path, field, msg)
+
+    check_practices(sc.practices, {p.name for p in sc.places}, {a.id for a in sc.actors}, fail)
 
 
 def dump_resolved(loaded: Loaded) -> str:

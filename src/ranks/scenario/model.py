@@ -240,6 +240,10 @@ class Experiments(Strict):
     levers: list[Lever] = Field(default_factory=list)
 
 
+# per-actor practices (issue 12); imported here because they build on Evidenced and P above
+from ranks.scenario.practices import Practices  # noqa: E402
+
+
 class Scenario(Strict):
     """A whole scenario, as read from YAML plus the CSV files it names."""
 
@@ -255,6 +259,7 @@ class Scenario(Strict):
     timeline: list[TimelineEvent] = Field(default_factory=list)
     population: PopulationSpec
     modules: dict[str, Any] = Field(default_factory=dict)
+    practices: Practices | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
     experiments: Experiments = Field(default_factory=Experiments)
 

@@ -211,6 +211,17 @@ class CulturalCentre(RecruitmentOffice):
     """Paid mediators multiply joining at places (M5)."""
 
 
+@event_type("tribe_pledge")
+class TribePledge(EventModel):
+    """A tribe pledges allegiance to an actor (M6, M28): ``value`` the share of its men
+    serving in other armed groups who switch to the actor."""
+
+    value_help = "the share of the tribe's fighters in other groups who switch, 0..1"
+    actor: Name
+    tribe: Name
+    value: Unit | None = None
+
+
 @event_type("applications_closed")
 class ApplicationsClosed(EventModel):
     """An actor takes no volunteers until ``until`` (M5)."""
@@ -262,6 +273,9 @@ class ConscriptionArgs(Args):
     applies_to_members: bool | None = None
     sex: Literal["male", "female", "all"] | None = None
     reason: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    #: an order on employees only (e.g. of the state), and the share of employed men it names
+    employed_only: bool | None = None
+    employed_share: Unit | None = None
 
     @model_validator(mode="after")
     def _ages(self) -> ConscriptionArgs:
@@ -312,7 +326,39 @@ class Amnesty(EventModel):
     args: AmnestyArgs = AmnestyArgs()
 
 
+class MediationArgs(Args):
+    raid_factor: Factor | None = None
+
+
+@event_type("tribe_mediation")
+class TribeMediation(EventModel):
+    """Tribal elders broker with an actor (M28): ``value`` the share of its detainees from
+    the tribe or places who go free; ``args.raid_factor`` scales its raids there until
+    ``until``."""
+
+    value_help = "the share of detainees released, 0..1"
+    actor: Name
+    tribe: Name | None = None
+    place: Places | None = None
+    until: dt.date | None = None
+    value: Unit | None = None
+    args: MediationArgs = MediationArgs()
+
+
 # -- leaving -------------------------------------------------------------------------------
+@event_type("exile")
+class Exile(EventModel):
+    """An actor drives a tribe out of its towns (M28): ``value`` the share of its households
+    at ``place`` who leave; those still away come home on ``until``."""
+
+    value_help = "the share of the tribe's households who leave, 0..1"
+    actor: Name
+    tribe: Name
+    place: Places | None = None
+    until: dt.date | None = None
+    value: Unit | None = None
+
+
 @event_type("massacre")
 class Massacre(EventModel):
     """A massacre of one tribe by an actor (M18): ``value`` people killed (full scale)."""

@@ -15,22 +15,27 @@ from enum import IntEnum
 
 import numpy as np
 
-from ranks.modules.flight.params import OUTCOMES
 from ranks.modules.flight.routes import DESERT
+from ranks.modules.practices import OTHERS, OUTCOMES
 
 
 class Outcome(IntEnum):
-    """What an interception does to a party (reason ``hazard:outcome`` of ``interdicted``)."""
+    """What an interception does to a party (reason ``hazard:outcome`` of ``interdicted``):
+    the outcomes of the intercepting actor's practice (:data:`ranks.modules.practices.
+    OUTCOMES`, in that order), then PUNISHED (a caught deserter, handed to deterrence, M19)."""
 
     RETURNED = 0
-    CONSCRIPTED = 1
-    DETAINED = 2
-    PUNISHED = 3  # a caught deserter, handed to deterrence (M19)
+    FINED = 1
+    PASSED = 2
+    DETAINED = 3
+    CONSCRIPTED = 4
+    KILLED = 5
+    PUNISHED = 6
 
 
-#: Labels of :class:`Outcome`, as written in the outputs (the first ones are ``OUTCOMES``,
-#: the outcomes ``outcome_shares`` draws).
+#: Labels of :class:`Outcome`, as written in the outputs.
 OUTCOME_NAMES = tuple(o.name.lower() for o in Outcome)
+assert OUTCOME_NAMES[:-1] == OUTCOMES
 
 
 class Hazard(IntEnum):
@@ -135,18 +140,17 @@ def hazard_chances(rates: HazardRates, link: np.ndarray, frm: np.ndarray, to: np
     return LinkHazards(p_cp, cp_actor, p_pat, pat_actor, np.minimum(p_mine, 1.0), mine_actor)
 
 
-def outcome_cumulative(shares_by_actor: np.ndarray) -> np.ndarray:
-    """Cumulative outcome shares by actor, each row normalised: (A, len(OUTCOMES))."""
-    s = np.asarray(shares_by_actor, dtype=np.float64)
-    return np.cumsum(s / np.maximum(s.sum(axis=1, keepdims=True), 1e-12), axis=1)
-
-
 def interception_outcome(u: np.ndarray, cumulative: np.ndarray, actor: np.ndarray,
-                         man_of_service_age: np.ndarray, deserter: np.ndarray) -> np.ndarray:
-    """The :class:`Outcome` of each interception: drawn by the intercepting actor's shares
-    with uniform ``u`` (``cumulative`` from :func:`outcome_cumulative`); women, children and
-    elders are sent back; a caught deserter who is not sent back is PUNISHED."""
-    cum = cumulative[actor]
-    oc = (cum <= u[:, None]).sum(axis=1).clip(0, len(OUTCOMES) - 1)
-    oc = np.where(man_of_service_age, oc, int(Outcome.RETURNED))
-    return np.where(deserter & (oc > 0), int(Outcome.PUNISHED), oc)
+                         kind: np.ndarray, man: np.ndarray, deserter: np.ndarray
+                         ) -> np.ndarray:
+    """The :class:`Outcome` of each interception (what happens to the caught is the
+    intercepting actor's practice, per date and kind of person): drawn with uniform ``u``
+    from ``cumulative`` (actors, kinds, outcomes: the coercion module's table of the day);
+    ``kind`` WANTED (a man the actor wants) or OTHERS; among the others, women, children
+    and elders (not ``man``) are sent back rather than held, taken or killed; a caught
+    deserter is PUNISHED."""
+    rows = cumulative[actor, kind]
+    oc = (rows <= u[:, None]).sum(axis=1).clip(0, len(OUTCOMES) - 1)
+    spare = (kind == OTHERS) & ~man & (oc >= int(Outcome.DETAINED))
+    oc = np.where(spare, int(Outcome.RETURNED), oc)
+    return np.where(deserter, int(Outcome.PUNISHED), oc)

@@ -26,11 +26,11 @@ from ranks.modules.flight.hazards import (
     Window,
     hazard_chances,
     interception_outcome,
-    outcome_cumulative,
 )
-from ranks.modules.flight.params import OUTCOMES, FlightParams
+from ranks.modules.flight.params import FlightParams
 from ranks.modules.flight.parties import NOCAMP, SMUGGLED, Parties
 from ranks.modules.flight.routes import Routes
+from ranks.modules.practices import HELD_AGES, OTHERS, WANTED, default_interception_table
 from ranks.modules.wanted import WantedBook, wanted_book
 from ranks.population import Flag, State
 from ranks.scenario.model import ROUTE_KINDS, Scenario, TimelineEvent
@@ -65,10 +65,6 @@ class Flight(Module[FlightParams]):
                 if k not in ROUTE_KINDS:
                     return f"unknown route kind '{k}' (one of {', '.join(ROUTE_KINDS)})", (
                         field, k)
-        for k in params.outcome_shares:
-            if k not in OUTCOMES:
-                return f"unknown outcome '{k}' (one of {', '.join(OUTCOMES)})", (
-                    "outcome_shares", k)
         lo, hi = params.service_ages.value
         if lo > hi:
             return "service_ages must be [low, high]", ("service_ages",)
@@ -89,10 +85,6 @@ class Flight(Module[FlightParams]):
                                  else 0.0 for k in ROUTE_KINDS])
         self.mine_kind = np.array([p.mine_chance[k].value if k in p.mine_chance else 0.0
                                    for k in ROUTE_KINDS])
-        shares = np.array([p.outcome_shares[o].value if o in p.outcome_shares else 0.0
-                           for o in OUTCOMES])
-        #: cumulative interception outcome shares by actor (all actors alike for now)
-        self.outcome_cum = outcome_cumulative(np.repeat(shares[None, :], max(self.A, 1), 0))
         self.price = p.smuggler_price_usd.value
         self.ban_static = np.zeros(self.A + 1, dtype=bool)
         for a in p.exit_ban_actors.value:
@@ -437,9 +429,9 @@ class Flight(Module[FlightParams]):
             for mask, actor, hazard in ((stop_cp, hz.checkpoint_actor, Hazard.CHECKPOINT),
                                         (stop_pat, hz.patrol_actor, Hazard.PATROL)):
                 if mask.any():
-                    self._interdict(sim, day, wave, ids[mask], actor[mask], to[mask], hazard,
-                                    u[mask] / p_stop[mask])
-                    gone |= mask
+                    through = self._interdict(sim, day, wave, ids[mask], actor[mask],
+                                              to[mask], hazard, u[mask] / p_stop[mask])
+                    gone[np.flatnonzero(mask)[~through]] = True
             u_mine = (u - p_stop) / np.maximum(1.0 - p_stop, 1e-12)
             hit = ~gone & (u_mine < hz.p_mine)
         else:
@@ -505,19 +497,33 @@ class Flight(Module[FlightParams]):
 
     def _interdict(self, sim: Simulation, day: int, wave: int, ids: np.ndarray,
                    actor: np.ndarray, toward: np.ndarray, hazard: Hazard, u: np.ndarray
-                   ) -> None:
-        """Intercepted parties: sent back home, conscripted (men of service age), detained;
-        caught deserters go to the leaving module's deterrence (M19) when present."""
+                   ) -> np.ndarray:
+        """Intercepted parties (M24): what happens to them is the intercepting actor's
+        practice in force today, by kind of person (the coercion module's table, see
+        :func:`~ranks.modules.flight.hazards.interception_outcome`): sent back home, fined
+        and sent back, let through for a fee, detained, conscripted or killed; caught
+        deserters go to the leaving module's deterrence (M19). Returns a mask of those let
+        through (they go on)."""
         people, parties = sim.people, self.parties
         book = wanted_book(sim)
-        lo, hi = self.params.service_ages.value
+        coercion = sim.get(Coercion)
+        table = (coercion.interception if coercion is not None
+                 else default_interception_table(self.A))
         age = people.age_years(day, ids)
         fl = people.flags[ids]
-        man = (people.sex[ids] == 1) & (age >= lo) & (age <= hi)
+        man = (people.sex[ids] == 1) & (age >= HELD_AGES[0]) & (age <= HELD_AGES[1])
         deserter = (((fl & Flag.WAS_MEMBER) != 0) & ((fl & Flag.EVADER) == 0)
                     & ((fl & Flag.WANTED) != 0))
-        oc = interception_outcome(u, self.outcome_cum, actor, man, deserter)
-        parties.stopped(ids)
+        kind = np.where(book.wanted_by[ids].astype(np.int64) == actor, WANTED, OTHERS)
+        oc = interception_outcome(u, table, actor, kind, man, deserter)
+        for a in np.unique(actor[~deserter]):  # fines, fees, detention, conscription, death
+            sel = (actor == a) & ~deserter
+            fine, fee, to = (coercion.caught_terms(int(a)) if coercion is not None
+                             else (0.0, 0.0, int(a)))
+            oc[sel] = book.caught(sim, ids[sel], int(a), oc[sel], kind[sel], day,
+                                  "interdiction", fine, fee, to)
+        passed = oc == Outcome.PASSED
+        parties.stopped(ids[~passed])
         where = people.place[ids].astype(np.int64)  # the place of interception
         back = oc == int(Outcome.RETURNED)
         if back.any():
@@ -528,17 +534,11 @@ class Flight(Module[FlightParams]):
             people.set(b_ids[wanted], day, state=State.HIDING, place=people.home[b_ids[wanted]])
         sim.record.events("interdicted", where, actor=actor, reason=oc, destination=toward,
                           reasons=[f"{hazard.name.lower()}:{o}" for o in OUTCOME_NAMES])
-        combo = actor * len(Outcome) + oc
-        for c in np.unique(combo):  # the transitions of the wanted book are per actor
-            a, o = divmod(int(c), len(Outcome))
-            s_ids = ids[combo == c]
-            if o == Outcome.CONSCRIPTED:
-                book.conscript(sim, s_ids, a, day, "interdiction")
-            elif o == Outcome.DETAINED:
-                book.detain(sim, s_ids, a, day, "interdiction")
-            elif o == Outcome.PUNISHED:
-                if book.punish_deserters is not None:
-                    book.punish_deserters(sim, s_ids, a, day, "flight",
-                                          draw=f".{hazard.name.lower()}.{wave}")
-                else:
-                    book.detain(sim, s_ids, a, day, "flight")
+        for a in np.unique(actor[deserter]):
+            s_ids = ids[deserter & (actor == a)]
+            if book.punish_deserters is not None:
+                book.punish_deserters(sim, s_ids, int(a), day, "flight",
+                                      draw=f".{hazard.name.lower()}.{wave}")
+            else:
+                book.detain(sim, s_ids, int(a), day, "flight")
+        return passed

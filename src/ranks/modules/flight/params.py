@@ -15,8 +15,6 @@ from ranks.scenario.model import P
 
 #: Flee 3.1 defaults: the rule's constants come from the same source as ``ranks flee``.
 FLEE = FleeSettings()
-#: Interception outcomes drawn by ``outcome_shares`` (in the order of the shares).
-OUTCOMES = ("returned", "conscripted", "detained")
 
 
 def _kinds(road: float, desert: float, river: float, border: float) -> dict[str, float]:
@@ -160,16 +158,6 @@ class FlightParams(ModuleParams):
         "border": P(value=0.0, assumption="border links: timeline minefield only"),
     })
     mine_lethality: P[Prob] = P(value=0.5, assumption="share of a party hit by a mine who die")
-    outcome_shares: dict[str, P[NonNeg]] = Field(default_factory=lambda: {
-        "returned": P(value=0.5, source="domain-figures",
-                      note="M24: interception means return, conscription or detention; "
-                      "shares assumed"),
-        "conscripted": P(value=0.3, source="seed-001",
-                         note="evaders caught are forced into service (share assumed); men of "
-                         "service age only, others are sent back"),
-        "detained": P(value=0.2, source="seed-001", note="arrests at checkpoints (share "
-                      "assumed)"),
-    })
     # -- stops, hosts, camps (M23, M25) ------------------------------------------------------
     safe_front_max: P[Prob] = P(
         value=0.3, assumption="a place with front intensity below this counts as safe")
