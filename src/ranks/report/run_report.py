@@ -32,7 +32,16 @@ from ranks.report.series import (
     stock_series,
     total,
 )
-from ranks.report.targets import LoadedTargets, TargetResult, evaluate, fmt_value, result_rows
+from ranks.report.targets import (
+    LoadedTargets,
+    SeriesTarget,
+    TargetResult,
+    evaluate,
+    fmt_value,
+    pass_rates,
+    result_rows,
+    series_frame,
+)
 
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
@@ -448,13 +457,21 @@ class Builder:
             s.parts.append(hk.nodata(f"The targets file does not fit this run: {e.format()}"))
             return s
         s.parts.append(f'<p class="note">Targets: {hk.esc(self.targets.path)}</p>')
+        scalars = [r for r in res if not isinstance(r.target, SeriesTarget)]
+        series = [r for r in res if isinstance(r.target, SeriesTarget)]
+        if series:
+            rates = pass_rates(res)
+            s.parts.append('<p class="note">Pass rate of the figures with data (each point of '
+                           "a dated series counts once): " + "; ".join(
+                               f"{k.replace('_', '-')} {v['pass']} of {v['n']}"
+                               for k, v in rates.items()) + ".</p>")
         for fitted in (True, False):
-            sub = [r for r in res if r.target.used_in_fitting == fitted]
-            s.parts.append(f"<h3>{'Fitted' if fitted else 'Held-out'} targets ({len(sub)})</h3>")
-            if not sub:
+            sub = [r for r in scalars if r.target.used_in_fitting == fitted]
+            rows = result_rows(sub) + [r for r in result_rows(series) if r["fitted"] == fitted]
+            s.parts.append(f"<h3>{'Fitted' if fitted else 'Held-out'} targets ({len(rows)})</h3>")
+            if not rows:
                 s.parts.append(hk.nodata("None."))
                 continue
-            rows = result_rows(sub)
             s.parts.append(hk.table(
                 ["id", "description", "metric", "window", "target", "simulated", "evidence",
                  "result"],
@@ -463,8 +480,59 @@ class Builder:
                                                                 else "")) for r in rows],
                 num_cols=(5,),
                 classes=[{"pass": "pass", "fail": "fail"}.get(r["status"], "nd") for r in rows]))
-            s.parts.append(self.targets_fig(sub))
+            if sub:
+                s.parts.append(self.targets_fig(sub))
+        if series:
+            s.parts.append("<h3>Dated public series against the simulation</h3>")
+            s.parts.append('<p class="note">Lines: the simulated series (median, band across '
+                           "replicates); points: the public figures with their bands (filled: "
+                           "held out of fitting, open: fitted; green passes, red fails). For "
+                           "event counts each figure covers its own window and is drawn as a "
+                           "bar against the simulated count of the same window.</p>")
+            for r in series:
+                s.parts.append(self.public_series_fig(r))
         return s
+
+    def public_series_fig(self, r: TargetResult) -> str:
+        """One dated public series (a :class:`SeriesTarget`) over the simulation."""
+        t = r.target
+        assert isinstance(t, SeriesTarget)
+        fig, ax = plt.subplots(figsize=(9, 3.2))
+        col = {True: "#1b5e20", False: "#b71c1c"}
+        if t.measure == "event_sum":
+            x = np.arange(len(r.points))
+            sim = [pr.mean if pr.values.size else np.nan for pr in r.points]
+            ax.bar(x - 0.2, [pr.point.value for pr in r.points], width=0.4, color="#bdbdbd",
+                   label="reported", yerr=[[pr.point.value - pr.point.low for pr in r.points],
+                                           [pr.point.high - pr.point.value for pr in r.points]],
+                   capsize=3)
+            ax.bar(x + 0.2, sim, width=0.4, label="simulated",
+                   color=[col[pr.passed] for pr in r.points])
+            ax.set_xticks(x, [pr.point.label.replace("..", "\n") for pr in r.points],
+                          fontsize=6)
+            ax.legend(fontsize=7)
+        else:
+            frame = series_frame(t, self.run)
+            if frame is not None and not frame.empty:
+                lo_d = min(pr.point.span[0] for pr in r.points) - dt.timedelta(days=120)
+                hi_d = max(pr.point.span[1] for pr in r.points) + dt.timedelta(days=120)
+                frame = frame[(frame.index >= pd.Timestamp(lo_d))
+                              & (frame.index <= pd.Timestamp(hi_d))]
+                self.lines(ax, {"simulated": frame}, colors={"simulated": "#1f77b4"})
+            for pr in r.points:
+                p = pr.point
+                mid = pd.Timestamp(p.span[0]) + (pd.Timestamp(p.span[1])
+                                                 - pd.Timestamp(p.span[0])) / 2
+                c = col[pr.passed] if pr.values.size else "#795548"
+                ax.errorbar([mid], [p.value], yerr=[[p.value - p.low], [p.high - p.value]],
+                            fmt="o", color=c, mfc=c if not p.used_in_fitting else "white",
+                            ms=6, capsize=3, zorder=4)
+            ax.grid(alpha=0.3)
+        ax.set_title(f"{t.id}: {r.note}", fontsize=9, loc="left")
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+            lambda v, _p: fmt_value(v)))
+        fig.tight_layout()
+        return self.fig(fig, f"series {t.id} against the simulation")
 
     def targets_fig(self, res: list[TargetResult]) -> str:
         n = len(res)
