@@ -106,3 +106,34 @@ def test_reserve_appends_after_the_residents(write_scenario) -> None:
     g = groups[0]
     assert (allh.place[g.hh] == pidx["A"]).all() and g.hh.size == len(hh)
     assert (allp.household[g.people[0]:g.people[1]] >= 0).all()
+
+
+def test_conditions_at_home_follow_fronts_and_control(write_scenario) -> None:
+    """Front distance is 0 at a front and the distance to it elsewhere; mines appear when
+    the mining actor leaves and halve with their half-life; damage grows with fighting and
+    heals after it."""
+    from ranks.conditions import (
+        front_distance,
+        mine_contamination,
+        place_distances,
+        service_damage,
+    )
+
+    fronts = ("  - {date: 2014-01-10, place: B, intensity: 0.9, kind: offensive, assumption: t}\n"
+              "  - {date: 2014-01-20, place: B, intensity: 0.2, kind: calm, assumption: t}\n")
+    w = build_world(_tiny(write_scenario, fronts=fronts).scenario)
+    a, b = w.place_index["A"], w.place_index["B"]
+    dist = place_distances(w)
+    fd = front_distance(w, 12, dist, 0.5)
+    assert fd[b] == 0 and fd[a] == pytest.approx(dist[a, b]) and dist[a, b] > 20
+    assert np.isinf(front_distance(w, 25, dist, 0.5)).all()  # calm: no front
+    x = w.actor_index["X"]
+    mines = mine_contamination(w, [x], 0.5, 10.0)
+    assert mines[30, a] == 0  # still held by X
+    assert mines[31, b] == pytest.approx(0.5) and mines[30, b] == 0  # X left B on day 31
+    assert mines[41, b] == pytest.approx(0.25, rel=1e-3)
+    assert not mine_contamination(w, [], 0.5, 10.0).any()
+    kw = np.array([1.0 if k == "offensive" else 0.0 for k in FRONT_KINDS])
+    dmg = service_damage(w, kw, 0.05, 30.0)
+    assert dmg[8, b] == 0 and dmg[18, b] > dmg[10, b] > 0  # grows while the offensive lasts
+    assert dmg[50, b] < dmg[19, b] and dmg[50, a] == 0  # heals after it; A never fought
