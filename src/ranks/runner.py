@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 import ranks
+from ranks import checkpoint
 from ranks.engine import RunInfo, Simulation
 from ranks.io.atomic import atomic_dir, check_out_dir
 from ranks.io.writers import package_versions, peak_rss_mb, write_json, write_parquet
@@ -52,26 +53,36 @@ class ReplicateResult:
     stocks: pd.DataFrame
     info: RunInfo
     totals: dict[str, int]
+    #: the simulation, kept only to write its checkpoint
+    sim: Simulation | None = None
 
 
 def run_replicate(loaded: Loaded, seed: int, scale: float, until: dt.date | None,
                   replicate: int = 0, check: bool = False,
-                  progress: Callable[[int], None] | None = None) -> ReplicateResult:
-    """Build and run one replicate; return its tables."""
-    sim = Simulation(loaded, seed=seed, scale=scale, until=until, replicate=replicate,
-                     check=check)
+                  progress: Callable[[int], None] | None = None, keep: bool = False,
+                  sim: Simulation | None = None) -> ReplicateResult:
+    """Build and run one replicate (or continue ``sim``, a resumed checkpoint); return its
+    tables, and the simulation itself with ``keep`` (to write its checkpoint)."""
+    if sim is None:
+        sim = Simulation(loaded, seed=seed, scale=scale, until=until, replicate=replicate,
+                         check=check)
     info = sim.run(progress)
-    return ReplicateResult(replicate, seed, sim.record.events_frame(), sim.record.stocks_frame(),
-                           info, dict(sim.record.totals))
+    return ReplicateResult(replicate, sim.seed, sim.record.events_frame(),
+                           sim.record.stocks_frame(), info, dict(sim.record.totals),
+                           sim if keep else None)
 
 
 def write_run_dir(out: Path, force: bool, loaded: Loaded, results: list[ReplicateResult],
                   root_seed: int, scale: float, until: dt.date | None, started: float,
                   extra: dict | None = None) -> Path:
-    """Write manifest.json, events.parquet, stocks.parquet and scenario.resolved.yaml."""
+    """Write manifest.json, events.parquet, stocks.parquet and scenario.resolved.yaml (and a
+    checkpoint per replicate whose simulation was kept, see :mod:`ranks.checkpoint`)."""
     sc = loaded.scenario
     end = until or sc.period.end
     with atomic_dir(out, force) as tmp:
+        for r in results:
+            if r.sim is not None:
+                checkpoint.save(r.sim, tmp / checkpoint.CHECKPOINT.format(r=r.replicate))
         events = pd.concat([r.events for r in results], ignore_index=True)
         stocks = pd.concat([r.stocks for r in results], ignore_index=True)
         for df in (events, stocks):
@@ -112,8 +123,10 @@ def write_run_dir(out: Path, force: bool, loaded: Loaded, results: list[Replicat
 def run_scenario(loaded: Loaded, out: Path, *, seed: int | None = None, scale: float = 1.0,
                  until: dt.date | None = None, force: bool = False, replicates: int = 1,
                  check: bool = False,
-                 progress: Callable[[int, int], None] | None = None) -> Path:
-    """Run ``replicates`` replicates one after the other and write the run directory.
+                 progress: Callable[[int, int], None] | None = None,
+                 keep_checkpoint: bool = False) -> Path:
+    """Run ``replicates`` replicates one after the other and write the run directory
+    (with ``keep_checkpoint``, each replicate's state at its end too).
 
     ``progress(replicate, day)`` is called after each day.
     """
@@ -123,9 +136,33 @@ def run_scenario(loaded: Loaded, out: Path, *, seed: int | None = None, scale: f
     results = []
     for r in range(replicates):
         cb = None if progress is None else (lambda d, r=r: progress(r, d))
-        results.append(run_replicate(loaded, replicate_seed(root, r), scale, until, r, check, cb))
+        results.append(run_replicate(loaded, replicate_seed(root, r), scale, until, r, check, cb,
+                                     keep=keep_checkpoint))
     return write_run_dir(out, force, loaded, results, root, scale, until, started)
 
 
-__all__ = ["ReplicateResult", "asdict", "load", "replicate_seed", "run_replicate", "run_scenario",
-           "write_run_dir"]
+def resume_scenario(loaded: Loaded, out: Path, source: Path, *, until: dt.date | None = None,
+                    force: bool = False, progress: Callable[[int, int], None] | None = None,
+                    keep_checkpoint: bool = False) -> Path:
+    """Continue every replicate of the run in ``source`` from its checkpoint under
+    ``loaded`` (see :mod:`ranks.checkpoint`) and write the whole run to ``out``."""
+    from ranks.report.rundir import load_run_dir
+
+    check_out_dir(out, force)
+    started = time.perf_counter()
+    prev = load_run_dir(source)
+    results = []
+    for r in prev.replicates:
+        state = checkpoint.load(source, r)
+        sim = checkpoint.resume(state, loaded, until, source)
+        cb = None if progress is None else (lambda d, r=r: progress(r, d))
+        results.append(run_replicate(loaded, sim.seed, sim.scale, until, r, progress=cb,
+                                     keep=keep_checkpoint, sim=sim))
+    extra = {"resumed_from": {"run": str(source), "day": int(state["day"]),
+                              "date": str(sim.world.date(int(state["day"])))}}
+    return write_run_dir(out, force, loaded, results, int(prev.manifest.get("seed", 0)),
+                         prev.scale, until, started, extra)
+
+
+__all__ = ["ReplicateResult", "asdict", "load", "replicate_seed", "resume_scenario",
+           "run_replicate", "run_scenario", "write_run_dir"]
