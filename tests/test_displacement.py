@@ -137,3 +137,46 @@ def test_conditions_at_home_follow_fronts_and_control(write_scenario) -> None:
     dmg = service_damage(w, kw, 0.05, 30.0)
     assert dmg[8, b] == 0 and dmg[18, b] > dmg[10, b] > 0  # grows while the offensive lasts
     assert dmg[50, b] < dmg[19, b] and dmg[50, a] == 0  # heals after it; A never fought
+
+
+def test_conflict_chance_follows_kind_intensity_and_decays(write_scenario) -> None:
+    from ranks.conditions import conflict_chance
+
+    fronts = ("  - {date: 2014-01-10, place: B, intensity: 0.9, kind: offensive, assumption: t}\n"
+              "  - {date: 2014-01-10, place: A, intensity: 0.9, kind: airstrike, assumption: t}\n"
+              "  - {date: 2014-02-10, place: B, intensity: 0.3, kind: calm, assumption: t}\n")
+    w = build_world(_tiny(write_scenario, fronts=fronts).scenario)
+    a, b = w.place_index["A"], w.place_index["B"]
+    kw = np.array([{"offensive": 1.0, "airstrike": 0.25}.get(k, 0.0) for k in FRONT_KINDS])
+    c0 = conflict_chance(w, 9, 0.02, kw, 14.0)
+    assert c0[b] == pytest.approx(0.018) and c0[a] == pytest.approx(0.25 * 0.018)
+    assert conflict_chance(w, 23, 0.02, kw, 14.0)[b] == pytest.approx(0.009)  # one half-life
+    assert conflict_chance(w, 45, 0.02, kw, 14.0)[b] == 0  # calm after the battle
+    assert conflict_chance(w, 5, 0.02, kw, 14.0).max() == 0  # before any fighting
+
+
+def test_camp_admits_whole_parties_while_open_not_under_the_feared_and_with_room(
+        write_scenario) -> None:
+    from ranks.modules.camp_rules import CampRules, TurnedAway
+
+    sc = _tiny(write_scenario, extra=(
+        "camps:\n  - {name: C, opens: 2014-02-01, closes: 2014-02-20, hard_capacity: 10, "
+        "assumption: test}\n")).scenario
+    w = build_world(sc)
+    rules = CampRules(sc, w, 1.0)
+    c = w.place_index["C"]
+    at = np.full(9, c)
+    keys = np.array([1, 1, 1, 2, 2, 2, 2, 3, 3])  # parties of 3, 4 and 2 people
+    fled = np.array([0, 0, 0, 0, 0, 0, 0, 1, 1])
+    holder = np.full(w.n_places, -1)
+    holder[c] = 1  # the camp is held by actor 1, whom party 3 fled
+    res = np.zeros(w.n_places)
+    res[c] = 5  # 5 residents, room for 5 more
+    before = rules.admit(20, at, keys, fled, holder, res)  # 2014-01-21: not open yet
+    assert (before == TurnedAway.CLOSED).all()
+    out = rules.admit(40, at, keys, fled, holder, res)
+    assert list(out[:3]) == [-1] * 3  # party 1 fits
+    assert (out[3:7] == TurnedAway.FULL).all()  # party 2 would pass the hard capacity
+    assert (out[7:] == TurnedAway.HOLDER).all()
+    assert (rules.admit(52, at, keys, fled, holder, res) == TurnedAway.CLOSED).all()  # closed
+    assert rules.is_open(40)[w.place_index["A"]]  # places without rules are always open

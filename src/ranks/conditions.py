@@ -78,3 +78,18 @@ def service_damage(world: World, kind_weight: np.ndarray, per_day: float,
         dmg = dmg + hit * (1.0 - dmg)
         out[d] = dmg
     return out
+
+
+def conflict_chance(world: World, day: int, per_day: float, kind_weight: np.ndarray,
+                    half_life_days: float) -> np.ndarray:
+    """Daily chance that a household at home at each place leaves because of the fighting
+    there (M22, Flee's conflict-driven spawning generalised): ``per_day x weight(kind) x
+    intensity x 2 ** (-(days since the episode started) / half_life_days)``, capped at 1.
+    Applied to every household at home, the expected departures are in proportion to the
+    intensity and to the people exposed (those still at home); they fall as the fighting
+    goes on (the willing and able have gone) and when it ends (intensity down)."""
+    f = world.front[day].astype(np.float64)
+    w = np.asarray(kind_weight, dtype=np.float64)[world.front_kind[day]]
+    age = day - world.front_rise[day].astype(np.float64)
+    decay = 0.5 ** (np.maximum(age, 0.0) / max(half_life_days, 1e-9))
+    return np.minimum(per_day * w * f * decay, 1.0)
