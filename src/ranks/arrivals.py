@@ -142,7 +142,7 @@ def synthesize_reserve(sc: Scenario, place_index: dict[str, int], scale: float, 
     sizes_all = np.concatenate(hh_size)
     heads = (np.cumsum(sizes_all) - sizes_all + first_person).astype(np.int32)
     kids = np.bincount(np.concatenate(hh_of), weights=(age_y < 18), minlength=n_h)
-    hh = Households(
+    households = Households(
         place=origin_h.astype(np.uint16), head=heads,
         tribe=np.full(n_h, -1, dtype=np.int16),
         size=np.minimum(sizes_all, 65535).astype(np.uint16),
@@ -150,7 +150,7 @@ def synthesize_reserve(sc: Scenario, place_index: dict[str, int], scale: float, 
         n_children=np.minimum(kids, 255).astype(np.uint8),
         n_parents=np.zeros(n_h, dtype=np.uint8),
         savings=np.zeros(n_h, dtype=np.float32), income=np.zeros(n_h, dtype=np.float32))
-    return people, hh, groups
+    return people, households, groups
 
 
 def append_people(a: People, b: People, n_days: int) -> People:

@@ -35,6 +35,7 @@ from ranks.report.series import (
 from ranks.report.targets import (
     LoadedTargets,
     SeriesTarget,
+    Target,
     TargetResult,
     evaluate,
     fmt_value,
@@ -539,6 +540,7 @@ class Builder:
         fig, axes = plt.subplots(n, 1, figsize=(8, 0.9 + 0.75 * n), squeeze=False)
         for ax, r in zip(axes[:, 0], res, strict=True):
             t = r.target
+            assert isinstance(t, Target)
             lo, hi = t.bounds()
             vals = r.values
             span = [t.value, *(vals.tolist() if vals.size else [])]

@@ -450,7 +450,8 @@ def stock_frame(t: AnyTarget, run: RunDir) -> pd.DataFrame | None:
         frames = stock_series(run, t.stock or "", None, scaled=t.is_scaled(), **filt)
     if not frames:
         return pd.DataFrame(0.0, index=run.snapshot_dates(), columns=run.replicates)
-    return sum(frames.values())  # type: ignore[return-value]
+    out: pd.DataFrame = sum(frames.values())
+    return out
 
 
 def _reduce(win: pd.DataFrame, how: str) -> np.ndarray:
