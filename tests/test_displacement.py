@@ -157,7 +157,7 @@ def test_conflict_chance_follows_kind_intensity_and_decays(write_scenario) -> No
 
 def test_camp_admits_whole_parties_while_open_not_under_the_feared_and_with_room(
         write_scenario) -> None:
-    from ranks.modules.camp_rules import CampRules, TurnedAway
+    from ranks.modules.flight.camp_rules import CampRules, TurnedAway
 
     sc = _tiny(write_scenario, extra=(
         "camps:\n  - {name: C, opens: 2014-02-01, closes: 2014-02-20, hard_capacity: 10, "

@@ -16,6 +16,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ranks.arrivals import (
+    ReserveGroup,
+    append_households,
+    append_people,
+    synthesize_reserve,
+)
 from ranks.errors import ConservationError, RanksInputError
 from ranks.modules.base import Module
 from ranks.modules.registry import build
@@ -89,6 +95,16 @@ class Simulation:
         self.people, self.households = synthesize(
             self.world.population, self.world.tribe, sc.population, self.scale, self.seed,
             self.world.n_actors, self.world.n_days)
+        # people from outside who arrive during the run (ranks.arrivals): made now, held
+        # abroad at their origin until their dated arrival (the flight module moves them)
+        r_people, r_hh, groups = synthesize_reserve(
+            sc, self.world.place_index, self.scale, self.seed, self.world.n_actors,
+            self.world.n_days, self.people.n, len(self.households))
+        #: the arrival groups (households and people of each ``arrivals`` event)
+        self.reserve_groups: list[ReserveGroup] = groups
+        if r_people is not None and r_hh is not None:
+            self.people = append_people(self.people, r_people, self.world.n_days)
+            self.households = append_households(self.households, r_hh, self.people, groups)
         self.synth_s = time.perf_counter() - t0
         self.initial_people = self.people.n
         self.day = 0

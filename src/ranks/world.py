@@ -136,8 +136,9 @@ def build_world(sc: Scenario) -> World:
         i = pidx[frow.place]
         front[d:, i] = frow.intensity
         front_kind[d:, i] = FRONT_KINDS.index(frow.kind)
-        if frow.intensity > last[i]:  # a rise starts a new episode of fighting
-            front_rise[d:, i] = d
+        if frow.intensity > last[i]:  # a rise starts a new episode of fighting (on the
+            # row's own date, also before the period: an old front has decayed)
+            front_rise[d:, i] = (frow.date - sc.period.start).days
         last[i] = frow.intensity
     events_on: dict[int, list[TimelineEvent]] = defaultdict(list)
     for ev in sc.timeline:

@@ -31,7 +31,8 @@ CSV_SECTIONS: dict[str, tuple[list[str], list[str]]] = {
     "control": (["date", "place", "actor"], ["source", "assumption", "note"]),
     "fronts": (["date", "place", "intensity"], ["kind", "source", "assumption", "note"]),
     "camps": (["name", "opens"], ["closes", "soft_capacity", "hard_capacity", "screening",
-                                  "exit", "transfer_to", "source", "assumption", "note"]),
+                                  "exit", "exit_per_day", "transfer_to", "source",
+                                  "assumption", "note"]),
 }
 
 #: Sections that may name another YAML file holding them.
@@ -74,7 +75,7 @@ def _split_assumption(row: dict[str, Any]) -> None:
     for k in [k for k, v in row.items() if v is None]:
         if k in ("source", "assumption", "note", "distance_km", "district", "subdistrict",
                  "tribe", "capacity", "population", "kind", "closes", "soft_capacity",
-                 "hard_capacity", "screening", "exit", "transfer_to"):
+                 "hard_capacity", "screening", "exit", "exit_per_day", "transfer_to"):
             del row[k]
 
 

@@ -146,8 +146,9 @@ class CampRow(Evidenced):
     less as it nears ``soft_capacity`` (Flee's capacity rule) and it turns arrivals away at
     ``hard_capacity`` (people; 0 = no such limit); ``screening`` is the share of arriving
     men of service age its holder detains; residents leave only as ``exit`` allows:
-    ``free`` (any time), ``sponsorship`` (a sponsor or an organised return), ``organised``
-    (organised returns and transfers only)."""
+    ``free`` (any time), ``sponsorship`` (once a sponsor is found, with daily chance
+    ``exit_per_day``, or by an organised return), ``organised`` (organised returns and
+    transfers only)."""
 
     name: Annotated[str, Field(min_length=1)]
     opens: dt.date
@@ -156,6 +157,7 @@ class CampRow(Evidenced):
     hard_capacity: NonNegInt = 0
     screening: Prob = 0.0
     exit: Literal["free", "sponsorship", "organised"] = "free"
+    exit_per_day: Prob = 0.0
     transfer_to: str | None = None
 
     @model_validator(mode="after")

@@ -23,6 +23,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from ranks.modules.flight.camps import camp_full
 from ranks.scenario.model import Scenario
 from ranks.world import World
 
@@ -47,7 +48,9 @@ class CampRules:
 
     Attributes (length P): ``has_rules``, ``opens``/``closes`` (day indices; closes = never
     when absent), ``soft``/``hard`` (people at the run's scale, 0 = none), ``screening``
-    (share), ``exit`` (index into EXITS), ``transfer_to`` (place index, -1 none).
+    (share), ``exit`` (index into EXITS), ``exit_per_day`` (daily chance that a resident
+    party finds the sponsor it needs to leave; timeline ``camp_exit_rate`` changes it),
+    ``transfer_to`` (place index, -1 none).
     """
 
     def __init__(self, sc: Scenario, world: World, scale: float) -> None:
@@ -59,6 +62,7 @@ class CampRules:
         self.hard = np.zeros(P)
         self.screening = np.zeros(P)
         self.exit = np.zeros(P, dtype=np.int64)
+        self.exit_per_day = np.zeros(P)
         self.transfer_to = np.full(P, -1, dtype=np.int64)
         for c in sc.camps:
             i = world.place_index[c.name]
@@ -70,6 +74,7 @@ class CampRules:
             self.hard[i] = max(c.hard_capacity * scale, 1.0) if c.hard_capacity else 0.0
             self.screening[i] = c.screening
             self.exit[i] = EXITS.index(c.exit)
+            self.exit_per_day[i] = c.exit_per_day
             if c.transfer_to is not None:
                 self.transfer_to[i] = world.place_index[c.transfer_to]
 
@@ -103,17 +108,8 @@ class CampRules:
         out[closed] = TurnedAway.CLOSED
         h = holder[at]
         out[(out < 0) & (h >= 0) & (h == fled_from)] = TurnedAway.HOLDER
-        cap = self.hard[at]
-        cand = np.flatnonzero((out < 0) & (cap > 0))
+        cand = np.flatnonzero(out < 0)
         if cand.size:
-            c_at, c_key = at[cand], keys[cand]
-            order = np.lexsort((c_key, c_at))
-            sa, sk = c_at[order], c_key[order]
-            rank = np.arange(sa.size) - np.searchsorted(sa, sa)  # 0.. within the camp
-            new = np.concatenate([[True], (sa[1:] != sa[:-1]) | (sk[1:] != sk[:-1])])
-            start = np.flatnonzero(new)
-            last = np.maximum.reduceat(rank, start)  # rank of each party's last member
-            party_last = np.repeat(last, np.diff(np.append(start, sa.size)))
-            full = residents[sa] + party_last >= self.hard[sa]
-            out[cand[order[full]]] = TurnedAway.FULL
+            full = camp_full(self.hard, residents, at[cand], keys[cand])
+            out[cand[full]] = TurnedAway.FULL
         return out
