@@ -23,6 +23,7 @@ conditions at home:
     wave     wave_floor + (1 - wave_floor) * 2 ** (-days since home became safe /
              wave_half_life_days)   (safe again: retaken, the front gone, a siege lifted)
     front    min(1, km to the nearest front of at least front_min_intensity / front_safe_km)
+             x (1 - the front's intensity at home, unless calm)
     mines    1 - contamination (left by a mining actor, halving every mine_half_life_days)
     services 1 - damage (from fighting, healing with recovery_half_life_days)
     holder   conscription_return_factor for a party with a man of service age going back
@@ -74,8 +75,9 @@ class ReturnsParams(ModuleParams):
         value=0.002, assumption="people abroad return more slowly (a year on average): "
         "crossing back is costly and risky")
     safe_front_max: P[Prob] = P(
-        value=0.2, assumption="home counts as safe below this front intensity (residual "
-        "intensity of kind calm aside)")
+        value=0.5, assumption="home counts as safe below this front intensity (residual "
+        "intensity of kind calm aside); below it a front at home still lowers the chance by "
+        "the factor 1 - intensity")
     min_days_away: P[NonNegInt] = P(
         value=7, assumption="nobody turns round within a week of leaving")
     wave_half_life_days: P[PosF] = P(
@@ -209,7 +211,8 @@ class Returns(Module[ReturnsParams]):
         wave = p.wave_floor.value + (1.0 - p.wave_floor.value) * 0.5 ** (
             (day - self.safe_since[home]) / p.wave_half_life_days.value)
         near = front_distance(w, day, self.dist, p.front_min_intensity.value)[home]
-        cond = (wave * np.clip(near / p.front_safe_km.value, 0.0, 1.0)
+        at_home = np.where(calm, 0.0, w.front[day][home].astype(np.float64))
+        cond = (wave * np.clip(near / p.front_safe_km.value, 0.0, 1.0) * (1.0 - at_home)
                 * (1.0 - self.mines[day][home]) * (1.0 - self.damage[day][home]))
         lo, hi = flight.params.service_ages.value
         years = people.age_years(day, ids)
