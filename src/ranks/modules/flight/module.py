@@ -364,6 +364,7 @@ class Flight(Module[FlightParams]):
                 return
         sieged = self._besieged[place]
         ban = (self._ban_today[np.where(ctrl >= 0, ctrl, self.A)] > 0) | sieged
+        ban &= reason != Reason.EXPULSION  # the actor that bans exit sends them out
         smuggled = np.zeros(ids.size, dtype=bool)
         if ban.any():
             uk, inv, size = np.unique(keys[ban], return_inverse=True, return_counts=True)
