@@ -38,7 +38,7 @@ def _walk(obj: Any, path: str, origin: str, out: list[EvidenceRow], explicit: se
                                origin if path in explicit or origin == "scenario" else "default",
                                obj.note or ""))
         return
-    if isinstance(obj, Evidenced):  # rows of places, routes, control, fronts, timeline
+    if isinstance(obj, Evidenced):  # rows of places, routes, control, fronts, camps, timeline
         label = getattr(obj, "name", None) or getattr(obj, "place", None) or ""
         out.append(EvidenceRow(f"{path} {label}".strip(), "", obj.evidence, origin,
                                obj.note or ""))
@@ -58,7 +58,8 @@ def evidence_rows(loaded: Loaded) -> list[EvidenceRow]:
     """Every parameter and evidenced row of the scenario, module defaults included."""
     sc = loaded.scenario
     out: list[EvidenceRow] = []
-    for name in ("population", "actors", "places", "routes", "control", "fronts", "timeline"):
+    for name in ("population", "actors", "places", "routes", "control", "fronts", "camps",
+                 "timeline"):
         _walk(getattr(sc, name), name, "scenario", out, set())
     for mname, params in loaded.module_params.items():
         given = sc.modules.get(mname) or {}
