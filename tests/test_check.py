@@ -225,3 +225,74 @@ def test_check_on_a_real_run(runner, tmp_path: Path) -> None:
                stock="people_under_control", actor="Y", window="[2014-02-15, 2014-02-15]"))
     r = runner.invoke(app, ["check", str(out), "--targets", str(p)])
     assert r.exit_code == 0, r.output
+
+
+def series(sid: str, measure: str, points: list[str], **kw: object) -> str:
+    lines = [f"  - id: {sid}", f"    description: test series {sid}", "    metric: series",
+             f"    measure: {measure}", "    assumption: test"]
+    lines += [f"    {k}: {v}" for k, v in kw.items()]
+    lines.append("    points:")
+    lines += [f"      - {p}" for p in points]
+    return "\n".join(lines) + "\n"
+
+
+def test_series_points_pass_and_fail_on_their_bands(runner, run: Path,
+                                                    tmp_path: Path) -> None:
+    """Each point of a dated series is computed like a scalar target (events summed over its
+    window; a stock at the nearest snapshot) and passes when inside its own band."""
+    ev, st = raw(run)
+    f = ev[(ev.event == "fled") & (ev.date >= "2014-06-10") & (ev.date <= "2014-06-30")]
+    fled_june = float(f.groupby("replicate")["count"].sum().mean()) / SCALE
+    camp = st[(st.stock == "camp_population") & (st.date == "2014-07-06")]
+    camp_val = float(camp.groupby("replicate")["value"].sum().mean()) / SCALE
+    assert fled_june > 0 and camp_val > 0
+    pts_ev = [f"{{window: [2014-06-10, 2014-06-30], value: {fled_june}, low: {fled_june * 0.9}, "
+              f"high: {fled_june * 1.1}, source: seed-000, used_in_fitting: true}}",
+              f"{{window: [2014-07-01, 2014-07-31], value: {fled_june * 10}, "
+              f"low: {fled_june * 9}, high: {fled_june * 11}, assumption: too high, "
+              "used_in_fitting: false}"]
+    # a date 2 days off the snapshot of 6 July takes the nearest snapshot
+    pts_st = [f"{{date: 2014-07-08, value: {camp_val}, low: {camp_val * 0.99}, "
+              f"high: {camp_val * 1.01}, assumption: test, used_in_fitting: false}}",
+              "{date: 2019-01-01, value: 5, low: 0, high: 10, assumption: after the run, "
+              "used_in_fitting: false}"]
+    p = write_targets(tmp_path / "s.yaml", series("fled-s", "event_sum", pts_ev, event="fled"),
+                      series("camp-s", "stock_at", pts_st, stock="camp_population"))
+    lt = load_targets(p)
+    rd = load_run_dir(run)
+    r_ev, r_st = (simulate(t, rd) for t in lt.targets)
+    assert [pr.status for pr in r_ev.points] == ["pass", "fail"] and r_ev.status == "fail"
+    assert [pr.status for pr in r_st.points] == ["pass", "no data"] and r_st.status == "pass"
+    assert r_ev.points[0].mean == pytest.approx(fled_june)
+    assert lt.targets[0].used_in_fitting and not lt.targets[1].used_in_fitting
+    assert lt.targets[0].points[0].error_sd() == pytest.approx(0.2 * fled_june / 3.92)
+    r = runner.invoke(app, ["check", str(run), "--targets", str(p)])
+    out = " ".join(r.output.split())
+    assert r.exit_code == 1, r.output
+    assert "2 of 4 targets pass" in out and "fled-s@2014" in out
+    assert "all 2/3, fitted 1/1, held-out 1/2" in out  # the point without data is not rated
+
+
+@pytest.mark.parametrize("point, msg", [
+    ("{date: 2014-07-01, value: 5, low: 6, high: 10, assumption: x, used_in_fitting: false}",
+     "outside its band"),
+    ("{date: 2014-07-01, window: [2014-07-01, 2014-07-02], value: 5, low: 0, high: 10, "
+     "assumption: x, used_in_fitting: false}", "exactly one of 'date' or 'window'"),
+    ("{date: 2014-07-01, value: 5, low: 0, high: 10, used_in_fitting: false}", "no evidence"),
+])
+def test_bad_series_point_exits_2(runner, run: Path, tmp_path: Path, point: str,
+                                  msg: str) -> None:
+    p = write_targets(tmp_path / "s.yaml", series("s", "stock_at", [point],
+                                                  stock="camp_population"))
+    r = runner.invoke(app, ["check", str(run), "--targets", str(p)])
+    out = " ".join(r.output.split())
+    assert r.exit_code == 2 and msg in out and f"{p}:" in out, r.output
+    assert "Traceback" not in r.output
+
+
+def test_event_series_points_need_windows(runner, run: Path, tmp_path: Path) -> None:
+    p = write_targets(tmp_path / "s.yaml", series("s", "event_sum", [
+        "{date: 2014-07-01, value: 5, low: 0, high: 10, assumption: x, used_in_fitting: false}"],
+        event="fled"))
+    r = runner.invoke(app, ["check", str(run), "--targets", str(p)])
+    assert r.exit_code == 2 and "needs a 'window'" in " ".join(r.output.split())

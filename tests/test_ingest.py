@@ -114,8 +114,13 @@ def test_ingest_writes_a_fronts_csv_the_scenario_loader_accepts(tmp_path: Path):
     out = tmp_path / "fronts.csv"
     s = ingest(ACLED, sc, out, source="assumption-free-test")
     df = pd.read_csv(out)
-    assert list(df.columns) == ["date", "place", "intensity", "source", "note"]
+    assert list(df.columns) == ["date", "place", "intensity", "kind", "source", "note"]
     assert len(df) == s.rows > 0
+    # the kind is the dominant fighting of the last week: battles and air strikes here
+    assert {"battle", "airstrike"} <= set(df.kind) and set(df.kind) <= {
+        "battle", "airstrike", "shelling", "explosion", "violence_against_civilians", "other",
+        "calm"}
+    assert (df[df.note.str.contains("events in the last") == False].kind == "calm").all()  # noqa: E712
     # the loader reads it back as the scenario's fronts section (with a source id that
     # exists in evidence/sources.yaml)
     df["source"] = "seed-000"
@@ -128,6 +133,7 @@ def test_ingest_writes_a_fronts_csv_the_scenario_loader_accepts(tmp_path: Path):
     scen.write_text(yaml.safe_dump(data, sort_keys=False))
     loaded = load_scenario(scen)
     assert len(loaded.scenario.fronts) == len(df)
+    assert [f.kind for f in loaded.scenario.fronts] == list(df.kind)
 
 
 def test_existing_output_is_refused_without_force(tmp_path: Path):

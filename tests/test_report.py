@@ -51,6 +51,15 @@ targets:
     tolerance: {{absolute: 10}}
     assumption: test
     used_in_fitting: false
+  - id: camp-s
+    description: a dated camp series
+    metric: series
+    measure: stock_at
+    stock: camp_population
+    assumption: test
+    points:
+      - {{date: 2014-07-01, value: 500, low: 250, high: 750, assumption: test, used_in_fitting: true}}
+      - {{date: 2014-08-15, value: 900, low: 450, high: 1350, assumption: test, used_in_fitting: false}}
 """
 
 
@@ -190,7 +199,12 @@ def test_report_of_synthetic_run_has_a_figure_in_every_section(synth_run) -> Non
         assert 'class="fig"' in sec[s], s
     assert "3 replicates: lines are medians" in html
     assert "fled-total" in sec["targets"] and "group-a-strength" in sec["targets"]
-    assert "Held-out targets (1)" in sec["targets"] and "Fitted targets (1)" in sec["targets"]
+    assert "Held-out targets (2)" in sec["targets"] and "Fitted targets (2)" in sec["targets"]
+    # the dated series: a row per point and a figure over the simulation
+    assert "camp-s@2014-07-01" in sec["targets"] and "camp-s@2014-08-15" in sec["targets"]
+    assert "Dated public series against the simulation" in sec["targets"]
+    assert 'alt="series camp-s against the simulation"' in sec["targets"]
+    assert "Pass rate of the figures with data" in sec["targets"]
 
 
 @needs_chromium

@@ -80,17 +80,49 @@ def run(
     posterior: Annotated[Path | None, typer.Option(
         help="Calibration directory (ranks calibrate): each replicate runs with one parameter "
         "set drawn from its posterior (recorded in the manifest).")] = None,
+    checkpoint: Annotated[bool, typer.Option(
+        "--checkpoint", help="Also save each replicate's state at its end "
+        "(checkpoint-R.pkl), to continue it with --from.")] = False,
+    from_: Annotated[Path | None, typer.Option(
+        "--from", help="Continue the run in this directory (saved with --checkpoint) to "
+        "the end of SCENARIO's period or --until; SCENARIO may differ from the saved run's "
+        "only from the day it stopped (what-if branches); seed and scale are the saved "
+        "run's.")] = None,
 ) -> None:
     """Run SCENARIO and write OUT/manifest.json, events.parquet, stocks.parquet."""
     from ranks.io.atomic import check_out_dir
     from ranks.resources import check_run, check_scale, check_seed
-    from ranks.runner import load, run_scenario
+    from ranks.runner import load, resume_scenario, run_scenario
 
     check_seed(seed)
     check_scale(scale)
     check_out_dir(out, force)
     loaded = load(scenario, overrides=parse_sets(set_ or []))
     until_d = parse_date(until, "--until")
+    if (checkpoint or from_ is not None) and (workers > 1 or scheduler):
+        raise RanksInputError("--checkpoint and --from run replicates one after the other: "
+                              "leave out --workers and --scheduler", field="--from")
+    if from_ is not None:
+        if posterior is not None:
+            raise RanksInputError("--from continues a saved run: leave out --posterior",
+                                  field="--from")
+        if seed is not None or scale != 1.0 or replicates != 1:
+            raise RanksInputError("--from continues the saved run with its seed, scale and "
+                                  "replicates: leave out --seed, --scale and --replicates",
+                                  field="--from")
+        if show_progress(quiet):
+            days = ((until_d or loaded.scenario.period.end) - loaded.scenario.period.start).days
+            with make_progress() as bar:
+                task = bar.add_task(f"{loaded.scenario.name} (continued)", total=days)
+                resume_scenario(loaded, out, from_, until=until_d, force=force,
+                                keep_checkpoint=checkpoint,
+                                progress=lambda r, d: bar.update(task, completed=d + 1))
+        else:
+            resume_scenario(loaded, out, from_, until=until_d, force=force,
+                            keep_checkpoint=checkpoint)
+        if not quiet:
+            console.print(f"wrote {out}")
+        return
     post_kw: dict[str, Any] = {}
     if posterior is not None:
         from ranks.calibrate.posterior import posterior_draws
@@ -125,11 +157,11 @@ def run(
         with make_progress() as bar:
             task = bar.add_task(f"{loaded.scenario.name}", total=days * replicates)
             run_scenario(loaded, out, seed=seed, scale=scale, until=until_d, force=force,
-                         replicates=replicates, check=check,
+                         replicates=replicates, check=check, keep_checkpoint=checkpoint,
                          progress=lambda r, d: bar.advance(task), **post_kw)
     else:
         run_scenario(loaded, out, seed=seed, scale=scale, until=until_d, force=force,
-                     replicates=replicates, check=check, **post_kw)
+                     replicates=replicates, check=check, keep_checkpoint=checkpoint, **post_kw)
     if not quiet:
         console.print(f"wrote {out}", soft_wrap=True)
 

@@ -16,11 +16,17 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ranks.arrivals import (
+    ReserveGroup,
+    append_households,
+    append_people,
+    synthesize_reserve,
+)
 from ranks.errors import ConservationError, RanksInputError
 from ranks.modules.base import Module
 from ranks.modules.registry import build
 from ranks.population import Households, People, State, synthesize
-from ranks.record import Recorder, core_stocks
+from ranks.record import Recorder, control_stock, core_stocks
 from ranks.resources import check_run
 from ranks.rng import person_uniform, stream
 from ranks.scenario.loader import Loaded
@@ -89,12 +95,24 @@ class Simulation:
         self.people, self.households = synthesize(
             self.world.population, self.world.tribe, sc.population, self.scale, self.seed,
             self.world.n_actors, self.world.n_days)
+        # people from outside who arrive during the run (ranks.arrivals): made now, held
+        # abroad at their origin until their dated arrival (the flight module moves them)
+        r_people, r_hh, groups = synthesize_reserve(
+            sc, self.world.place_index, self.scale, self.seed, self.world.n_actors,
+            self.world.n_days, self.people.n, len(self.households))
+        #: the arrival groups (households and people of each ``arrivals`` event)
+        self.reserve_groups: list[ReserveGroup] = groups
+        if r_people is not None and r_hh is not None:
+            self.people = append_people(self.people, r_people, self.world.n_days)
+            self.households = append_households(self.households, r_hh, self.people, groups)
         self.synth_s = time.perf_counter() - t0
         self.initial_people = self.people.n
         self.day = 0
         #: stream name -> the day it was last drawn (the guard in :meth:`_drawing`)
         self._drawn: dict[str, int] = {}
         self._event_names: dict[str, tuple[int, int]] = {}
+        #: the next day to simulate (days before it are done; see ranks.checkpoint)
+        self.next_day = 0
         dates = [self.world.date(d) for d in range(self.world.n_days)]
         self.record = Recorder(self.world.place_names, self.world.actor_ids, dates,
                                replicate=replicate, stocks_every=sc.output.stocks_every_days)
@@ -291,10 +309,12 @@ class Simulation:
             raise ConservationError(f"day {day}: a person in an unknown state")
 
     def run(self, progress: Callable[[int], None] | None = None) -> RunInfo:
-        """Run all days. ``progress(day)`` is called after each day."""
+        """Run the days from :attr:`next_day` to the end. ``progress(day)`` is called after
+        each day."""
         t0 = time.perf_counter()
-        for day in range(self.n_days):
+        for day in range(self.next_day, self.n_days):
             self.step(day)
+            self.next_day = day + 1
             if progress is not None:
                 progress(day)
         if self.people.by_place_state.sum() != self.initial_people:
@@ -302,3 +322,15 @@ class Simulation:
         return RunInfo(days=self.n_days, wall_s=time.perf_counter() - t0, synth_s=self.synth_s,
                        module_s=dict(self.module_time), people=self.people.n,
                        households=len(self.households), people_bytes=self.people.nbytes)
+
+    def continue_with(self, loaded: Loaded, world: World, n_days: int) -> None:
+        """Continue a saved run (:mod:`ranks.checkpoint`) under ``loaded`` and its ``world``
+        (same places, routes and actors; rows from :attr:`next_day` on may differ) to day
+        ``n_days``."""
+        self.loaded = loaded
+        self.scenario = loaded.scenario
+        self.world = world
+        self.n_days = n_days
+        self.record.dates = [world.date(d) for d in range(world.n_days)]
+        self.record.drop_unscheduled_last()
+        self.record.replace_stock("control", control_stock(self.record, world.control))

@@ -103,7 +103,8 @@ def evidence_rows(loaded: Loaded) -> list[EvidenceRow]:
     sets), the per-actor practices by date and the module parameters."""
     sc = loaded.scenario
     out: list[EvidenceRow] = []
-    for name in ("population", "actors", "places", "routes", "control", "fronts", "timeline"):
+    for name in ("population", "actors", "places", "routes", "control", "fronts", "camps",
+                 "timeline"):
         _walk(getattr(sc, name), name, "scenario", out, set())
     if sc.practices is not None:
         _practices(sc.practices, out)

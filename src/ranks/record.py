@@ -153,6 +153,21 @@ class Recorder:
         """Register a stock taken at each snapshot: ``fn(day)`` gives its values."""
         self.stocks.append(StockSeries(name, dims, labels, fn))
 
+    def drop_unscheduled_last(self) -> None:
+        """Forget the last snapshot if it was taken only because the run ended that day
+        (not on the ``stocks_every`` schedule): a continued run takes its own."""
+        if self.snapshot_days and self.snapshot_days[-1] % self.stocks_every != 0:
+            self.snapshot_days.pop()
+            for s in self.stocks:
+                if s.values:
+                    s.values.pop()
+
+    def replace_stock(self, name: str, fn: StockFn) -> None:
+        """Give stock ``name`` a new function (its snapshots so far are kept)."""
+        for s in self.stocks:
+            if s.name == name:
+                s.fn = fn
+
     def end_day(self, day: int, last: bool = False) -> None:
         """Flush today's event counts; take a stock snapshot when due."""
         if self._today:
@@ -248,22 +263,29 @@ def _none_if_empty(labels: np.ndarray) -> np.ndarray:
     return out
 
 
+def control_stock(rec: Recorder, control: np.ndarray) -> StockFn:
+    """The ``control`` stock's function: 1 where an actor holds a place on the day
+    (``control`` is the world's day x place array of holders)."""
+    n_a = len(rec.actor_ids)
+
+    def held(day: int) -> np.ndarray:
+        c = control[day].astype(np.int64)
+        out = np.zeros((rec.n_places, n_a))
+        ok = c >= 0
+        out[np.flatnonzero(ok), c[ok]] = 1.0
+        return out
+
+    return held
+
+
 def core_stocks(rec: Recorder, people: People, control: np.ndarray | None = None) -> None:
     """Register the core stocks: people by place and state, strength by actor and
     assignment, minors' share by actor, and (with ``control``, the world's day x place
     array) which actor holds each place (value 1)."""
     n_a = len(rec.actor_ids)
     if control is not None:
-        ctl = control
-
-        def held(day: int) -> np.ndarray:
-            c = ctl[day].astype(np.int64)
-            out = np.zeros((rec.n_places, n_a))
-            ok = c >= 0
-            out[np.flatnonzero(ok), c[ok]] = 1.0
-            return out
-
-        rec.add_stock("control", ("place", "actor"), (rec.place_names, rec.actor_ids), held)
+        rec.add_stock("control", ("place", "actor"), (rec.place_names, rec.actor_ids),
+                      control_stock(rec, control))
     rec.add_stock("people", ("place", "category"), (rec.place_names, STATE_NAMES),
                   lambda day: people.by_place_state)
     rec.add_stock("strength", ("actor", "category"), (rec.actor_ids, ASSIGN_NAMES),

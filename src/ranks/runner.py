@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 import ranks
+from ranks import checkpoint
 from ranks.engine import RunInfo, Simulation
 from ranks.io.inputs import abspath
 from ranks.io.outdir import OutputDir
@@ -65,17 +66,23 @@ class ReplicateResult:
     stocks: pd.DataFrame
     info: RunInfo
     totals: dict[str, int]
+    #: the simulation, kept only to write its checkpoint
+    sim: Simulation | None = None
 
 
 def run_replicate(loaded: Loaded, seed: int, scale: float, until: dt.date | None,
                   replicate: int = 0, check: bool = False,
-                  progress: Callable[[int], None] | None = None) -> ReplicateResult:
-    """Build and run one replicate; return its tables."""
-    sim = Simulation(loaded, seed=seed, scale=scale, until=until, replicate=replicate,
-                     check=check)
+                  progress: Callable[[int], None] | None = None, keep: bool = False,
+                  sim: Simulation | None = None) -> ReplicateResult:
+    """Build and run one replicate (or continue ``sim``, a resumed checkpoint); return its
+    tables, and the simulation itself with ``keep`` (to write its checkpoint)."""
+    if sim is None:
+        sim = Simulation(loaded, seed=seed, scale=scale, until=until, replicate=replicate,
+                         check=check)
     info = sim.run(progress)
-    return ReplicateResult(replicate, seed, sim.record.events_frame(), sim.record.stocks_frame(),
-                           info, dict(sim.record.totals))
+    return ReplicateResult(replicate, sim.seed, sim.record.events_frame(),
+                           sim.record.stocks_frame(), info, dict(sim.record.totals),
+                           sim if keep else None)
 
 
 def scenario_paths(loaded: Loaded, out: Path) -> dict[str, str]:
@@ -98,6 +105,9 @@ def write_run_files(tmp: Path, out: Path, loaded: Loaded, results: list[Replicat
     manifest.json into directory ``tmp`` (the run directory ``out`` being made)."""
     sc = loaded.scenario
     end = until or sc.period.end
+    for r in results:
+        if r.sim is not None:
+            checkpoint.save(r.sim, tmp / checkpoint.CHECKPOINT.format(r=r.replicate))
     events = pd.concat([r.events for r in results], ignore_index=True)
     stocks = pd.concat([r.stocks for r in results], ignore_index=True)
     for df in (events, stocks):
@@ -157,8 +167,9 @@ def run_scenario(loaded: Loaded, out: Path, *, seed: int | None = None, scale: f
                  check: bool = False,
                  progress: Callable[[int, int], None] | None = None,
                  replicate_overrides: list[dict] | None = None,
-                 extra: dict | None = None) -> Path:
-    """Run ``replicates`` replicates one after the other and write the run directory.
+                 extra: dict | None = None, keep_checkpoint: bool = False) -> Path:
+    """Run ``replicates`` replicates one after the other and write the run directory
+    (with ``keep_checkpoint``, each replicate's state at its end too).
 
     ``progress(replicate, day)`` is called after each day. ``replicate_overrides[r]``
     (posterior runs) are dotted-path values added to the scenario's overrides for
@@ -173,7 +184,7 @@ def run_scenario(loaded: Loaded, out: Path, *, seed: int | None = None, scale: f
             lr = loaded if not replicate_overrides else replicate_loaded(
                 loaded, replicate_overrides[r])
             results.append(run_replicate(lr, replicate_seed(root, r), scale, until, r,
-                                         check, cb))
+                                         check, cb, keep=keep_checkpoint))
         write_run_dir(out, force, loaded, results, root, scale, until, started, extra=extra,
                       target=od)
     return out
@@ -184,5 +195,29 @@ def replicate_loaded(loaded: Loaded, overrides: dict) -> Loaded:
     return load(loaded.path, {**loaded.overrides, **overrides})
 
 
-__all__ = ["ReplicateResult", "asdict", "load", "replicate_seed", "run_replicate", "run_scenario",
-           "scenario_paths", "write_run_dir", "write_run_files"]
+def resume_scenario(loaded: Loaded, out: Path, source: Path, *, until: dt.date | None = None,
+                    force: bool = False, progress: Callable[[int, int], None] | None = None,
+                    keep_checkpoint: bool = False) -> Path:
+    """Continue every replicate of the run in ``source`` from its checkpoint under
+    ``loaded`` (see :mod:`ranks.checkpoint`) and write the whole run to ``out``."""
+    from ranks.report.rundir import load_run_dir
+
+    with OutputDir(out, force=force, kind="run") as od:  # checked and locked before running
+        started = time.perf_counter()
+        prev = load_run_dir(source)
+        results = []
+        for r in prev.replicates:
+            state = checkpoint.load(source, r)
+            sim = checkpoint.resume(state, loaded, until, source)
+            cb = None if progress is None else (lambda d, r=r: progress(r, d))
+            results.append(run_replicate(loaded, sim.seed, sim.scale, until, r, progress=cb,
+                                         keep=keep_checkpoint, sim=sim))
+        extra = {"resumed_from": {"run": str(source), "day": int(state["day"]),
+                                  "date": str(sim.world.date(int(state["day"])))}}
+        write_run_dir(out, force, loaded, results, int(prev.manifest.get("seed", 0)),
+                      prev.scale, until, started, extra, target=od)
+    return out
+
+
+__all__ = ["ReplicateResult", "asdict", "load", "replicate_seed", "resume_scenario",
+           "run_replicate", "run_scenario", "scenario_paths", "write_run_dir", "write_run_files"]

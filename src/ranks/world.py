@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ranks.scenario.model import PLACE_TYPES, ROUTE_KINDS, Scenario, TimelineEvent
+from ranks.scenario.model import FRONT_KINDS, PLACE_TYPES, ROUTE_KINDS, Scenario, TimelineEvent
 
 NO_ACTOR = -1
 EARTH_RADIUS_KM = 6371.0
@@ -42,6 +42,11 @@ class World:
         actor_ids: actor ids in scenario order; ``actor_index[id]`` their index.
         control: int8 array (n_days, n_places): index of the controlling actor, -1 none.
         front: float32 array (n_days, n_places): front intensity 0..1.
+        front_kind: uint8 array (n_days, n_places): index into FRONT_KINDS of the fighting
+            in force (``battle`` unless the fronts table says otherwise).
+        front_rise: int32 array (n_days, n_places): day the front at the place last rose
+            (its intensity went up, or it started): the start of the current episode of
+            fighting, from which conflict-driven departures decay (flight, M22).
         events_on: timeline events by day index.
     """
 
@@ -64,6 +69,8 @@ class World:
     actor_index: dict[str, int]
     control: np.ndarray
     front: np.ndarray
+    front_kind: np.ndarray
+    front_rise: np.ndarray
     events_on: dict[int, list[TimelineEvent]] = field(default_factory=dict)
 
     @property
@@ -121,9 +128,18 @@ def build_world(sc: Scenario) -> World:
         d = max(0, (row.date - sc.period.start).days)
         control[d:, pidx[row.place]] = aidx[row.actor]
     front = np.zeros((n_days, n_places), dtype=np.float32)
+    front_kind = np.full((n_days, n_places), FRONT_KINDS.index("battle"), dtype=np.uint8)
+    front_rise = np.zeros((n_days, n_places), dtype=np.int32)
+    last = np.zeros(n_places, dtype=np.float64)
     for frow in sc.fronts:
         d = max(0, (frow.date - sc.period.start).days)
-        front[d:, pidx[frow.place]] = frow.intensity
+        i = pidx[frow.place]
+        front[d:, i] = frow.intensity
+        front_kind[d:, i] = FRONT_KINDS.index(frow.kind)
+        if frow.intensity > last[i]:  # a rise starts a new episode of fighting (on the
+            # row's own date, also before the period: an old front has decayed)
+            front_rise[d:, i] = (frow.date - sc.period.start).days
+        last[i] = frow.intensity
     events_on: dict[int, list[TimelineEvent]] = defaultdict(list)
     for ev in sc.timeline:
         events_on[(ev.date - sc.period.start).days].append(ev)
@@ -139,5 +155,5 @@ def build_world(sc: Scenario) -> World:
         route_from=rf, route_to=rt, route_km=km,
         route_kind=np.array([ROUTE_KINDS.index(r.kind) for r in sc.routes], dtype=np.uint8),
         actor_ids=actor_ids, actor_index=aidx, control=control, front=front,
-        events_on=dict(events_on),
+        front_kind=front_kind, front_rise=front_rise, events_on=dict(events_on),
     )

@@ -136,10 +136,11 @@ NOT_SIMULATED = ("value", "tolerance", "compare", "used_in_fitting", "descriptio
 def targets_digest(path: Path) -> str:
     """sha256 of what the targets file asks simulations to compute: every target's metric,
     filters and window, without its reported value, tolerance, evidence or role."""
-    from ranks.report.targets import load_targets
+    from ranks.report.targets import Target, load_targets
 
     lt = load_targets(path)
-    defs = [t.model_dump(mode="json", exclude=set(NOT_SIMULATED)) for t in lt.targets]
+    defs = [t.model_dump(mode="json", exclude=set(NOT_SIMULATED)) for t in lt.targets
+            if isinstance(t, Target)]  # scalar targets: dated series are not fitted
     return hashlib.sha256(json.dumps(defs, sort_keys=True).encode()).hexdigest()
 
 

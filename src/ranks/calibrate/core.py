@@ -272,6 +272,8 @@ def diagnostics(pri: Priors, fit: list[Target], lt: LoadedTargets, tab: pd.DataF
     ok = tab[(tab["status"] == "ok") & (tab["kind"] == "train")]
     tg = []
     for t in lt.targets:
+        if not isinstance(t, Target):  # dated series are scored by ranks check, not fitted
+            continue
         col = f"t:{t.id}"
         v = ok[col].to_numpy(float) if col in ok else np.array([])
         v = v[np.isfinite(v)]

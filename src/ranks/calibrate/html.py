@@ -17,7 +17,7 @@ import pandas as pd
 
 from ranks.calibrate.priors import Priors
 from ranks.report import htmlkit as hk
-from ranks.report.targets import LoadedTargets, fmt_value
+from ranks.report.targets import LoadedTargets, Target, fmt_value
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -134,7 +134,7 @@ def _sbc(pri: Priors, sbc_df: pd.DataFrame, diag: dict[str, Any]) -> str:
 
 def _targets(lt: LoadedTargets, tab: pd.DataFrame) -> str:
     ok = tab[(tab["status"] == "ok") & (tab["kind"] == "train")]
-    ts = [t for t in lt.targets if f"t:{t.id}" in ok]
+    ts = [t for t in lt.targets if isinstance(t, Target) and f"t:{t.id}" in ok]
     if not ts:
         return hk.nodata("No target values in the simulations.")
     fig, axes = plt.subplots(len(ts), 1, figsize=(8, 0.9 + 0.8 * len(ts)), squeeze=False)

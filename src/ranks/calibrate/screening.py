@@ -134,10 +134,11 @@ def analyze(out: Path, targets: Path, cands: list[Candidate], fitted_only: bool 
     over the runs (comparable across targets)."""
     from SALib.analyze import morris
 
-    from ranks.report.targets import load_targets
+    from ranks.report.targets import Target, load_targets
 
     lt = load_targets(targets)
-    ids = [t.id for t in lt.targets if t.used_in_fitting or not fitted_only]
+    ids = [t.id for t in lt.targets
+           if isinstance(t, Target) and (t.used_in_fitting or not fitted_only)]
     design = pd.read_parquet(out / "design.parquet")
     vals = target_table(out, targets).groupby("point").mean().reindex(design["point"])
     names = [label(c.path) for c in cands]

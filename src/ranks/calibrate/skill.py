@@ -159,9 +159,9 @@ def heldout_skill(results: list[TargetResult], cal_dir: str | Path | None = None
     base = prior_predictive(cal_dir)
     obs: list[Observation] = []
     for r in results:
-        if r.target.used_in_fitting == held_out:
-            continue
         for o in r.observations():
+            if o.fitted == held_out:  # a series' points may be fitted or held out each
+                continue
             if o.baseline is None and o.target in base:
                 o.baseline = base[o.target]
             if o.ensemble.size >= 2:

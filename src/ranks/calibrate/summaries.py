@@ -50,6 +50,8 @@ def target_values(lt: LoadedTargets, run: RunDir) -> dict[str, float]:
     """Mean over the run's replicates of every target (NaN where it has no data)."""
     out: dict[str, float] = {}
     for t in lt.targets:
+        if not isinstance(t, Target):  # dated series: scored by ranks check, not fitted
+            continue
         r = simulate(t, run)
         out[t.id] = float(np.mean(r.values)) if r.values.size else float("nan")
     return out
@@ -63,7 +65,8 @@ def check_target_names(lt: LoadedTargets, run: RunDir) -> None:
 def fit_targets(lt: LoadedTargets) -> list[Target]:
     """Targets the estimator fits: fitted (``used_in_fitting``) targets with a value
     (``compare: within``)."""
-    return [t for t in lt.targets if t.used_in_fitting and t.compare == "within"]
+    return [t for t in lt.targets if isinstance(t, Target) and t.used_in_fitting
+            and t.compare == "within"]
 
 
 def obs_sd(t: Target) -> float:

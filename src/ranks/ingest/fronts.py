@@ -9,7 +9,8 @@ The mapping, documented in ``docs/ingest.md``:
 3. Per place, the daily pressure ``S[d] = S[d-1] * 2**(-1 / half_life_days) + score[d]``:
    fighting raises it, and it decays with the given half-life once the fighting stops.
 4. Intensity ``1 - exp(-S / saturation)`` in 0..1, rounded to ``step``; a fronts row is
-   written on the first day and whenever a place's rounded intensity changes.
+   written on the first day and whenever a place's rounded intensity changes. Its ``kind``
+   is the kind with the largest score at the place in the last 7 days (``calm`` when none).
 
 Everything here is plain arrays: a loop over days with vector operations over places.
 """
@@ -76,8 +77,8 @@ def events_to_fronts(events: pd.DataFrame, place_names: list[str], lat: np.ndarr
         source: evidence id written in the ``source`` column of every row.
 
     Returns:
-        A frame with columns ``date, place, intensity, source, note`` sorted by date and
-        place, and a summary of what was kept and dropped.
+        A frame with columns ``date, place, intensity, kind, source, note`` sorted by date
+        and place, and a summary of what was kept and dropped.
     """
     m = mapping or FrontMapping()
     n_days = (end - start).days
@@ -122,16 +123,23 @@ def events_to_fronts(events: pd.DataFrame, place_names: list[str], lat: np.ndarr
     np.add.at(daily, (dk, nearest), score)
     counts = np.zeros((n_days, n_places), dtype=np.float64)
     np.add.at(counts, (dk, nearest), ev["weight"].to_numpy(dtype=np.float64))
+    kinds = sorted(m.kind_weights)
+    k_of = ev["kind"].map({k: i for i, k in enumerate(kinds)}).to_numpy(dtype=np.int64)
+    by_kind = np.zeros((n_days, len(kinds), n_places), dtype=np.float64)
+    np.add.at(by_kind, (dk, k_of, nearest), score)
+    recent_kind = np.zeros((len(kinds), n_places))  # scores by kind in the last 7 days
     decay = 2.0 ** (-1.0 / m.half_life_days)
     pressure = np.zeros(n_places)
     prev = np.full(n_places, -1.0)
     recent = np.zeros(n_places)  # events in the last 7 days, for the note
-    rows: list[tuple[dt.date, str, float, str, str]] = []
+    rows: list[tuple[dt.date, str, float, str, str, str]] = []
     for day in range(n_days):
         pressure = pressure * decay + daily[day]
         recent += counts[day]
+        recent_kind += by_kind[day]
         if day >= 7:
             recent -= counts[day - 7]
+            recent_kind -= by_kind[day - 7]
         level = np.round(np.round((1.0 - np.exp(-pressure / m.saturation)) / m.step) * m.step,
                          6)
         changed = np.flatnonzero(level != prev)
@@ -142,8 +150,10 @@ def events_to_fronts(events: pd.DataFrame, place_names: list[str], lat: np.ndarr
                 note = f"{n7:g} events in the last 7 days"
             else:
                 note = "decaying after fighting" if level[p] > 0 else "calm"
-            rows.append((date, place_names[p], float(level[p]), source, note))
+            kind = kinds[int(recent_kind[:, p].argmax())] if recent_kind[:, p].max() > 1e-12 \
+                else "calm"
+            rows.append((date, place_names[p], float(level[p]), kind, source, note))
         prev = level
-    out = pd.DataFrame(rows, columns=["date", "place", "intensity", "source", "note"])
+    out = pd.DataFrame(rows, columns=["date", "place", "intensity", "kind", "source", "note"])
     s.rows = len(out)
     return out, s

@@ -204,7 +204,7 @@ class Joining(Module[JoiningParams]):
         # the pool: men of joining age at some point of the period
         lo = -int(p.min_age.value * YEAR)  # born on or before this day to be old enough
         hi = -int((p.max_age.value + 1) * YEAR)  # born after this to be young enough at start
-        end = sim.n_days
+        end = sim.world.n_days  # the period, not where this run stops (--until, checkpoints)
         self._household = ppl.household
         self.pool = np.flatnonzero((ppl.sex == 1) & (ppl.birth <= lo + end) & (ppl.birth > hi))
         self.members = np.zeros(0, dtype=np.int64)
@@ -369,7 +369,7 @@ class Joining(Module[JoiningParams]):
         if ev.actor is None:
             raise ValueError(f"{ev.date} {ev.type}: needs an actor")
         a = w.actor_index[ev.actor]
-        until = w.day_of(ev.until) if ev.until is not None else sim.n_days + 1
+        until = w.day_of(ev.until) if ev.until is not None else w.n_days + 1
         if ev.type == "applications_closed":
             self.closed_until[a] = until
             return

@@ -104,7 +104,7 @@ def check(
 ) -> None:
     """Compare RUN_DIR with calibration targets; exit 1 when any target fails."""
     from ranks.report.rundir import load_run_dir
-    from ranks.report.targets import evaluate, resolve_targets, result_rows
+    from ranks.report.targets import evaluate, pass_rates, resolve_targets, result_rows
 
     run = load_run_dir(run_dir)
     lt = resolve_targets(run, targets, required=True)
@@ -112,8 +112,9 @@ def check(
     results = evaluate(lt, run)
     console.print(f"targets: {lt.path}  run: {run.path} (scale {run.scale:g}, "
                   f"{len(run.replicates)} replicate(s); counts divided by the scale)")
+    all_rows = result_rows(results)
     for fitted in (True, False):
-        rows = [r for r in result_rows(results) if r["fitted"] == fitted]
+        rows = [r for r in all_rows if r["fitted"] == fitted]
         tab = Table(title=f"{'Fitted' if fitted else 'Held-out'} targets ({len(rows)})")
         wide = console.width >= 140
         cols = ["id", "metric", "window", "target", "simulated", "pass"]
@@ -128,8 +129,13 @@ def check(
             tab.add_row(*cells, *([r["evidence"]] if wide else []))
         console.print(tab)
     print_skill(run, results)
-    n_fail = sum(not r.passed for r in results)
-    console.print(f"{len(results) - n_fail} of {len(results)} targets pass")
+    n_fail = sum(r["status"] != "pass" for r in all_rows)
+    console.print(f"{len(all_rows) - n_fail} of {len(all_rows)} targets pass")
+    if any(r["series"] for r in all_rows):
+        rates = pass_rates(results)
+        console.print("pass rate of figures with data (points of series count one each): "
+                      + ", ".join(f"{k.replace('_', '-')} {v['pass']}/{v['n']}"
+                                  for k, v in rates.items()))
     if n_fail:
         raise typer.Exit(1)
 

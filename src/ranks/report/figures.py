@@ -323,9 +323,12 @@ def target_strips(results: list[TargetResult]) -> Any:
     """One strip per calibration target: grey band = tolerance, black tick = target,
     dots = replicates, diamond = mean, bars = the replicates' 50% (thick) and 90% ranges
     (from 5 replicates); green passes, red fails, brown has no data."""
+    from ranks.report.targets import Target
+
     figs = []
     for r in results:
         t = r.target
+        assert isinstance(t, Target)  # scalar targets (series: public_series)
         lo, hi = t.bounds()
         vals = r.values
         span = [t.value, *(vals.tolist() if vals.size else [])]
@@ -362,6 +365,64 @@ def target_strips(results: list[TargetResult]) -> Any:
                 ("simulated", "@x{0,0.[000]}")], visible=False))
         figs.append(f)
     return column(*figs)
+
+
+def public_series(r: TargetResult, frame: pd.DataFrame | None) -> Any:
+    """A dated public series against the simulation. Event counts (``event_sum``): per
+    window, the reported figure with its band (grey bar, whisker) beside the simulated count
+    (mean over replicates; green passes, red fails). Stocks: the simulated series ``frame``
+    (median and band over replicates; date index, one column per replicate) with the
+    reported points and their bands (filled: held out of fitting, open: fitted)."""
+    from ranks.report.targets import SeriesTarget
+
+    t = r.target
+    assert isinstance(t, SeriesTarget)
+    col = {True: "#1b5e20", False: "#b71c1c"}
+    title = f"{t.id}: {r.note}" if r.note else t.id
+    if t.measure == "event_sum":
+        labels = [pr.point.label for pr in r.points]
+        f = figure(width=900, height=300, x_range=FactorRange(*labels), title=title,
+                   tools="xpan,xwheel_zoom,reset,save", active_scroll=None)
+        src = ColumnDataSource({
+            "x": labels, "reported": [pr.point.value for pr in r.points],
+            "low": [pr.point.low for pr in r.points], "high": [pr.point.high for pr in r.points],
+            "sim": [pr.mean if pr.values.size else float("nan") for pr in r.points],
+            "color": [col[pr.passed] if pr.values.size else "#795548" for pr in r.points]})
+        bars = f.vbar(x="x", top="reported", width=0.35, color="#bdbdbd", source=src,
+                      legend_label="reported")
+        f.segment(x0="x", y0="low", x1="x", y1="high", color="black", source=src)
+        sim = f.scatter(x="x", y="sim", marker="diamond", size=14, color="color", source=src,
+                        legend_label="simulated")
+        f.add_tools(HoverTool(renderers=[bars, sim], tooltips=[
+            ("window", "@x"), ("reported", "@reported{0,0} (@low{0,0} – @high{0,0})"),
+            ("simulated", "@sim{0,0}")], visible=False))
+        f.xaxis.major_label_orientation = 0.8
+    else:
+        f = lines({"simulated": frame} if frame is not None and not frame.empty else {},
+                  title, "", colors={"simulated": "#1f77b4"}, width=900, height=300)
+        pts = [pr for pr in r.points]
+        mid = [pd.Timestamp(pr.point.span[0]) + (pd.Timestamp(pr.point.span[1])
+                                                 - pd.Timestamp(pr.point.span[0])) / 2
+               for pr in pts]
+        c = [col[pr.passed] if pr.values.size else "#795548" for pr in pts]
+        src = ColumnDataSource({
+            "x": pd.DatetimeIndex(mid).to_numpy(dtype="datetime64[ms]"),
+            "y": [pr.point.value for pr in pts], "low": [pr.point.low for pr in pts],
+            "high": [pr.point.high for pr in pts], "color": c,
+            "fill": ["white" if pr.point.used_in_fitting else cc for pr, cc in zip(pts, c,
+                                                                                 strict=True)],
+            "sim": [pr.mean if pr.values.size else float("nan") for pr in pts],
+            "label": [pr.point.label for pr in pts]})
+        f.segment(x0="x", y0="low", x1="x", y1="high", color="color", source=src)
+        dots = f.scatter(x="x", y="y", size=9, line_color="color", fill_color="fill",
+                         line_width=2, source=src)
+        f.add_tools(HoverTool(renderers=[dots], tooltips=[
+            ("figure", "@label"), ("reported", "@y{0,0} (@low{0,0} – @high{0,0})"),
+            ("simulated", "@sim{0,0}")], visible=False))
+    f.title.text_font_size = "9pt"
+    f.toolbar.logo = None
+    f.yaxis.formatter = NumeralTickFormatter(format="0,0.[00]")
+    return f
 
 
 def diff_figure(diffs: list[Diff], n_pairs: int, *, top: int = 40,

@@ -32,7 +32,16 @@ from ranks.report.series import (
     stock_series,
     total,
 )
-from ranks.report.targets import LoadedTargets, TargetResult, evaluate, fmt_value, result_rows
+from ranks.report.targets import (
+    LoadedTargets,
+    SeriesTarget,
+    TargetResult,
+    evaluate,
+    fmt_value,
+    pass_rates,
+    result_rows,
+    series_frame,
+)
 
 ETHICS = ("Scope: the people in this model are synthetic and places are aggregates; no real "
           "person is represented. Nothing here optimises an armed actor's recruitment, "
@@ -360,13 +369,21 @@ class Builder:
             s.parts.append(hk.nodata(f"The targets file does not fit this run: {e.format()}"))
             return s
         s.parts.append(f'<p class="note">Targets: {hk.esc(self.targets.path)}</p>')
+        scalars = [r for r in res if not isinstance(r.target, SeriesTarget)]
+        series = [r for r in res if isinstance(r.target, SeriesTarget)]
+        if series:
+            rates = pass_rates(res)
+            s.parts.append('<p class="note">Pass rate of the figures with data (each point of '
+                           "a dated series counts once): " + "; ".join(
+                               f"{k.replace('_', '-')} {v['pass']} of {v['n']}"
+                               for k, v in rates.items()) + ".</p>")
         for fitted in (True, False):
-            sub = [r for r in res if r.target.used_in_fitting == fitted]
-            s.parts.append(f"<h3>{'Fitted' if fitted else 'Held-out'} targets ({len(sub)})</h3>")
-            if not sub:
+            sub = [r for r in scalars if r.target.used_in_fitting == fitted]
+            rows = result_rows(sub) + [r for r in result_rows(series) if r["fitted"] == fitted]
+            s.parts.append(f"<h3>{'Fitted' if fitted else 'Held-out'} targets ({len(rows)})</h3>")
+            if not rows:
                 s.parts.append(hk.nodata("None."))
                 continue
-            rows = result_rows(sub)
             s.parts.append(hk.table(
                 ["id", "description", "metric", "window", "target", "simulated", "evidence",
                  "result"],
@@ -375,9 +392,19 @@ class Builder:
                                                                 else "")) for r in rows],
                 num_cols=(5,),
                 classes=[{"pass": "pass", "fail": "fail"}.get(r["status"], "nd") for r in rows]))
-            s.parts.append(self.targets_fig(sub))
+            if sub:
+                s.parts.append(self.targets_fig(sub))
             if not fitted:
                 s.parts.append(self.skill_html(res))
+        if series:
+            s.parts.append("<h3>Dated public series against the simulation</h3>")
+            s.parts.append('<p class="note">Lines: the simulated series (median, band across '
+                           "replicates); points: the public figures with their bands (filled: "
+                           "held out of fitting, open: fitted; green passes, red fails). For "
+                           "event counts each figure covers its own window and is drawn as a "
+                           "bar against the simulated count of the same window.</p>")
+            for r in series:
+                s.parts.append(self.public_series_fig(r))
         return s
 
     def skill_html(self, res: list[TargetResult]) -> str:
@@ -412,6 +439,13 @@ class Builder:
         return (f'<p class="note">{hk.esc(intro)}</p>' + hk.table(
             ["id", "reported", "50% interval", "80% interval", "95% interval", "CRPS",
              "baseline CRPS", "skill"], rows, num_cols=(1, 5, 6, 7)))
+
+    def public_series_fig(self, r: TargetResult) -> str:
+        """One dated public series (a :class:`SeriesTarget`) over the simulation."""
+        t = r.target
+        assert isinstance(t, SeriesTarget)
+        frame = None if t.measure == "event_sum" else series_frame(t, self.run)
+        return self.fig(fg.public_series(r, frame), f"series {t.id} against the simulation")
 
     def targets_fig(self, res: list[TargetResult]) -> str:
         return self.fig(fg.target_strips(res), "calibration targets against simulation")

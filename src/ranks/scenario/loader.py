@@ -30,7 +30,10 @@ CSV_SECTIONS: dict[str, tuple[list[str], list[str]]] = {
                 "assumption", "note"]),
     "routes": (["from", "to"], ["distance_km", "kind", "source", "assumption", "note"]),
     "control": (["date", "place", "actor"], ["source", "assumption", "note"]),
-    "fronts": (["date", "place", "intensity"], ["source", "assumption", "note"]),
+    "fronts": (["date", "place", "intensity"], ["kind", "source", "assumption", "note"]),
+    "camps": (["name", "opens"], ["closes", "soft_capacity", "hard_capacity", "screening",
+                                  "exit", "exit_per_day", "transfer_to", "source",
+                                  "assumption", "note"]),
 }
 
 #: Sections that may name another YAML file holding them.
@@ -74,7 +77,8 @@ def _split_assumption(row: dict[str, Any]) -> None:
         row["assumption"] = src.split(":", 1)[1].strip() if ":" in src else src
     for k in [k for k, v in row.items() if v is None]:
         if k in ("source", "assumption", "note", "distance_km", "district", "subdistrict",
-                 "tribe", "capacity", "population", "kind"):
+                 "tribe", "capacity", "population", "kind", "closes", "soft_capacity",
+                 "hard_capacity", "screening", "exit", "exit_per_day", "transfer_to"):
             del row[k]
 
 
@@ -384,6 +388,18 @@ def _cross_check(sc: Scenario, locs: Locations) -> None:
 
     dated_rows("control", sc.control)
     dated_rows("fronts", sc.fronts)
+    camps = {p.name for p in sc.places if p.type == "camp"}
+    seen: set[str] = set()
+    for i, c in enumerate(sc.camps):
+        for key in ("name", "transfer_to"):
+            v = getattr(c, key)
+            if v is not None and v not in camps:
+                raise error_at(locs, ("camps", i, key), f"camps[{i}].{key}",
+                               unknown_name("camp (a place of type camp)", v, sorted(camps)))
+        if c.name in seen:
+            raise error_at(locs, ("camps", i, "name"), f"camps[{i}].name",
+                           f"duplicate camp '{c.name}'")
+        seen.add(c.name)
     prev = None
     ids: set[str] = set()
     for i, ev in enumerate(sc.timeline):

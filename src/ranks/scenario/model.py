@@ -17,6 +17,11 @@ T = TypeVar("T")
 MAX_ROUTE_KM = 40_075.0
 PLACE_TYPES = ("city", "town", "subdistrict", "camp", "crossing", "abroad")
 ROUTE_KINDS = ("road", "desert", "river", "border")
+#: What drives a front's intensity at a place (the fronts table's optional ``kind``): the
+#: kinds ``ranks ingest`` maps conflict events to, plus a ground ``offensive`` passing
+#: through, a ``siege`` line, and ``calm`` (residual intensity after the fighting moved on).
+FRONT_KINDS = ("battle", "offensive", "airstrike", "shelling", "explosion",
+               "violence_against_civilians", "siege", "other", "calm")
 
 
 class Strict(BaseModel):
@@ -139,11 +144,44 @@ class ControlRow(Evidenced):
 
 
 class FrontRow(Evidenced):
-    """From ``date`` on, front intensity at ``place`` is ``intensity`` (0 calm .. 1 heaviest)."""
+    """From ``date`` on, front intensity at ``place`` is ``intensity`` (0 calm .. 1 heaviest)
+    and the fighting is of ``kind`` (one of FRONT_KINDS; default ``battle``)."""
 
     date: dt.date
     place: str
     intensity: Prob
+    kind: Literal["battle", "offensive", "airstrike", "shelling", "explosion",
+                  "violence_against_civilians", "siege", "other", "calm"] = "battle"
+
+
+class CampRow(Evidenced):
+    """The rules of a camp place (M25): open from ``opens`` (closed before, and from
+    ``closes`` on, when its residents move to ``transfer_to`` if given); parties choose it
+    less as it nears ``soft_capacity`` (Flee's capacity rule) and it turns arrivals away at
+    ``hard_capacity`` (people; 0 = no such limit); ``screening`` is the share of arriving
+    men of service age its holder detains; residents leave only as ``exit`` allows:
+    ``free`` (any time), ``sponsorship`` (once a sponsor is found, with daily chance
+    ``exit_per_day``, or by an organised return), ``organised`` (organised returns and
+    transfers only)."""
+
+    name: Annotated[str, Field(min_length=1)]
+    opens: dt.date
+    closes: dt.date | None = None
+    soft_capacity: NonNegInt = 0
+    hard_capacity: NonNegInt = 0
+    screening: Prob = 0.0
+    exit: Literal["free", "sponsorship", "organised"] = "free"
+    exit_per_day: Prob = 0.0
+    transfer_to: str | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> CampRow:
+        if self.closes is not None and self.closes <= self.opens:
+            raise ValueError(f"dates out of order: closes {self.closes} is not after opens "
+                             f"{self.opens}")
+        if self.hard_capacity and self.soft_capacity > self.hard_capacity:
+            raise ValueError("soft_capacity is above hard_capacity")
+        return self
 
 
 class TimelineEvent(Evidenced):
@@ -256,6 +294,7 @@ class Scenario(Strict):
     actors: list[Actor]
     control: list[ControlRow]
     fronts: list[FrontRow] = Field(default_factory=list)
+    camps: list[CampRow] = Field(default_factory=list)
     timeline: list[TimelineEvent] = Field(default_factory=list)
     population: PopulationSpec
     modules: dict[str, Any] = Field(default_factory=dict)

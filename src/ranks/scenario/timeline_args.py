@@ -471,6 +471,87 @@ class ExitBan(EventModel):
 TYPED_FIELDS = ("place", "actor", "tribe", "until", "value", "args")
 
 
+# -- displacement that follows the war (issue 13) ------------------------------------------
+@event_type("siege")
+class SiegeEvent(EventModel):
+    """A besieged place (M23, M26): out only with a smuggler or an evacuation, nobody in,
+    until ``until``; ``actor`` the besieging actor."""
+
+    place: Places
+    actor: Name | None = None
+    until: dt.date | None = None
+
+
+class EvacuationArgs(Args):
+    refs = {"destination": "place"}
+    destination: Name
+    kind: Literal["airlift", "corridor", "transfer", "convoy"] | None = None
+    who: Literal["leavers", "residents"] | None = None
+    share_per_day: Unit | None = None
+
+    @model_validator(mode="after")
+    def _residents(self) -> EvacuationArgs:
+        if self.who == "residents" and not self.share_per_day:
+            raise ValueError("an evacuation of residents needs share_per_day in (0, 1]")
+        return self
+
+
+@event_type("evacuation")
+class EvacuationEvent(EventModel):
+    """An organised way out of ``place`` (M23, M25): an airlift, a corridor, transfers to a
+    camp, convoys from a camp; ``value`` seats a day (people at full scale; none = no
+    limit)."""
+
+    value_help = "seats a day, people at full scale"
+    place: Places
+    until: dt.date | None = None
+    value: Annotated[float, Field(ge=0.0, le=MAX_PEOPLE)] | None = None
+    args: EvacuationArgs
+
+
+@event_type("expulsion")
+class ExpulsionEvent(EventModel):
+    """An actor orders the residents of ``place`` out (M22): ``value`` the share of
+    households (default 1); no return before ``until``."""
+
+    value_help = "the share of households ordered out, 0..1"
+    place: Places
+    actor: Name | None = None
+    until: dt.date | None = None
+    value: Unit | None = None
+
+
+class ArrivalsArgs(Args):
+    refs = {"origin": "place", "fled_from": "actor"}
+    origin: Name
+    children_share: Unit | None = None
+    men_share: Unit | None = None
+    household_size: Annotated[float, Field(ge=1.0, le=50.0)] | None = None
+    displaced: bool | None = None
+    fled_from: Name | None = None
+
+
+@event_type("arrivals")
+class ArrivalsEvent(EventModel):
+    """People from outside the governorate arrive at ``place`` between the date and
+    ``until``: ``value`` people at full scale, made at set-up and held at ``args.origin``."""
+
+    value_help = "people arriving, at full scale"
+    place: Places
+    until: dt.date | None = None
+    value: Annotated[float, Field(ge=0.0, le=MAX_PEOPLE)]
+    args: ArrivalsArgs
+
+
+@event_type("camp_exit_rate")
+class CampExitRate(EventModel):
+    """A camp's daily chance of leaving by sponsorship from this day (M25)."""
+
+    value_help = "the daily chance, 0..1"
+    place: Places
+    value: Unit
+
+
 def _fields(model: type[BaseModel]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items()]
 

@@ -52,8 +52,17 @@ from ranks.modules.flight.decide import REASONS, Reason
 from ranks.modules.flight.hazards import OUTCOME_NAMES, Hazard, Outcome
 from ranks.modules.flight.module import Flight
 from ranks.modules.flight.params import FlightParams
-from ranks.modules.flight.parties import EVER_FLED, FLED, LONE, NOCAMP, SMUGGLED
+from ranks.modules.flight.parties import (
+    EPISODE,
+    EVER_FLED,
+    FLED,
+    LONE,
+    NOCAMP,
+    SMUGGLED,
+    SPONSORED,
+)
 from ranks.modules.practices import OUTCOMES
 
-__all__ = ["EVER_FLED", "FLED", "LONE", "NOCAMP", "OUTCOMES", "OUTCOME_NAMES", "REASONS",
-           "SMUGGLED", "Flight", "FlightParams", "Hazard", "Outcome", "Reason"]
+__all__ = ["EPISODE", "EVER_FLED", "FLED", "LONE", "NOCAMP", "OUTCOMES", "OUTCOME_NAMES",
+           "REASONS", "SMUGGLED", "SPONSORED", "Flight", "FlightParams", "Hazard", "Outcome",
+           "Reason"]

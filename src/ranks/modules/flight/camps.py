@@ -1,9 +1,10 @@
 """Camps and the displaced (M25): who is displaced where, camp admission by whole parties,
-and sponsored exits from camps.
+sponsorship and sponsored exits from camps (the camps' rules are in ``camp_rules``).
 
 The displaced (not travelling) are kept as a pool of party keys and counted by current
 place x home place (stock ``displaced``); counts are kept by transitions between
-compactions and recounted from the pool at each compaction.
+compactions, and recounted exactly from the pool at each compaction and at each stock
+snapshot (:meth:`Displaced.exact`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ranks.modules.flight.parties import FLED, LONE, KeyPool, Parties
+from ranks.modules.flight.parties import FLED, LONE, SPONSORED, KeyPool, Parties
 from ranks.population import People, State
 
 if TYPE_CHECKING:
@@ -96,22 +97,49 @@ class Displaced:
             flat = people.place[d].astype(np.int64) * self.P + people.home[d]
             self.counts.reshape(-1)[:] -= np.bincount(flat, minlength=self.P * self.P)
 
-    def remember(self, sim: Simulation, keys: np.ndarray, in_camp: bool,
-                 sponsor_share: float) -> None:
-        """Add party keys to the pool (and camp parties with a sponsor to the camp pool:
-        whether a party has a sponsor is a trait drawn once per party)."""
+    def exact(self, sim: Simulation, day: int) -> np.ndarray:
+        """The counts, recounted exactly from the pool now (the ``displaced`` stock: exact
+        at every snapshot, whatever other modules did to displaced people since)."""
+        self._compacted = day - COMPACT_DAYS
+        self.parties_today(sim, day)
+        return self.counts
+
+    def remember(self, keys: np.ndarray, free_exit: np.ndarray | None = None) -> None:
+        """Add party keys to the pool; parties in camps whose exit is free (``free_exit``:
+        a mask of ``keys``) may leave as if sponsored (the camp pool)."""
         self.pool.add(keys)
-        if in_camp and keys.size:
-            keys = np.unique(keys)
-            self.camp_pool.add(keys[sim.trait("flight.sponsor", keys)
-                                    < sponsor_share])
+        if free_exit is not None and free_exit.any():
+            free = np.unique(keys[free_exit])
+            ids, _ = self.members(free, State.CAMP)
+            self.parties.bits[ids] |= np.uint8(SPONSORED)
+            self.camp_pool.add(free)
+
+    def sponsor(self, sim: Simulation, day: int, rate: np.ndarray, allowed: np.ndarray
+                ) -> np.ndarray:
+        """Camp residents who find a sponsor today: parties in camps where ``allowed``
+        (places whose exit rule is sponsorship), each with the daily chance ``rate`` of its
+        camp (by place). Thinning over the pool at the largest rate, accepted with their
+        own (common random numbers per day). Returns the people now sponsored."""
+        r_max = float(rate[allowed].max(initial=0.0))
+        if r_max <= 0 or not self.people.by_place_state[:, State.CAMP].any():
+            return np.zeros(0, dtype=np.int64)
+        pool = self.parties_today(sim, day)
+        keys = np.unique(sim.thin_candidates("flight.sponsor", day, r_max, pool))
+        ids, k = self.members(keys, State.CAMP)
+        at = self.people.place[ids]
+        ok = allowed[at] & ((self.parties.bits[ids] & SPONSORED) == 0)
+        ok &= sim.person_uniform("flight.sponsor.accept", k) * r_max < rate[at]
+        ids, k = ids[ok], k[ok]
+        self.parties.bits[ids] |= np.uint8(SPONSORED)
+        self.camp_pool.add(np.unique(k))
+        return ids
 
     def sponsored_exits(self, sim: Simulation, day: int, stay_days_mean: float,
-                        sponsor_share: float) -> np.ndarray:
-        """Camp residents whose sponsor gets them out today (stays of ``stay_days_mean``
-        days on average), no longer counted. Thinning over the camp pool: common random
-        numbers per day."""
-        if sponsor_share <= 0 or not self.people.by_place_state[:, State.CAMP].any():
+                        may_leave: np.ndarray) -> np.ndarray:
+        """Sponsored camp residents who move on today (stays of ``stay_days_mean`` days on
+        average) from camps where ``may_leave`` (by place), no longer counted. Thinning over
+        the camp pool: common random numbers per day."""
+        if not self.people.by_place_state[:, State.CAMP].any():
             return np.zeros(0, dtype=np.int64)
         self.parties_today(sim, day)  # compacts the camp pool too when due
         keys = sim.thin_candidates("flight.camp_exit", day, 1.0 / stay_days_mean,
@@ -120,6 +148,8 @@ class Displaced:
             return keys
         keys = np.unique(keys)  # the pool may hold a party twice between compactions
         ids, _ = self.members(keys, State.CAMP)
+        ids = ids[((self.parties.bits[ids] & SPONSORED) != 0)
+                  & may_leave[self.people.place[ids]]]
         self.count(ids, -1)
         return ids
 

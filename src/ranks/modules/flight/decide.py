@@ -3,9 +3,11 @@ decided today and why (:class:`Decision`: decision units and their :class:`Reaso
 
 Terms (docs/odd.md, M22): conscription fear (men of service age where an order or a
 checkpoint campaign of the actor holding their place is in force), planned flight (men who
-chose flight under an order), punishment (wanted evaders and deserters), front (households
-at places with fighting), hardship (households that cannot meet their needs). A lone man
-with dependants is held back by family ties. Households flee together; wanted men, evaders
+chose flight under an order), punishment (wanted evaders and deserters), conflict
+(households at places with fighting: Flee's conflict-driven spawning by kind, intensity and
+people exposed, decaying over the episode), hardship (households that cannot meet their
+needs), expulsion (an actor orders the residents out). A lone man with dependants is held
+back by family ties. Households flee together; wanted men, evaders
 and deserters alone. Candidates are drawn by thinning or binomial counts: common random
 numbers per day, not per person.
 """
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ranks.conditions import conflict_chance
 from ranks.modules.flight.params import FlightParams
 from ranks.modules.flight.parties import FLED, Parties
 from ranks.modules.wanted import WantedBook
@@ -33,8 +36,9 @@ class Reason(IntEnum):
     CONSCRIPTION = 0
     PLANNED = 1
     PUNISHMENT = 2
-    FRONT = 3
+    CONFLICT = 3
     HARDSHIP = 4
+    EXPULSION = 5
 
 
 #: Labels of :class:`Reason`, as written in the outputs.
@@ -151,22 +155,35 @@ def punishment(sim: Simulation, p: FlightParams, parties: Parties) -> list[Decis
     return [_decision(W[go], reason.astype(np.int64), alone=True)]
 
 
-def front(sim: Simulation, day: int, p: FlightParams, parties: Parties,
-          settled: np.ndarray) -> list[Decision]:
-    """Households at places with front intensity > 0 (not camps or abroad: ``settled``
-    False there), a binomial count per place at ``front_flight_per_day`` x intensity."""
-    intensity = sim.world.front[day]
-    hot = np.flatnonzero((intensity > 0) & settled)
+def conflict(sim: Simulation, day: int, p: FlightParams, parties: Parties,
+             settled: np.ndarray, kind_weight: np.ndarray) -> list[Decision]:
+    """Households at places with fighting (not camps or abroad: ``settled`` False there): a
+    binomial count per place over its households at the chance of
+    :func:`ranks.conditions.conflict_chance` (by kind, intensity and the episode's age);
+    households no longer at home drop out later, so departures follow the people exposed."""
+    chance = conflict_chance(sim.world, day, p.conflict_flight_per_day.value, kind_weight,
+                             p.conflict_half_life_days.value)
+    hot = np.flatnonzero((chance > 0) & settled)
     if hot.size == 0:
         return []
-    g = sim.rng("flight.front", day)
+    g = sim.rng("flight.conflict", day)
     n_hh = parties.place_hh[hot + 1] - parties.place_hh[hot]
-    k = g.binomial(n_hh, np.minimum(p.front_flight_per_day.value * intensity[hot], 1.0))
+    k = g.binomial(n_hh, chance[hot])
     if not k.sum():
         return []
     picks = np.unique(np.repeat(parties.place_hh[hot], k)
                       + (g.random(int(k.sum())) * np.repeat(n_hh, k)).astype(np.int64))
-    return [_decision(picks, Reason.FRONT, alone=False)]
+    return [_decision(picks, Reason.CONFLICT, alone=False)]
+
+
+def expulsion(sim: Simulation, day: int, parties: Parties, places: np.ndarray, share: float,
+              stream: str) -> list[Decision]:
+    """The households of ``places`` an actor orders out today: each with chance ``share``
+    (one uniform per household from ``stream``)."""
+    hh = np.concatenate([np.arange(parties.place_hh[pl], parties.place_hh[pl + 1])
+                         for pl in places]) if len(places) else np.zeros(0, dtype=np.int64)
+    go = sim.person_uniform(stream, hh) < share
+    return [_decision(hh[go], Reason.EXPULSION, alone=False)]
 
 
 def hardship(sim: Simulation, day: int, p: FlightParams, parties: Parties,

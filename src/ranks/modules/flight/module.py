@@ -16,7 +16,8 @@ from ranks.modules.base import Module, Problem
 from ranks.modules.coercion import Coercion
 from ranks.modules.economy import Economy
 from ranks.modules.flight import decide
-from ranks.modules.flight.camps import Displaced, camp_full
+from ranks.modules.flight.camp_rules import EXITS, TURNED_AWAY, CampRules
+from ranks.modules.flight.camps import Displaced
 from ranks.modules.flight.decide import REASONS, Decision, Fear, Reason
 from ranks.modules.flight.hazards import (
     OUTCOME_NAMES,
@@ -28,12 +29,13 @@ from ranks.modules.flight.hazards import (
     interception_outcome,
 )
 from ranks.modules.flight.params import FlightParams
-from ranks.modules.flight.parties import NOCAMP, SMUGGLED, Parties
+from ranks.modules.flight.parties import NOCAMP, SMUGGLED, SPONSORED, Parties
 from ranks.modules.flight.routes import Routes
+from ranks.modules.flight.sieges import Evacuation, Expulsion, Siege, besieged
 from ranks.modules.practices import HELD_AGES, OTHERS, WANTED, default_interception_table
 from ranks.modules.wanted import WantedBook, wanted_book
 from ranks.population import Flag, State
-from ranks.scenario.model import ROUTE_KINDS, Scenario, TimelineEvent
+from ranks.scenario.model import FRONT_KINDS, ROUTE_KINDS, Scenario, TimelineEvent
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
@@ -48,7 +50,8 @@ class Flight(Module[FlightParams]):
     mids = ("M22", "M23", "M24", "M25")
     Params = FlightParams
     event_types = ("closure", "smuggler_price", "minefield", "exit_ban",
-                   "conscription_order", "checkpoint_campaign")
+                   "conscription_order", "checkpoint_campaign", "siege", "evacuation",
+                   "expulsion", "arrivals", "camp_exit_rate")
     uses = (Economy, Coercion)
 
     @classmethod
@@ -68,6 +71,10 @@ class Flight(Module[FlightParams]):
         lo, hi = params.service_ages.value
         if lo > hi:
             return "service_ages must be [low, high]", ("service_ages",)
+        for k in params.conflict_kind_weight:
+            if k not in FRONT_KINDS:
+                return f"unknown front kind '{k}' (one of {', '.join(FRONT_KINDS)})", (
+                    "conflict_kind_weight", k)
         return None
 
     # ------------------------------------------------------------------ set-up
@@ -81,6 +88,21 @@ class Flight(Module[FlightParams]):
         self.bits, self.fled_from = self.parties.bits, self.parties.fled_from
         self.routes = Routes(w, p, sim.scale)
         self.settled = ~self.routes.is_camp & ~self.routes.is_abroad
+        # camps with rules (issue 13): their soft capacity replaces the place's capacity
+        self.camps = CampRules(sim.scenario, w, sim.scale)
+        self.routes.capacity = np.where(self.camps.has_rules, self.camps.soft,
+                                        self.routes.capacity)
+        self.kind_weight = np.array([p.conflict_kind_weight[k].value
+                                     if k in p.conflict_kind_weight else 0.0
+                                     for k in FRONT_KINDS])
+        self.sieges: list[Siege] = []
+        self.evacuations: list[Evacuation] = []
+        self.expulsions: list[Expulsion] = []
+        self._besieged = np.zeros(self.P, dtype=bool)
+        #: people from outside who arrive during the run (ranks.arrivals), and how many
+        #: households of each group have come
+        self.arrivals = list(sim.reserve_groups)
+        self._arrived = [0] * len(self.arrivals)
         self.cp_kind = np.array([p.checkpoint_chance[k].value if k in p.checkpoint_chance
                                  else 0.0 for k in ROUTE_KINDS])
         self.mine_kind = np.array([p.mine_chance[k].value if k in p.mine_chance else 0.0
@@ -109,7 +131,7 @@ class Flight(Module[FlightParams]):
         rec.add_stock("in_transit", ("place",), (names,),
                       lambda day: people.by_place_state[:, State.TRANSIT])
         rec.add_stock("displaced", ("place", "category"), (names, names),
-                      lambda day: self.displaced)
+                      lambda day: self.displaced_book.exact(sim, day))
 
     # ------------------------------------------------------------------ services
     def party_key(self, ids: np.ndarray) -> np.ndarray:
@@ -129,6 +151,11 @@ class Flight(Module[FlightParams]):
                       ) -> tuple[np.ndarray, np.ndarray]:
         """Displaced members of parties ``keys`` (optionally only those in ``state``)."""
         return self.displaced_book.members(keys, state)
+
+    @property
+    def besieged_today(self) -> np.ndarray:
+        """Places under siege today, (P,) bool."""
+        return self._besieged
 
     def mark_returned(self, sim: Simulation, ids: np.ndarray) -> None:
         """``ids`` go home (the returns module, M27): no longer displaced by this module.
@@ -164,7 +191,23 @@ class Flight(Module[FlightParams]):
     def on_event(self, sim: Simulation, ev: TimelineEvent) -> None:
         day, w, p = sim.day, sim.world, self.params
         until = w.day_of(ev.until) if ev.until else w.n_days + 1
-        if ev.type == "smuggler_price":
+        if ev.type == "siege":
+            self.sieges.append(Siege.from_event(w, ev, day))
+        elif ev.type == "evacuation":
+            self.evacuations.append(Evacuation.from_event(w, ev, day, sim.scale))
+        elif ev.type == "expulsion":
+            self.expulsions.append(Expulsion.from_event(w, ev, day))
+        elif ev.type == "arrivals":
+            return  # the people were made at set-up (ranks.arrivals); step moves them in
+        elif ev.type == "camp_exit_rate":
+            if ev.value is None or not 0.0 <= float(ev.value) <= 1.0:
+                raise RanksInputError("camp_exit_rate needs a value (a daily chance, 0..1)",
+                                      field="timeline")
+            places = self._place_ids(sim, ev)
+            if places is None:
+                raise RanksInputError("camp_exit_rate needs a place (a camp)", field="timeline")
+            self.camps.exit_per_day[places] = float(ev.value)
+        elif ev.type == "smuggler_price":
             if ev.value is None:
                 raise RanksInputError("smuggler_price needs a value (USD a person)",
                                       field="timeline")
@@ -237,8 +280,14 @@ class Flight(Module[FlightParams]):
             patrols=coercion.patrol_intensity(sim, day) if coercion is not None else None,
             mine_by_kind=self.mine_kind, ban=self._ban_today,
             minefields=[m for m in self.minefields if m.start <= day < m.until])
+        self._besieged = besieged(self.sieges, day, self.P)
+        for e in self.evacuations:
+            e.used_today = 0.0
+        self._arrivals_in(sim, day)
+        self._camp_closures(sim, day)
         self._decide(sim, day)
         self._camp_exits(sim, day)
+        self._convoys(sim, day)
         self._travel(sim, day)
 
     # -- M22 ---------------------------------------------------------------------------------
@@ -252,7 +301,11 @@ class Flight(Module[FlightParams]):
             if day >= f.start:
                 decisions += decide.conscription(sim, day, p, parties, f)
         decisions += decide.punishment(sim, p, parties)
-        decisions += decide.front(sim, day, p, parties, self.settled)
+        decisions += decide.conflict(sim, day, p, parties, self.settled, self.kind_weight)
+        for j, e in enumerate(self.expulsions):
+            if e.start == day:
+                decisions += decide.expulsion(sim, day, parties, e.places, e.share,
+                                              f"flight.expulsion.{j}")
         eco = sim.get(Economy)
         decisions += decide.hardship(sim, day, p, parties, self.settled,
                                      eco.hardship if eco is not None else None)
@@ -275,30 +328,50 @@ class Flight(Module[FlightParams]):
     # -- M23 smugglers -----------------------------------------------------------------------
     def _start(self, sim: Simulation, day: int, ids: np.ndarray, reason: np.ndarray,
                alone: bool) -> None:
-        """Parties ``ids`` (lone men, or members of households) set out, if they can pay a
-        smuggler where the actor holding their place bans exit (from savings, else relatives
-        abroad pay with a chance: a trait of the party)."""
+        """Parties ``ids`` (lone men, or members of households) set out if they can: by an
+        organised evacuation from their place when one has seats; else with a smuggler
+        where their place is besieged or the actor holding it bans exit (paid from savings,
+        else relatives abroad pay with a chance: a trait of the party); else on their own.
+        Those driven out by fighting or expelled flee the danger, not a holder: they fear
+        nobody on the way (an exit ban still stops them) or on their return."""
         if ids.size == 0:
             return
-        people, hh, parties = sim.people, sim.households, self.parties
+        p, people, hh, parties = self.params, sim.people, sim.households, self.parties
         place = people.place[ids].astype(np.int64)
         ctrl = sim.world.control[day].astype(np.int64)[place]
         feared = np.where(alone & ((people.flags[ids] & Flag.WANTED) != 0)
-                          & (reason != int(Reason.FRONT)), self._wanted_by(sim, ids), ctrl)
+                          & (reason != int(Reason.CONFLICT)), self._wanted_by(sim, ids), ctrl)
+        feared = np.where((reason == int(Reason.CONFLICT)) | (reason == int(Reason.EXPULSION)),
+                          -1, feared)
         keys = self.H + ids if alone else parties.household_of(ids)
-        ban = self._ban_today[np.where(ctrl >= 0, ctrl, self.A)] > 0
+        taken = self._evacuation_seats(day, place, keys)
+        if (taken >= 0).any():
+            t = taken >= 0
+            self._evacuate(sim, day, ids[t], keys[t], place[t], feared[t], reason[t],
+                           taken[t], alone)
+            rest = ~t
+            ids, place, ctrl, feared, keys, reason = (ids[rest], place[rest], ctrl[rest],
+                                                      feared[rest], keys[rest], reason[rest])
+            if ids.size == 0:
+                return
+        sieged = self._besieged[place]
+        ban = (self._ban_today[np.where(ctrl >= 0, ctrl, self.A)] > 0) | sieged
+        ban &= reason != Reason.EXPULSION  # the actor that bans exit sends them out
         smuggled = np.zeros(ids.size, dtype=bool)
         if ban.any():
             uk, inv, size = np.unique(keys[ban], return_inverse=True, return_counts=True)
             h = parties.household_of(uk - self.H) if alone else uk
-            cost = self.price * size
+            in_siege = np.bincount(inv, weights=sieged[ban], minlength=uk.size) > 0
+            cost = self.price * size * np.where(in_siege, p.siege_price_factor.value, 1.0)
             own = hh.savings[h] >= cost
             rel = ~own & (sim.trait("flight.relatives", uk)
-                          < self.params.relatives_pay_chance.value)
+                          < p.relatives_pay_chance.value)
             np.subtract.at(hh.savings, h[own], cost[own].astype(np.float32))
             paid = own | rel
             if (~paid).any():
-                sim.record.events("stayed", place[ban][~paid[inv]], reason="cost")
+                sim.record.events("stayed", place[ban][~paid[inv]],
+                                  reason=in_siege[inv][~paid[inv]].astype(np.int64),
+                                  reasons=("cost", "siege"))
             payer = np.where(own, 0, 1)[inv]
             sim.record.events("smuggled", place[ban][paid[inv]], reason=payer[paid[inv]],
                               reasons=("savings", "relatives"))
@@ -309,12 +382,94 @@ class Flight(Module[FlightParams]):
                 ids[keep], place[keep], feared[keep], keys[keep], reason[keep], smuggled[keep])
         if ids.size == 0:
             return
-        sim.record.events("fled", place, actor=feared, reason=reason, reasons=REASONS)
+        self._depart(sim, day, ids, place, feared, reason, alone, smuggled)
+        people.set(ids, day, state=State.TRANSIT)
+        self._add_travellers(ids)
+
+    def _depart(self, sim: Simulation, day: int, ids: np.ndarray, place: np.ndarray,
+                feared: np.ndarray, reason: np.ndarray, alone: bool,
+                smuggled: np.ndarray) -> None:
+        """People set out: event ``attempt`` for each, ``fled`` for those who start a
+        displacement episode (count people, not attempts: someone turned back who sets out
+        again within ``episode_gap_days`` is on the same episode); their flight bits."""
+        parties = self.parties
+        new = parties.new_episode(ids, sim.people.since[ids], day,
+                                  self.params.episode_gap_days.value)
+        sim.record.events("attempt", place, actor=feared, reason=reason, reasons=REASONS)
+        sim.record.events("fled", place[new], actor=feared[new], reason=reason[new],
+                          reasons=REASONS)
         parties.set_out(ids, feared, alone, smuggled)
         if (book := sim.get(WantedBook)) is not None:
             book.flight_started(ids)
-        people.set(ids, day, state=State.TRANSIT)
-        self._add_travellers(ids)
+
+    # -- sieges and organised evacuations ----------------------------------------------------
+    def _evacuation_seats(self, day: int, place: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """The evacuation (index into ``evacuations``) that takes each person leaving today,
+        -1 none: whole parties from the evacuation's places, in the order of their keys,
+        while it has seats today."""
+        out = np.full(place.size, -1, dtype=np.int64)
+        for j, e in enumerate(self.evacuations):
+            if e.who != "leavers" or not e.active(day):
+                continue
+            here = np.flatnonzero((out < 0) & np.isin(place, e.places))
+            if here.size == 0:
+                continue
+            room = e.seats - e.used_today
+            if np.isfinite(room):
+                order = here[np.argsort(keys[here], kind="stable")]
+                _, counts = np.unique(keys[order], return_counts=True)
+                here = order[np.repeat(np.cumsum(counts) <= room, counts)]
+            out[here] = j
+            e.used_today += here.size
+        return out
+
+    def _evacuate(self, sim: Simulation, day: int, ids: np.ndarray, keys: np.ndarray,
+                  place: np.ndarray, feared: np.ndarray, reason: np.ndarray,
+                  which: np.ndarray, alone: bool) -> None:
+        """Parties taken out by an organised evacuation go straight to its destination (event
+        ``evacuated``, reason = its kind): into a camp (screened) or settled there."""
+        self._depart(sim, day, ids, place, feared, reason, alone,
+                     np.zeros(ids.size, dtype=bool))
+        for j in np.unique(which):
+            e = self.evacuations[int(j)]
+            sel = which == j
+            sim.record.events("evacuated", place[sel], reason=e.kind, destination=e.destination)
+            self._settle_at(sim, day, ids[sel], keys[sel], e.destination,
+                            f"evac.{j}.{'alone' if alone else 'households'}")
+
+    def _settle_at(self, sim: Simulation, day: int, ids: np.ndarray, keys: np.ndarray,
+                   dest: int, tag: str) -> None:
+        """Displaced parties put at ``dest``: camp residents there (after screening) or
+        settled in the place; counted and remembered as displaced."""
+        in_camp = bool(self.routes.is_camp[dest])
+        sim.people.set(ids, day, state=State.CAMP if in_camp else State.CIVILIAN,
+                       place=np.full(ids.size, dest))
+        if in_camp:
+            ids, keys = self._screen(sim, day, ids, keys, np.full(ids.size, dest), tag)
+        self.displaced_book.count(ids, +1)
+        free = np.full(keys.size, in_camp and self.camps.exit[dest] == EXITS.index("free"))
+        self.displaced_book.remember(keys, free)
+
+    def _screen(self, sim: Simulation, day: int, ids: np.ndarray, keys: np.ndarray,
+                at: np.ndarray, tag: str) -> tuple[np.ndarray, np.ndarray]:
+        """Screening at camps (M25): the camp's holder detains a share ``screening`` of the
+        arriving men of service age (through the wanted book: event ``detained``, reason
+        screening). Returns the people who stay, and their keys."""
+        share = self.camps.screening[at]
+        if not (share > 0).any():
+            return ids, keys
+        people = sim.people
+        lo, hi = self.params.service_ages.value
+        age = people.age_years(day, ids)
+        man = (people.sex[ids] == 1) & (age >= lo) & (age <= hi)
+        held = man & (sim.person_uniform(f"flight.screening.{tag}", ids) < share)
+        if held.any():
+            holder = sim.world.control[day].astype(np.int64)[at[held]]
+            book = wanted_book(sim)
+            self.parties.stopped(ids[held])
+            for a in np.unique(holder):
+                book.detain(sim, ids[held][holder == a], int(a), day, "screening")
+        return ids[~held], keys[~held]
 
     def _wanted_by(self, sim: Simulation, ids: np.ndarray) -> np.ndarray:
         """The actor that wants each of ``ids`` (the wanted book's), else the actor holding
@@ -334,16 +489,110 @@ class Flight(Module[FlightParams]):
 
     # -- M25 camps ---------------------------------------------------------------------------
     def _camp_exits(self, sim: Simulation, day: int) -> None:
-        """Sponsored camp residents leave after stays of weeks and move on."""
-        p = self.params
+        """Camp exits as the camps' rules allow (M25): residents of camps whose exit rule is
+        sponsorship find a sponsor with their camp's daily chance (event ``sponsored``);
+        sponsored residents, and all residents of camps with free exit, may go home when it
+        is safe (the returns module) or move on after stays of weeks (event
+        ``camp_exit``); residents of camps with organised exit leave only by convoys."""
+        p, camps = self.params, self.camps
+        rate = np.where(camps.has_rules, camps.exit_per_day, p.sponsor_per_day.value)
+        allowed = camps.exit == EXITS.index("sponsorship")
+        new = self.displaced_book.sponsor(sim, day, rate, allowed)
+        if new.size:
+            sim.record.events("sponsored", sim.people.place[new])
         ids = self.displaced_book.sponsored_exits(sim, day, p.camp_stay_days_mean.value,
-                                                  p.sponsor_share.value)
+                                                  camps.exit != EXITS.index("organised"))
         if ids.size == 0:
             return
         sim.record.events("camp_exit", sim.people.place[ids], reason="sponsored")
         self.parties.avoid_camps(ids)
         sim.people.set(ids, day, state=State.TRANSIT)
         self._add_travellers(ids)
+
+    def _arrivals_in(self, sim: Simulation, day: int) -> None:
+        """People from outside the governorate (timeline ``arrivals``; made at set-up by
+        :mod:`ranks.arrivals`) arrive at their destination, an equal share of the group's
+        households a day: event ``entered`` (place = origin, reason outside, destination);
+        screened at camps; those the event calls displaced (from elsewhere in the country)
+        are counted as displaced from their origin and may go back."""
+        for gi, g in enumerate(self.arrivals):
+            if not g.start_day <= day < g.end_day:
+                continue
+            target = int(round(g.hh.size * (day - g.start_day + 1) / (g.end_day - g.start_day)))
+            hh_ids = np.sort(g.hh[self._arrived[gi]:target])
+            self._arrived[gi] = target
+            if hh_ids.size == 0:
+                continue
+            ids, keys = self.parties.members(hh_ids)
+            live = sim.people.state[ids] == State.ABROAD
+            ids, keys = ids[live], keys[live]
+            sim.record.events("entered", np.full(ids.size, g.origin), reason="outside",
+                              destination=g.destination)
+            dest = g.destination
+            in_camp = bool(self.routes.is_camp[dest])
+            sim.people.set(ids, day, state=State.CAMP if in_camp else State.CIVILIAN,
+                           place=np.full(ids.size, dest))
+            if in_camp:
+                ids, keys = self._screen(sim, day, ids, keys, np.full(ids.size, dest),
+                                         f"arrivals.{gi}")
+            ev = sim.scenario.timeline[g.event_index]
+            if ev.args.get("displaced"):
+                feared = sim.world.actor_index.get(str(ev.args.get("fled_from")), -1)
+                self.parties.displaced_from_elsewhere(ids, feared)
+                self.displaced_book.count(ids, +1)
+                free = np.full(keys.size, in_camp and self.camps.exit[dest] == EXITS.index(
+                    "free"))
+                self.displaced_book.remember(keys, free)
+
+    def _camp_residents(self, sim: Simulation, day: int, places: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Displaced people (and their party keys) in camps at ``places``."""
+        pool = self.displaced_book.parties_today(sim, day)
+        ids, k = self.displaced_book.members(np.unique(pool), State.CAMP)
+        here = np.isin(sim.people.place[ids], places)
+        return ids[here], k[here]
+
+    def _camp_closures(self, sim: Simulation, day: int) -> None:
+        """A camp that closes today sends its residents to its ``transfer_to`` camp (event
+        ``evacuated``, reason transfer) or on their way (event ``camp_exit``, reason
+        closed)."""
+        for c in self.camps.closing_today(day):
+            ids, keys = self._camp_residents(sim, day, np.array([c]))
+            if ids.size == 0:
+                continue
+            self.displaced_book.count(ids, -1)
+            dest = int(self.camps.transfer_to[c])
+            if dest >= 0:
+                sim.record.events("evacuated", sim.people.place[ids], reason="transfer",
+                                  destination=dest)
+                self.bits[ids] &= np.uint8(~SPONSORED & 0xFF)
+                self._settle_at(sim, day, ids, keys, dest, f"closure.{c}")
+            else:
+                sim.record.events("camp_exit", sim.people.place[ids], reason="closed")
+                self.parties.avoid_camps(ids)
+                sim.people.set(ids, day, state=State.TRANSIT)
+                self._add_travellers(ids)
+
+    def _convoys(self, sim: Simulation, day: int) -> None:
+        """Organised departures of camp residents (evacuations with ``who: residents``): a
+        share of the parties a day taken to the destination (event ``evacuated``). Thinning
+        over the displaced pool (common random numbers per day)."""
+        for j, e in enumerate(self.evacuations):
+            if e.who != "residents" or not e.active(day):
+                continue
+            pool = self.displaced_book.parties_today(sim, day)
+            keys = np.unique(sim.thin_candidates(f"flight.convoy.{j}", day, e.share_per_day,
+                                                 pool))
+            ids, k = self.displaced_book.members(keys, State.CAMP)
+            here = np.isin(sim.people.place[ids], e.places)
+            ids, k = ids[here], k[here]
+            if ids.size == 0:
+                continue
+            self.displaced_book.count(ids, -1)
+            sim.record.events("evacuated", sim.people.place[ids], reason=e.kind,
+                              destination=e.destination)
+            self.bits[ids] &= np.uint8(~SPONSORED & 0xFF)
+            self._settle_at(sim, day, ids, k, e.destination, f"convoy.{j}")
 
     # -- M23, M24 travel ---------------------------------------------------------------------
     def _travel(self, sim: Simulation, day: int) -> None:
@@ -358,7 +607,9 @@ class Flight(Module[FlightParams]):
         if self.t_ids.size == 0:
             return
         control, front = w.control[day], w.front[day]
-        score = routes.scores(control, front, people.by_place_state[:, State.CAMP], self.A)
+        closed = self._besieged | (routes.is_camp & ~self.camps.is_open(day))
+        score = routes.scores(control, front, people.by_place_state[:, State.CAMP], self.A,
+                              closed)
         waiting = self.t_wait > 0
         self.t_wait[waiting] -= 1
         budget = np.where(waiting, 0.0, 1.0)  # days of travel left today
@@ -465,11 +716,23 @@ class Flight(Module[FlightParams]):
         out = np.zeros(ids.size, dtype=bool)
         camp = routes.is_camp[at] & ((self.bits[ids] & NOCAMP) == 0)
         if camp.any():
+            # the camp's rules (M25): closed, held by the actor fled, or full: turned away
             sel = np.flatnonzero(camp)
-            full = camp_full(routes.capacity, people.by_place_state[:, State.CAMP], at[camp],
-                             keys[camp])
-            self.parties.avoid_camps(ids[sel[full]])
-            camp[sel[full]] = False
+            verdict = self.camps.admit(day, at[sel], keys[sel], self.fled_from[ids[sel]],
+                                       w.control[day].astype(np.int64),
+                                       people.by_place_state[:, State.CAMP])
+            away = sel[verdict >= 0]
+            if away.size:
+                sim.record.events("turned_away", at[away], reason=verdict[verdict >= 0],
+                                  reasons=TURNED_AWAY)
+                self.parties.avoid_camps(ids[away])
+                camp[away] = False
+            if camp.any():  # screening of those admitted
+                kept, _ = self._screen(sim, day, ids[camp], keys[camp], at[camp],
+                                       f"stop.{wave}")
+                held = camp & ~np.isin(ids, kept)
+                out |= held
+                camp &= ~held
         abroad = routes.is_abroad[at]
         town = routes.is_town[at] & safe & ~camp & ~abroad
         s_ch = p.settle_chance.value
@@ -486,8 +749,9 @@ class Flight(Module[FlightParams]):
             self.displaced_book.count(sel_ids, +1)
             sim.record.events("arrived", people.home[sel_ids], actor=ctrl[mask],
                               destination=at[mask])
-            self.displaced_book.remember(sim, keys[mask], state == State.CAMP,
-                                         p.sponsor_share.value)
+            free = (self.camps.exit[at[mask]] == EXITS.index("free")) & (
+                state == State.CAMP)
+            self.displaced_book.remember(keys[mask], free)
             out |= mask
         if host.any():
             days = -np.log(np.maximum(sim.person_uniform(f"flight.host_days.{wave}",
@@ -528,6 +792,7 @@ class Flight(Module[FlightParams]):
         back = oc == int(Outcome.RETURNED)
         if back.any():
             b_ids = ids[back]
+            sim.record.events("turned_back", where[back], actor=actor[back])
             wanted = (fl[back] & Flag.WANTED) != 0
             people.set(b_ids[~wanted], day, state=State.CIVILIAN,
                        place=people.home[b_ids[~wanted]])

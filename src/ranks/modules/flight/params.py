@@ -63,11 +63,45 @@ class FlightParams(ModuleParams):
         value=0.01, source="seed-003",
         note="deserters face execution if caught and go to Turkey or SDF areas; daily chance "
         "of a hiding deserter assumed")
-    front_flight_per_day: P[Prob] = P(
-        value=0.002, source="domain-figures",
-        note="the besieged government enclave fell from 228,000 (Mar 2015) to about 90,000 "
-        "(Sep 2017), about 0.1% a day at front intensity about 0.6: daily chance of a "
-        "household at intensity 1")
+    conflict_flight_per_day: P[Prob] = P(
+        value=0.02, source="flee-2017",
+        note="Flee's conflict-driven spawning generalised (departures in proportion to "
+        "intensity and to the people exposed): daily chance of a household at home at a "
+        "front of intensity 1 of a kind of weight 1, at the start of the episode (the Deir "
+        "Ezzor scenarios fit it, docs/calibration.md)")
+    conflict_kind_weight: dict[str, P[NonNeg]] = Field(default_factory=lambda: {
+        "offensive": P(value=1.0, source="disp-sep-oct-2017-reach",
+                       note="a ground offensive passing through empties towns (58 of 135 "
+                       "communities uninhabited after Sep-Oct 2017): the reference kind"),
+        "violence_against_civilians": P(value=1.0, source="press-shaitat-2014",
+                                        note="massacres drive people out like an offensive "
+                                        "(assumed equal)"),
+        "battle": P(value=0.5, assumption="static front lines drive fewer out than an "
+                    "offensive passing through"),
+        "shelling": P(value=0.3, assumption="shelling from across the river or a line"),
+        "airstrike": P(value=0.3, source="disp-dec-2018-hajin-ops",
+                       note="strikes displace too (Hajin, Dec 2018), fewer than ground "
+                       "fighting (weight assumed)"),
+        "explosion": P(value=0.2, assumption="isolated explosions"),
+        "siege": P(value=0.3, assumption="fighting on a siege line (leaving a besieged place "
+                   "needs a smuggler or an evacuation: timeline siege)"),
+        "other": P(value=0.0, assumption="no departures from other events"),
+        "calm": P(value=0.0, assumption="residual intensity after the fighting moved on "
+                  "drives nobody out"),
+    })
+    conflict_half_life_days: P[PosF] = P(
+        value=21.0, source="disp-cccm-nov-2017",
+        note="departures fall off as an episode of fighting goes on (those willing and able "
+        "have left: 200,000 displacements in October 2017, a few thousand in November, "
+        "disp-sep-oct-2017-reach, disp-cccm-nov-2017); Flee decays conflict spawning in "
+        "30-day steps; half-life assumed")
+    episode_gap_days: P[NonNegInt] = P(
+        value=90, assumption="someone sent home who sets out again within this many days is "
+        "on the same displacement episode (an attempt, not a new departure)")
+    siege_price_factor: P[NonNeg] = P(
+        value=2.0, source="press-dez-airlift-2015",
+        note="forces in the enclave sold permission to leave on top of the smugglers' fee: "
+        "factor on the smuggler price to leave a besieged place (assumed)")
     hardship_flight_per_day: P[Prob] = P(
         value=0.004, source="domain-figures",
         note="households that cannot meet their needs leave the actor's area (M22: what "
@@ -169,9 +203,12 @@ class FlightParams(ModuleParams):
         "(assumed)")
     host_days_mean: P[PosF] = P(value=10.0, source="seed-000",
                                 note="stayed with his aunt about 10 days")
-    sponsor_share: P[Prob] = P(
-        value=0.3, source="seed-000",
-        note="a relative got him out of the camp; share of camp residents with a sponsor "
-        "(assumed)")
+    sponsor_per_day: P[Prob] = P(
+        value=0.0015, source="camp-areesha-2018-03",
+        note="residents of a camp whose exit rule is sponsorship find a sponsor (a relative, a "
+        "tribal guarantor; seed-000: an aunt got him out) with this daily chance, unless the "
+        "camps table gives the camp its own exit_per_day")
     camp_stay_days_mean: P[PosF] = P(value=15.0, source="seed-000",
-                                     note="15 days in al-Sadd (Areesha) camp")
+                                     note="15 days in al-Sadd (Areesha) camp: a sponsored party "
+                                     "whose home is not safe moves on after stays of this "
+                                     "mean")

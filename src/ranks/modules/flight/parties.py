@@ -19,6 +19,8 @@ LONE = 2  # fled as a man alone (party = the person), else with the household
 SMUGGLED = 4  # paid a smuggler for this journey
 NOCAMP = 8  # left a camp (or found it full): heads for towns or abroad
 EVER_FLED = 16  # fled at least once (not cleared on return)
+EPISODE = 32  # left home in the current displacement episode (cleared on return home)
+SPONSORED = 64  # in a camp, free to leave (a sponsor found, or a camp with free exit)
 
 
 class Parties:
@@ -69,23 +71,40 @@ class Parties:
         return (np.concatenate([idx, keys[lone] - self.H]),
                 np.concatenate([np.repeat(fam, n), keys[lone]]))
 
+    def new_episode(self, ids: np.ndarray, since: np.ndarray, day: int, gap_days: int
+                    ) -> np.ndarray:
+        """Which of ``ids`` (about to set out) start a displacement episode: not on one, or
+        home again (``since``: the day their state last changed) for more than
+        ``gap_days``. The others are on the same episode: an attempt after a turn-back."""
+        return ((self.bits[ids] & EPISODE) == 0) | (
+            day - since.astype(np.int64) > gap_days)
+
     def set_out(self, ids: np.ndarray, feared: np.ndarray, alone: bool,
                 smuggled: np.ndarray) -> None:
         """``ids`` set out fleeing ``feared`` (one each), alone or with their household."""
-        bits = FLED | EVER_FLED | (LONE if alone else 0)
-        self.bits[ids] = (self.bits[ids] & ~np.uint8(NOCAMP | SMUGGLED | LONE)) | bits
+        bits = FLED | EVER_FLED | EPISODE | (LONE if alone else 0)
+        self.bits[ids] = (self.bits[ids] & ~np.uint8(NOCAMP | SMUGGLED | LONE | SPONSORED)
+                          ) | bits
         self.bits[ids[smuggled]] |= np.uint8(SMUGGLED)
         self.fled_from[ids] = feared
 
     def stopped(self, ids: np.ndarray) -> None:
-        """``ids`` were stopped on the way: no longer fleeing (returned, taken, detained)."""
-        self.bits[ids] &= np.uint8(~(FLED | SMUGGLED | NOCAMP) & 0xFF)
+        """``ids`` were stopped on the way: no longer fleeing (returned, taken, detained);
+        still on their displacement episode (a new attempt soon is not a new departure)."""
+        self.bits[ids] &= np.uint8(~(FLED | SMUGGLED | NOCAMP | SPONSORED) & 0xFF)
         self.fled_from[ids] = -1
 
     def home_again(self, ids: np.ndarray) -> None:
-        """``ids`` went home (returns): no longer displaced."""
-        self.bits[ids] &= np.uint8(~(FLED | LONE | SMUGGLED | NOCAMP) & 0xFF)
+        """``ids`` went home (returns): no longer displaced, the episode over."""
+        self.bits[ids] &= np.uint8(~(FLED | LONE | SMUGGLED | NOCAMP | SPONSORED | EPISODE)
+                                   & 0xFF)
         self.fled_from[ids] = -1
+
+    def displaced_from_elsewhere(self, ids: np.ndarray, feared: int) -> None:
+        """``ids`` arrived displaced from outside the governorate (their home is their
+        origin): displaced, on an episode, fleeing ``feared``."""
+        self.bits[ids] |= np.uint8(FLED | EVER_FLED | EPISODE)
+        self.fled_from[ids] = feared
 
     def avoid_camps(self, ids: np.ndarray) -> None:
         """``ids`` left a camp or found it full: they head for towns or abroad."""

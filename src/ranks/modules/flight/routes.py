@@ -80,16 +80,18 @@ class Routes:
 
     # -- Flee's rule -----------------------------------------------------------------------
     def scores(self, control: np.ndarray, front: np.ndarray, in_camp: np.ndarray,
-               n_actors: int) -> np.ndarray:
+               n_actors: int, closed: np.ndarray | None = None) -> np.ndarray:
         """Flee scores of each place for a traveller fearing actor f: (A + 1, P), row A for
         none. Camps weigh camp_weight x Flee's capacity multiplier, abroad abroad_weight,
         places at the front conflict_weight ** intensity, the feared actor's places
-        hostile_weight.
+        hostile_weight; places ``closed`` to arrivals (a camp not open, a besieged place)
+        and camps held by the actor a traveller fears weigh 0 (M25, issue 13).
 
         Args:
             control: actor holding each place today (-1 none).
             front: front intensity by place today.
             in_camp: people in camps by place now.
+            closed: places nobody can stop at or get into today (None: none).
         """
         p = self.p
         s = np.ones(self.P)
@@ -97,10 +99,14 @@ class Routes:
         s *= capacity_multiplier(self.capacity, in_camp, p.capacity_buffer.value)
         s[self.is_abroad] = p.abroad_weight.value
         s *= p.conflict_weight.value ** front.astype(np.float64)
+        if closed is not None:
+            s[closed] = 0.0
         out = np.repeat(s[None, :], n_actors + 1, axis=0)
         ctrl = control.astype(np.int64)
         held = ctrl >= 0
         out[ctrl[held], np.flatnonzero(held)] *= p.hostile_weight.value
+        hc = held & self.is_camp
+        out[ctrl[hc], np.flatnonzero(hc)] = 0.0  # nobody settles under the actor they flee
         return out
 
     def choose(self, at: np.ndarray, prev: np.ndarray, feared: np.ndarray,
