@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from ranks import kernels, rng
+from ranks.arrays import unique
 from ranks.population import People, State
 
 from .conftest import DEMO, ROOT
@@ -108,3 +109,21 @@ def test_members_index_follows_every_move() -> None:
         if g.random() < 0.5:
             assert np.array_equal(p.members(), np.flatnonzero(p.actor >= 0)), day
     assert np.array_equal(p.members(), np.flatnonzero(p.actor >= 0))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.int8, np.bool_, np.float64])
+def test_unique_by_sort_equals_numpy(dtype: type) -> None:
+    """ranks.arrays.unique gives np.unique's array (values, order, dtype), any size."""
+    g = np.random.default_rng(4)
+    for n in (0, 1, 2, 7, 300, 20_000):
+        for hi in (2, 50, 10**6):
+            a = g.integers(-hi if dtype in (np.int64, np.int32) else 0, hi, n)
+            a = np.asarray(a % 100 if dtype in (np.uint8, np.int8) else a).astype(dtype)
+            got, want = unique(a), np.unique(a)
+            assert got.dtype == want.dtype and np.array_equal(got, want), (n, hi)
+    two_d = np.arange(12).reshape(3, 4) % 5
+    assert np.array_equal(unique(two_d), np.unique(two_d))
+    x = np.array([3, 1, 3, 2])
+    u = unique(x)
+    u[0] = 99  # a copy, never a view of the input
+    assert x.tolist() == [3, 1, 3, 2]

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ranks.arrays import unique
 from ranks.arrivals import (
     ReserveGroup,
     append_households,
@@ -214,7 +215,7 @@ class Simulation:
         if p_max >= 0.2:  # dense: one number each is cheaper and exact
             pick = np.flatnonzero(g.random(n) < p_max)
         else:
-            pick = np.unique(g.integers(0, n, size=k))
+            pick = unique(g.integers(0, n, size=k))
         return pick.astype(np.int64) if pool is None else np.asarray(pool)[pick]
 
     def request_death(self, ids: np.ndarray, cause: str, actor: int = -1) -> None:
@@ -269,7 +270,7 @@ class Simulation:
             return
         seen = np.zeros(0, dtype=np.int64)
         for ids, cause, actor in self._deaths:
-            ids = np.unique(ids)
+            ids = unique(ids)
             ids = ids[(self.people.state[ids] != State.DEAD) & ~np.isin(ids, seen)]
             if ids.size == 0:
                 continue

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ranks import kernels
+from ranks.arrays import unique
 from ranks.rng import stream
 from ranks.scenario.model import PopulationSpec
 
@@ -245,7 +246,7 @@ class People:
         ``np.flatnonzero(people.actor >= 0)``, kept up to date from the people whose actor
         changed instead of scanning everyone. Do not modify it."""
         if self._touched:
-            t = np.unique(np.concatenate(self._touched))
+            t = unique(np.concatenate(self._touched))
             self._touched.clear()
             mark = self._mark
             mark[t] = True

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field, field_validator
 
+from ranks.arrays import unique
 from ranks.errors import RanksInputError
 from ranks.modules.actors import ActorParams, NonNeg, PosF, PosInt, Prob, check_actor_names
 from ranks.modules.base import Module, ModuleParams, Problem
@@ -637,7 +638,7 @@ class Coercion(Module[CoercionParams]):
             des = ids[deserter]
             if des.size:
                 if rejoin:
-                    for b in np.unique(actor_of[deserter]):
+                    for b in unique(actor_of[deserter]):
                         book.conscript(sim, des[actor_of[deserter] == b], int(b), day, "amnesty")
                 else:
                     people.set(des, day, state=State.CIVILIAN)
@@ -714,7 +715,7 @@ class Coercion(Module[CoercionParams]):
             r_ids, r_wb = W[raided], wb[raided]
             # one raid per household and actor looking for someone in it
             H = len(sim.households)
-            pair = np.unique(r_wb * H + people.household[r_ids])
+            pair = unique(r_wb * H + people.household[r_ids])
             sim.record.events("raid", sim.households.place[pair % H].astype(np.int64),
                               actor=pair // H)
             self._caught(sim, day, r_ids, r_wb, "raid")
@@ -731,7 +732,7 @@ class Coercion(Module[CoercionParams]):
             ((people.flags[ids] & Flag.WAS_MEMBER) != 0) & ((people.flags[ids] & Flag.EVADER)
                                                              == 0) & (people.actor[ids] < 0))
         u = sim.person_uniform(f"coercion.caught.{how}", ids)
-        for a in np.unique(actor):
+        for a in unique(actor):
             a = int(a)
             ia = actor == a
             des = ids[ia & deserter]
@@ -784,7 +785,7 @@ class Coercion(Module[CoercionParams]):
         ok &= u < chance[pl]
         ids, pl = ids[ok], pl[ok]
         ctrl = w.control[day][pl].astype(np.int64)
-        for a in np.unique(ctrl):
+        for a in unique(ctrl):
             self.book.detain(sim, ids[ctrl == a], int(a), day, "violation")
 
     def _detention_day(self, sim: Simulation, day: int) -> None:
@@ -807,7 +808,7 @@ class Coercion(Module[CoercionParams]):
                           < 1.0 / np.maximum(self.det_days[hk], 1e-9))
         to_army = release & (sim.person_uniform("coercion.after_detention", D)
                              < self.after_det[hk]) & (holder >= 0)
-        for a in np.unique(holder):
+        for a in unique(holder):
             ia = holder == a
             dead = D[ia & die]
             if dead.size:

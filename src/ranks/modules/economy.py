@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from ranks.arrays import unique
 from ranks.modules.actors import ActorParams, NonNeg, PosInt, Prob, check_actor_names
 from ranks.modules.base import Module, ModuleParams, Problem
 from ranks.modules.practices import ActorSettings, market
@@ -261,7 +262,7 @@ class Economy(Module[EconomyParams]):
         paid = (actors >= 0) & ((st == State.SERVING) | (st == State.TRAINING))
         service = sim.get(Service)
         fd_col = service.front_days if service is not None else None
-        for a in np.unique(actors[paid]):
+        for a in unique(actors[paid]):
             sel = paid & (actors == a)
             m = ids[sel]
             w, par, ch = self._dependents(sim, m)
@@ -353,7 +354,7 @@ class Economy(Module[EconomyParams]):
             food = self._kind_food(sim, hn, actors[new][first]) * self.fx_index
             np.add.at(self.household_pay, hn, food)
         np.bitwise_or.at(self._hh_actor_mask, h, (np.uint32(1) << actors.astype(np.uint32)))
-        self._hardship(sim, sim.day, np.unique(h))
+        self._hardship(sim, sim.day, unique(h))
 
     def add_work_income(self, households: np.ndarray, usd: float) -> None:
         """Add ``usd`` a month to the 2011 work earnings of ``households`` (one entry per

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ranks.arrays import unique
 from ranks.modules.actors import (
     ActorParams,
     Age,
@@ -312,7 +313,7 @@ class Joining(Module[JoiningParams]):
             free = np.setdiff1d(free, pick, assume_unique=True)
             new.append(pick)
         if new:
-            self.members = np.unique(np.concatenate(new))
+            self.members = unique(np.concatenate(new))
 
     def _on_death(self, ids: np.ndarray, cause: str, actor: int) -> None:
         """Count relatives killed by a responsible actor, by household (revenge motive)."""
@@ -330,11 +331,11 @@ class Joining(Module[JoiningParams]):
         resolved."""
         if not self._bereaved:
             return
-        hh = np.unique(np.concatenate(self._bereaved))
+        hh = unique(np.concatenate(self._bereaved))
         self._bereaved.clear()
         lo, n = self._pool_ptr[hh], np.diff(self._pool_ptr)[hh]
         kin = self._pool_by_hh[np.repeat(lo - np.cumsum(n) + n, n) + np.arange(int(n.sum()))]
-        new = np.unique(kin[~self._is_avenger[kin]])
+        new = unique(kin[~self._is_avenger[kin]])
         if new.size:
             self._is_avenger[new] = True
             self.avengers = np.insert(self.avengers, np.searchsorted(self.avengers, new), new)
@@ -442,7 +443,7 @@ class Joining(Module[JoiningParams]):
     def _add_aggrieved(self, sim: Simulation) -> None:
         """Men of the pool with a grievance from their own detention join the avengers."""
         g = self.book.grievance[self.pool]
-        self.avengers = np.union1d(self.avengers, self.pool[g >= 0])
+        self.avengers = unique(np.concatenate((self.avengers, self.pool[g >= 0]), axis=None))
 
     def prospects(self, day: int) -> np.ndarray:
         """How each actor fares, 0..1 (M3): the whole organisation's territory over its peak
@@ -599,7 +600,7 @@ class Joining(Module[JoiningParams]):
             econ.add_members(sim, ids)
 
     def _valid_members(self, sim: Simulation) -> np.ndarray:
-        m = np.unique(self.members)  # a man who joined twice within a week is listed twice
+        m = unique(self.members)  # a man who joined twice within a week is listed twice
         st = sim.people.state[m]
         return m[(sim.people.actor[m] >= 0) & ((st == State.SERVING) | (st == State.TRAINING))]
 
@@ -618,7 +619,7 @@ class Joining(Module[JoiningParams]):
             return
         u = sim.person_uniform("joining.takeover", at, day)
         ctrl = w.control[day].astype(np.int64)
-        for a in np.unique(a_of):
+        for a in unique(a_of):
             sel = a_of == a
             who, uu = at[sel], u[sel]
             sw = self.takeover_switch[a] if self.configured[a] else 0.0
@@ -643,11 +644,11 @@ class Joining(Module[JoiningParams]):
                 ppl.set(surrender, day, state=State.CIVILIAN, actor=-1,
                         assignment=Assignment.NONE)
                 ppl.flags[surrender] |= np.uint8(Flag.WAS_MEMBER)
-                self.flagged = np.union1d(self.flagged, surrender)
+                self.flagged = unique(np.concatenate((self.flagged, surrender), axis=None))
             if back.size:
                 src_p = ppl.place[back].astype(np.int64)
                 dest = np.zeros(back.size, dtype=np.int64)
-                for sp in np.unique(src_p):  # the nearest place the actor holds
+                for sp in unique(src_p):  # the nearest place the actor holds
                     d = great_circle_km(w.lat[sp], w.lon[sp], w.lat[held], w.lon[held])
                     dest[src_p == sp] = held[np.argmin(d)]
                 sim.record.events("withdrew", src_p, actor=int(a), destination=dest)
@@ -660,7 +661,7 @@ class Joining(Module[JoiningParams]):
         cand = sim.thin_candidates("joining.switch", day, p_max, self.members)
         if cand.size == 0:
             return
-        cand = np.unique(cand)
+        cand = unique(cand)
         a_c = ppl.actor[cand].astype(np.int64)
         cand = cand[(a_c >= 0) & (ppl.state[cand] == State.SERVING)
                     & (self.switch_rate[np.maximum(a_c, 0)] > 0)]

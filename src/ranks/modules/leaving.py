@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field, field_validator
 
+from ranks.arrays import unique
 from ranks.errors import RanksInputError
 from ranks.modules.actors import ActorParams, NonNeg, PosF, PosInt, Prob, check_actor_names
 from ranks.modules.base import Module, ModuleParams, Problem
@@ -713,7 +714,7 @@ class Leaving(Module[LeavingParams]):
         p_caught = np.minimum(base * (1.0 + p.informer_boost.value * suspected), 1.0)
         p_caught[reason == REASONS.index("safe_exit")] = 0.0
         caught = sim.person_uniform("leaving.caught", ids) < p_caught
-        for b in np.unique(a[caught]):
+        for b in unique(a[caught]):
             self.punish(sim, ids[caught & (a == b)], int(b), day, "caught_leaving")
         ids, a, reason, safe_dest = ids[~caught], a[~caught], reason[~caught], safe_dest[~caught]
         if ids.size == 0:
@@ -728,7 +729,7 @@ class Leaving(Module[LeavingParams]):
         dest = np.ones(ids.size, dtype=np.int64)  # index into DESTINATIONS
         to = people.home[ids].astype(np.int64)
         held_by = np.where(ctrl >= 0, ctrl, w.n_actors)
-        for b in np.unique(a):  # destinations open to leavers of actor b today
+        for b in unique(a):  # destinations open to leavers of actor b today
             ib = np.flatnonzero(a == b)
             is_rebel = np.zeros(w.n_actors + 1, dtype=bool)
             is_rebel[self.rebels[self.rebels != b]] = True
@@ -808,7 +809,7 @@ class Leaving(Module[LeavingParams]):
             return
         a = people.actor[go].astype(np.int64)
         caught = sim.person_uniform("leaving.family_caught", go) < self.caught[a]
-        for b in np.unique(a[caught]):
+        for b in unique(a[caught]):
             self.punish(sim, go[caught & (a == b)], int(b), day, "caught_leaving", ".family")
         go, a = go[~caught], a[~caught]
         if go.size == 0:

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ranks.arrays import unique
 from ranks.conditions import front_distance, mine_contamination, place_distances, service_damage
 from ranks.modules.actors import NonNeg, NonNegInt, PosF, Prob
 from ranks.modules.base import Module, ModuleParams, Problem
@@ -188,7 +189,7 @@ class Returns(Module[ReturnsParams]):
         rate[State.ABROAD] = p.from_abroad_per_day.value
         p_max = float(rate.max())
         pool = flight.displaced_parties(sim, day)
-        keys = np.unique(sim.thin_candidates("returns.candidates", day, p_max, pool))
+        keys = unique(sim.thin_candidates("returns.candidates", day, p_max, pool))
         if keys.size == 0:
             return
         ids, k = flight.party_members(sim, keys)

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ranks.arrays import unique
 from ranks.modules.actors import (
     ActorParams,
     Byte,
@@ -283,7 +284,7 @@ class Service(Module[ServiceParams]):
         p = self.params
         ppl = sim.people
         actors = ppl.actor[ids].astype(np.int64)
-        for a in np.unique(actors):
+        for a in unique(actors):
             who = ids[actors == a]
             asg = np.full(len(who), Assignment.FRONT, dtype=np.uint8)
             if p.assignment_rules:
@@ -298,7 +299,7 @@ class Service(Module[ServiceParams]):
                 cmd = sim.trait("service.command", who, key=0) < self.foreign_cmd[a]
                 asg[foreign & cmd] = Assignment.GUARD
                 asg[(fl & Flag.SUSPECTED) > 0] = Assignment.DANGEROUS
-            for k in np.unique(asg):
+            for k in unique(asg):
                 sel = who[asg == k]
                 ppl.set(sel, day, state=State.SERVING, assignment=int(k))
                 if k in (Assignment.FRONT, Assignment.DANGEROUS):
@@ -389,7 +390,7 @@ class Service(Module[ServiceParams]):
             u = sim.person_uniform("service.shortage", guards, day)
             mv = guards[u < self.short_move[ppl.actor[guards].astype(np.int64)]]
             ppl.set(mv, day, assignment=Assignment.FRONT)
-            for a in np.unique(ppl.actor[mv]):  # a draw of front places per actor
+            for a in unique(ppl.actor[mv]):  # a draw of front places per actor
                 sel = mv[ppl.actor[mv] == a]
                 dest = self._front_place(sim, day, int(a), len(sel), "service.shortage_place")
                 if dest is not None:
@@ -400,7 +401,7 @@ class Service(Module[ServiceParams]):
         fr = serving[np.isin(ppl.assignment[serving], (Assignment.FRONT, Assignment.DANGEROUS))]
         calm = fr[sim.world.front[day][ppl.place[fr]] <= 0]
         moved: list[np.ndarray] = []
-        for a in np.unique(ppl.actor[calm]):  # a draw of front places per actor
+        for a in unique(ppl.actor[calm]):  # a draw of front places per actor
             sel = calm[ppl.actor[calm] == a]
             dest = self._front_place(sim, day, int(a), len(sel), "service.redeploy")
             if dest is None:

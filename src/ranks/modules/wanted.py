@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from ranks.arrays import unique
 from ranks.modules.economy import Economy
 from ranks.modules.practices import (
     CONSCRIPTED,
@@ -111,7 +112,7 @@ class WantedBook:
         ids = np.asarray(ids, dtype=np.int64)
         new = ids[(self.bits[ids] & bit) == 0]
         if new.size:
-            new = np.unique(new)
+            new = unique(new)
             self.bits[new] |= np.uint8(bit)
             chunks.append(new)
 

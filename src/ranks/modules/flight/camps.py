@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ranks.arrays import unique
 from ranks.modules.flight.parties import FLED, LONE, SPONSORED, KeyPool, Parties
 from ranks.population import People, State
 
@@ -57,12 +58,12 @@ class Displaced:
         """
         if day - self._compacted >= COMPACT_DAYS:
             self._compacted = day
-            ids, k = self.members(np.unique(self.pool.view()))
-            self.pool.reset(np.unique(k))
+            ids, k = self.members(unique(self.pool.view()))
+            self.pool.reset(unique(k))
             self.counts[:] = 0
             self.count(ids, +1)
-            _, k = self.members(np.unique(self.camp_pool.view()), State.CAMP)
-            self.camp_pool.reset(np.unique(k))
+            _, k = self.members(unique(self.camp_pool.view()), State.CAMP)
+            self.camp_pool.reset(unique(k))
         return self.pool.view()
 
     def members(self, keys: np.ndarray, state: int | None = None
@@ -109,7 +110,7 @@ class Displaced:
         a mask of ``keys``) may leave as if sponsored (the camp pool)."""
         self.pool.add(keys)
         if free_exit is not None and free_exit.any():
-            free = np.unique(keys[free_exit])
+            free = unique(keys[free_exit])
             ids, _ = self.members(free, State.CAMP)
             self.parties.bits[ids] |= np.uint8(SPONSORED)
             self.camp_pool.add(free)
@@ -124,14 +125,14 @@ class Displaced:
         if r_max <= 0 or not self.people.by_place_state[:, State.CAMP].any():
             return np.zeros(0, dtype=np.int64)
         pool = self.parties_today(sim, day)
-        keys = np.unique(sim.thin_candidates("flight.sponsor", day, r_max, pool))
+        keys = unique(sim.thin_candidates("flight.sponsor", day, r_max, pool))
         ids, k = self.members(keys, State.CAMP)
         at = self.people.place[ids]
         ok = allowed[at] & ((self.parties.bits[ids] & SPONSORED) == 0)
         ok &= sim.person_uniform("flight.sponsor.accept", k) * r_max < rate[at]
         ids, k = ids[ok], k[ok]
         self.parties.bits[ids] |= np.uint8(SPONSORED)
-        self.camp_pool.add(np.unique(k))
+        self.camp_pool.add(unique(k))
         return ids
 
     def sponsored_exits(self, sim: Simulation, day: int, stay_days_mean: float,
@@ -146,7 +147,7 @@ class Displaced:
                                    self.camp_pool.view())
         if keys.size == 0:
             return keys
-        keys = np.unique(keys)  # the pool may hold a party twice between compactions
+        keys = unique(keys)  # the pool may hold a party twice between compactions
         ids, _ = self.members(keys, State.CAMP)
         ids = ids[((self.parties.bits[ids] & SPONSORED) != 0)
                   & may_leave[self.people.place[ids]]]

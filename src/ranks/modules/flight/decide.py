@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ranks.arrays import unique
 from ranks.conditions import conflict_chance
 from ranks.modules.flight.params import FlightParams
 from ranks.modules.flight.parties import FLED, Parties
@@ -171,7 +172,7 @@ def conflict(sim: Simulation, day: int, p: FlightParams, parties: Parties,
     k = g.binomial(n_hh, chance[hot])
     if not k.sum():
         return []
-    picks = np.unique(np.repeat(parties.place_hh[hot], k)
+    picks = unique(np.repeat(parties.place_hh[hot], k)
                       + (g.random(int(k.sum())) * np.repeat(n_hh, k)).astype(np.int64))
     return [_decision(picks, Reason.CONFLICT, alone=False)]
 
@@ -198,7 +199,7 @@ def hardship(sim: Simulation, day: int, p: FlightParams, parties: Parties,
     n_cand = g.binomial(H, min(rate, 1.0))
     if not n_cand:
         return []
-    picks = np.unique(g.integers(0, H, size=n_cand))
+    picks = unique(g.integers(0, H, size=n_cand))
     picks = picks[g.random(picks.size) < np.asarray(hardship_by_household)[picks]]
     home = sim.households.place[picks].astype(np.int64)
     picks = picks[settled[home]]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ranks.arrays import unique
 from ranks.errors import RanksInputError
 from ranks.modules.base import Module, Problem
 from ranks.modules.coercion import Coercion
@@ -430,7 +431,7 @@ class Flight(Module[FlightParams]):
         ``evacuated``, reason = its kind): into a camp (screened) or settled there."""
         self._depart(sim, day, ids, place, feared, reason, alone,
                      np.zeros(ids.size, dtype=bool))
-        for j in np.unique(which):
+        for j in unique(which):
             e = self.evacuations[int(j)]
             sel = which == j
             sim.record.events("evacuated", place[sel], reason=e.kind, destination=e.destination)
@@ -467,7 +468,7 @@ class Flight(Module[FlightParams]):
             holder = sim.world.control[day].astype(np.int64)[at[held]]
             book = wanted_book(sim)
             self.parties.stopped(ids[held])
-            for a in np.unique(holder):
+            for a in unique(holder):
                 book.detain(sim, ids[held][holder == a], int(a), day, "screening")
         return ids[~held], keys[~held]
 
@@ -548,7 +549,7 @@ class Flight(Module[FlightParams]):
                         ) -> tuple[np.ndarray, np.ndarray]:
         """Displaced people (and their party keys) in camps at ``places``."""
         pool = self.displaced_book.parties_today(sim, day)
-        ids, k = self.displaced_book.members(np.unique(pool), State.CAMP)
+        ids, k = self.displaced_book.members(unique(pool), State.CAMP)
         here = np.isin(sim.people.place[ids], places)
         return ids[here], k[here]
 
@@ -581,7 +582,7 @@ class Flight(Module[FlightParams]):
             if e.who != "residents" or not e.active(day):
                 continue
             pool = self.displaced_book.parties_today(sim, day)
-            keys = np.unique(sim.thin_candidates(f"flight.convoy.{j}", day, e.share_per_day,
+            keys = unique(sim.thin_candidates(f"flight.convoy.{j}", day, e.share_per_day,
                                                  pool))
             ids, k = self.displaced_book.members(keys, State.CAMP)
             here = np.isin(sim.people.place[ids], e.places)
@@ -692,7 +693,7 @@ class Flight(Module[FlightParams]):
                          < p.mine_lethality.value)
             mine_actor = hz.mine_actor
             sim.record.events("mine_death", people.place[ids[die]], actor=mine_actor[die])
-            for a in np.unique(mine_actor[die]):  # deaths are requested per responsible actor
+            for a in unique(mine_actor[die]):  # deaths are requested per responsible actor
                 sim.request_death(ids[die & (mine_actor == a)], "mine", int(a))
             gone |= die
         # on to the link's end
@@ -780,7 +781,7 @@ class Flight(Module[FlightParams]):
                     & ((fl & Flag.WANTED) != 0))
         kind = np.where(book.wanted_by[ids].astype(np.int64) == actor, WANTED, OTHERS)
         oc = interception_outcome(u, table, actor, kind, man, deserter)
-        for a in np.unique(actor[~deserter]):  # fines, fees, detention, conscription, death
+        for a in unique(actor[~deserter]):  # fines, fees, detention, conscription, death
             sel = (actor == a) & ~deserter
             fine, fee, to = (coercion.caught_terms(int(a)) if coercion is not None
                              else (0.0, 0.0, int(a)))
@@ -799,7 +800,7 @@ class Flight(Module[FlightParams]):
             people.set(b_ids[wanted], day, state=State.HIDING, place=people.home[b_ids[wanted]])
         sim.record.events("interdicted", where, actor=actor, reason=oc, destination=toward,
                           reasons=[f"{hazard.name.lower()}:{o}" for o in OUTCOME_NAMES])
-        for a in np.unique(actor[deserter]):
+        for a in unique(actor[deserter]):
             s_ids = ids[deserter & (actor == a)]
             if book.punish_deserters is not None:
                 book.punish_deserters(sim, s_ids, int(a), day, "flight",
