@@ -98,23 +98,28 @@ class Recorder:
         n = places.size
         if n == 0:
             return
-        a = np.broadcast_to(np.asarray(actor, dtype=np.int64), (n,))
-        d = np.broadcast_to(np.asarray(destination, dtype=np.int64), (n,))
+        # one value for all or one per person: NumPy broadcasts the scalars
+        a = np.asarray(actor, dtype=np.int64)
+        d = np.asarray(destination, dtype=np.int64)
         if np.ndim(reason) > 0:
             if reasons is None:
                 raise ValueError("a reason code array needs its labels (reasons=)")
             codes = np.array([self._code(r) for r in reasons], dtype=np.int64)
-            rc = codes[np.asarray(reason, dtype=np.int64)]
+            rc: int | np.ndarray = codes[np.asarray(reason, dtype=np.int64)]
         else:
-            rc = np.full(n, self._code(str(reason)), dtype=np.int64)
+            rc = self._code(str(reason))
         n_code = len(self._names)
         P1 = self.n_places + 1
-        combo = ((a + 1) * P1 + (d + 1)) * n_code + rc
-        uk, inv = np.unique(combo, return_inverse=True)
-        inv = inv.ravel()
+        combo = np.broadcast_to(((a + 1) * P1 + (d + 1)) * n_code + rc, (n,))
         w = None if not _is_array(count) and count == 1 else np.broadcast_to(count, (n,))
         P = self.n_places
-        counts = np.bincount(inv * P + places, weights=w, minlength=uk.size * P).astype(
+        if (combo == combo[0]).all():  # one key (most calls): no grouping to do
+            uk = combo[:1]
+            cell = places
+        else:
+            uk, inv = np.unique(combo, return_inverse=True)
+            cell = inv.ravel() * P + places
+        counts = np.bincount(cell, weights=w, minlength=uk.size * P).astype(
             np.int64).reshape(uk.size, P)
         ev = self._code(name)
         for j, k in enumerate(uk.tolist()):
