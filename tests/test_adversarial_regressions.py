@@ -658,3 +658,150 @@ def test_flee_settings_typo_is_reported(runner, tmp_path: Path) -> None:
     r = runner.invoke(app, ["flee", str(inp), str(val), "--out", str(tmp_path / "out")])
     assert r.exit_code == 0, r.output
     assert "did you mean move_rules.max_move_speed?" in r.output
+
+
+# -- checkpoints (ranks run --checkpoint / --from): a checkpoint is a pickle ------------------
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tiny_scenario: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from typer.testing import CliRunner
+
+    out = tmp_path_factory.mktemp("ckpt") / "part"
+    r = CliRunner().invoke(app, ["run", str(tiny_scenario), "--out", str(out), "--scale",
+                                 "0.2", "--until", "2014-02-01", "--checkpoint", "-q"])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def _copy_run(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+class _Boom:
+    """Unpickling this object runs code (writes a marker file)."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (Path(self.marker), "pwned"))
+
+
+def _hostile(run: Path, marker: Path) -> bytes:
+    import pickle
+
+    return pickle.dumps(_Boom(str(marker)))
+
+
+@pytest.mark.parametrize("damage", ["hostile-pickle", "hostile-pickle-digest-recorded",
+                                    "truncated", "empty", "text", "directory", "fifo",
+                                    "missing", "foreign-header", "other-format",
+                                    "other-code", "no-digest-in-manifest"])
+def test_checkpoint_hostile_or_foreign_file_is_refused(runner, tiny_scenario: Path,
+                                                       tiny_checkpoint: Path, tmp_path: Path,
+                                                       damage: str) -> None:
+    """A checkpoint that is not the file this run wrote, in this format, from this code is
+    refused with one line (exit 2), and never unpickled: the hostile pickle's code does not
+    run even when the manifest is edited to record its digest."""
+    import hashlib
+
+    run = _copy_run(tiny_checkpoint, tmp_path / "run")
+    ck = run / "checkpoint-0.pkl"
+    marker = tmp_path / "marker"
+    manifest = json.loads((run / "manifest.json").read_text())
+    raw = ck.read_bytes()
+    head, _, _ = raw.partition(b"\n")
+    header_line = raw[len(head) + 1:].split(b"\n", 1)[0]
+    words = {"missing": "no checkpoint", "directory": "no checkpoint", "fifo": "no checkpoint",
+             "no-digest-in-manifest": "records no digest"}.get(damage, "checkpoint-0.pkl")
+    if damage.startswith("hostile-pickle"):
+        ck.write_bytes(_hostile(run, marker))
+        if damage == "hostile-pickle-digest-recorded":  # the digest matches: header refuses
+            manifest["checkpoints"][0]["sha256"] = hashlib.sha256(ck.read_bytes()).hexdigest()
+            words = "not a Ranks checkpoint"
+    elif damage == "truncated":
+        ck.write_bytes(raw[: len(raw) // 2])
+        words = "sha256 differs"
+    elif damage == "empty":
+        ck.write_bytes(b"")
+    elif damage == "text":
+        ck.write_text("hello\n")
+    elif damage in ("directory", "fifo", "missing"):
+        ck.unlink()
+        if damage == "directory":
+            ck.mkdir()
+        elif damage == "fifo":
+            os.mkfifo(ck)
+    elif damage in ("foreign-header", "other-format", "other-code"):
+        header = json.loads(header_line)
+        if damage == "foreign-header":
+            new = b"NOT-RANKS\n" + raw[len(head) + 1:]
+            words = "not a Ranks checkpoint"
+        else:
+            header["format" if damage == "other-format" else "code"] = (
+                1 if damage == "other-format" else "0" * 16)
+            new = head + b"\n" + json.dumps(header).encode() + raw[
+                len(head) + 1 + len(header_line):]
+            words = "another version" if damage == "other-format" else "other ranks code"
+        ck.write_bytes(new)
+        manifest["checkpoints"][0]["sha256"] = hashlib.sha256(new).hexdigest()
+    elif damage == "no-digest-in-manifest":
+        del manifest["checkpoints"]
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(tmp_path / "cont"),
+                            "--from", str(run)])
+    one_line_error(r, words)
+    assert not marker.exists(), "the hostile pickle was unpickled"
+    assert not (tmp_path / "cont").exists()
+
+
+def test_checkpoint_digest_and_header_are_written(tiny_checkpoint: Path) -> None:
+    import hashlib
+
+    manifest = json.loads((tiny_checkpoint / "manifest.json").read_text())
+    raw = (tiny_checkpoint / "checkpoint-0.pkl").read_bytes()
+    assert manifest["checkpoints"] == [{"replicate": 0, "file": "checkpoint-0.pkl",
+                                        "sha256": hashlib.sha256(raw).hexdigest()}]
+    assert raw.startswith(b"RANKS-CHECKPOINT\n")
+
+
+def test_checkpoint_from_never_replaces_the_saved_run(runner, tiny_scenario: Path,
+                                                      tiny_checkpoint: Path, tmp_path: Path
+                                                      ) -> None:
+    """--from X --out X is refused, with or without --force; --out over another run needs
+    --force, as always; the saved run is unchanged either way."""
+    run = _copy_run(tiny_checkpoint, tmp_path / "run")
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    for extra in ([], ["--force"]):
+        r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(run), "--from",
+                                str(run), *extra])
+        one_line_error(r, "--out is the run being continued")
+    link = tmp_path / "link"
+    link.symlink_to(run)
+    r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(link), "--from",
+                            str(run), "--force"])
+    one_line_error(r, "--out is the run being continued")
+    other = _copy_run(tiny_checkpoint, tmp_path / "other")
+    r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(other), "--from",
+                            str(run)])
+    one_line_error(r, "exists")
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(tmp_path / "cont"),
+                            "--from", str(run)])
+    assert r.exit_code == 0, r.output
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+
+
+@pytest.mark.parametrize("target", ["not-there", "a-file", "not-a-run"])
+def test_checkpoint_from_something_else(runner, tiny_scenario: Path, tmp_path: Path,
+                                        target: str) -> None:
+    src = tmp_path / target
+    if target == "a-file":
+        src.write_text("x")
+    elif target == "not-a-run":
+        src.mkdir()
+    r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(tmp_path / "cont"),
+                            "--from", str(src)])
+    one_line_error(r)
