@@ -805,3 +805,109 @@ def test_checkpoint_from_something_else(runner, tiny_scenario: Path, tmp_path: P
     r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(tmp_path / "cont"),
                             "--from", str(src)])
     one_line_error(r)
+
+
+# -- practices files (issue 12's per-actor regimes and market series) --------------------------
+PRACTICES = {
+    "nan-in-a-regime": ("actors:\n  X:\n    - {from: 2014-01-01, economy: {base: "
+                        "{value: .nan, assumption: t}}}\n", "finite"),
+    "inf-exchange-rate": ("economy:\n  exchange_rate:\n    - {date: 2014-01-01, market: .inf,"
+                          " assumption: t}\n", "finite"),
+    "huge-exchange-rate": ("economy:\n  exchange_rate:\n    - {date: 2014-01-01, market: 1e300,"
+                           " assumption: t}\n", "less than or equal"),
+    "huge-price-index": ("economy:\n  prices:\n    - {from: 2014-01-01, value: 1e12, "
+                         "assumption: t}\n", "less than or equal"),
+    "negative-wage": ("economy:\n  wages:\n    - {from: 2014-01-01, wage: -1, assumption: t}\n",
+                      "greater than 0"),
+    "jobs-above-one": ("economy:\n  wages:\n    - {from: 2014-01-01, jobs: 1.5, assumption: t}\n",
+                       "less than or equal to 1"),
+    "huge-territory": ("org_territory:\n  X:\n    - {date: 2014-01-01, km2: 1e15, "
+                       "assumption: t}\n", "less than or equal"),
+    "unknown-parameter": ("actors:\n  X:\n    - {from: 2014-01-01, economy: {bsae: "
+                          "{value: 1, assumption: t}}}\n", "bsae"),
+    "string-for-number": ("actors:\n  X:\n    - {from: 2014-01-01, economy: {base: "
+                          "{value: lots, assumption: t}}}\n", "base"),
+    "unknown-section": ("actors:\n  X:\n    - {from: 2014-01-01, flight: {}}\n", "flight"),
+    "not-a-mapping": ("- 1\n- 2\n", "practices"),
+    "truncated": ("actors:\n  X:\n    - {from: 2014-01-01, economy: {base: {val", "practices"),
+    "bad-date": ("actors:\n  X:\n    - {from: 2014-13-45, economy: {}}\n", "from"),
+}
+
+
+@pytest.mark.parametrize("case", list(PRACTICES))
+def test_practices_file_hostile_content(runner, tmp_path: Path, case: str) -> None:
+    """A practices file with bad values, names or structure: one line naming the file (the
+    practices file or the scenario that includes it) and the field; exit 2."""
+    body, words = PRACTICES[case]
+    (tmp_path / "practices.yaml").write_text(body, encoding="utf-8")
+    scen = write(tmp_path, TINY.replace("modules:\n", "practices: practices.yaml\nmodules:\n"
+                                        "  economy: {}\n"))
+    line = one_line_error(runner.invoke(app, ["validate", str(scen)]), words)
+    assert re.search(r"\.yaml(:\d+)?: ", line), line
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory", "fifo", "empty"])
+def test_practices_file_missing_or_odd(runner, tmp_path: Path, kind: str) -> None:
+    p = tmp_path / "practices.yaml"
+    if kind == "directory":
+        p.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(p)
+    elif kind == "empty":
+        p.write_text("")
+    scen = write(tmp_path, TINY.replace("modules:\n", "practices: practices.yaml\nmodules:\n"))
+    r = runner.invoke(app, ["validate", str(scen)])
+    if kind == "empty" and r.exit_code == 0:  # an empty file is an empty section
+        return
+    one_line_error(r, "practices")
+
+
+# -- the event types of issues 12 and 13: meaningless entries refused --------------------------
+NEW_EVENT_CASES = {
+    "evacuation-to-itself": ("{date: 2014-06-02, type: evacuation, place: Rivertown, until: "
+                             "2014-08-01, args: {destination: Rivertown}, assumption: t}",
+                             "args.destination", "nobody would move"),
+    "evacuation-to-one-of-its-places": (
+        "{date: 2014-06-02, type: evacuation, place: [Palmgrove, Rivertown], until: "
+        "2014-08-01, args: {destination: Rivertown}, assumption: t}",
+        "args.destination", "nobody would move"),
+    "arrivals-from-where-they-arrive": (
+        "{date: 2014-06-02, type: arrivals, place: Sandcamp, value: 100, until: 2014-08-01, "
+        "args: {origin: Sandcamp}, assumption: t}", "args.origin", "where they come from"),
+    "mediation-raid-factor-typo": (
+        "{date: 2014-06-02, type: tribe_mediation, actor: GROUP_A, tribe: Alpha, value: 0.3, "
+        "args: {raid_factr: 0.5}, assumption: t}", "args.raid_factr", "did you mean"),
+    "pledge-above-one": ("{date: 2014-06-02, type: tribe_pledge, actor: GROUP_A, tribe: Alpha, "
+                         "value: 2, assumption: t}", "value", "less than or equal to 1"),
+    "arrivals-shares-that-cannot-be-met": (
+        "{date: 2014-06-02, type: arrivals, place: Sandcamp, value: 100, until: 2014-08-01, "
+        "args: {origin: Abroad, children_share: 0.9, men_share: 0.9}, assumption: t}",
+        "args", "cannot be met"),
+    "camp-exit-rate-of-a-town": ("{date: 2014-06-02, type: camp_exit_rate, place: Rivertown, "
+                                 "value: 0.01, assumption: t}", "place", "is not a camp"),
+    "camp-exit-rate-nan": ("{date: 2014-06-02, type: camp_exit_rate, place: Sandcamp, value: "
+                           ".nan, assumption: t}", "value", "finite"),
+}
+
+
+@pytest.mark.parametrize("case", list(NEW_EVENT_CASES))
+def test_new_event_types_refuse_meaningless_entries(runner, tmp_path: Path, case: str) -> None:
+    entry, field, words = NEW_EVENT_CASES[case]
+    text = sub(demo_text(), "timeline:\n", f"timeline:\n  - {entry}\n")
+    line = one_line_error(runner.invoke(app, ["validate", str(write(tmp_path, text))]), words)
+    at_line(line, "x.yaml")
+    assert f"timeline[0].{field}" in line, line
+
+
+def test_arrivals_count_in_the_memory_estimate(tmp_path: Path) -> None:
+    """People who arrive during the run are made at set-up: the estimate counts them, so
+    10 million arrivals at full scale are refused before allocating."""
+    from ranks.resources import estimate_run
+    from ranks.runner import load
+
+    base = load(write(tmp_path, demo_text(), "base.yaml"))
+    text = sub(demo_text(), "timeline:\n", "timeline:\n  - {date: 2014-06-02, type: arrivals, "
+               "place: Sandcamp, value: 10000000, until: 2014-08-01, args: {origin: Abroad}, "
+               "assumption: t}\n")
+    more = load(write(tmp_path, text))
+    assert estimate_run(more, 1.0).people == estimate_run(base, 1.0).people + 10_000_000

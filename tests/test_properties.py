@@ -467,3 +467,114 @@ def test_yaml_text_bounded(pieces: list[str], depth: int) -> None:
             load_yaml(p, Locations())
         except RanksInputError as e:
             assert "\n" not in e.format() and e.file is not None
+
+
+# -- 10. the event types added in the merge (issues 12 and 13) ------------------------------------
+#: A valid entry of each event type that came with issues 12 and 13, for the compact demo.
+NEW_EVENTS: dict[str, dict[str, Any]] = {
+    "tribe_pledge": {"actor": "GROUP_A", "tribe": "Alpha", "value": 0.5},
+    "tribe_mediation": {"actor": "GROUP_A", "tribe": "Beta", "value": 0.3,
+                        "until": dt.date(2014, 8, 1), "args": {"raid_factor": 0.5}},
+    "exile": {"actor": "GROUP_A", "tribe": "Beta", "place": ["Eastbank"], "value": 0.5,
+              "until": dt.date(2014, 8, 1)},
+    "siege": {"actor": "GROUP_A", "place": "Rivertown", "until": dt.date(2014, 8, 1)},
+    "evacuation": {"place": "Rivertown", "until": dt.date(2014, 8, 1), "value": 100,
+                   "args": {"destination": "Sandcamp", "kind": "airlift"}},
+    "expulsion": {"actor": "GROUP_A", "place": "Palmgrove", "until": dt.date(2014, 7, 20),
+                  "value": 1.0},
+    "arrivals": {"place": "Sandcamp", "until": dt.date(2014, 8, 1), "value": 500,
+                 "args": {"origin": "Abroad", "children_share": 0.5, "men_share": 0.1,
+                          "household_size": 4.0}},
+    "camp_exit_rate": {"place": "Sandcamp", "value": 0.01},
+}
+NEW_ARGS = sorted({k for e in NEW_EVENTS.values() for k in e.get("args", {})} | {
+    "who", "share_per_day", "displaced", "fled_from", "raid_factr", "destinaton"})
+NAMES = st.sampled_from(["Rivertown", "Sandcamp", "Abroad", "Northgate", "Atlantis", "GROUP_A",
+                         "STATE_B", "NEUTRAL", "Alpha", "Beta", "Zeta", ["Rivertown"], [],
+                         ["Sandcamp", "Abroad"]])
+
+
+def with_new_event(kind: str) -> dict:
+    """The compact demo with a valid ``kind`` entry on 2014-07-01, in date order."""
+    d = yaml.safe_load(yaml.safe_dump(BASE))
+    ev = {"date": dt.date(2014, 7, 1), "type": kind, **yaml.safe_load(yaml.safe_dump(
+        NEW_EVENTS[kind])), "assumption": "property test"}
+    d["timeline"] = sorted([*d["timeline"], ev], key=lambda e: e["date"])
+    return d
+
+
+@pytest.mark.parametrize("kind", list(NEW_EVENTS))
+def test_new_event_types_base_entries_validate(kind: str, tmp_path: Path) -> None:
+    """The unmutated entries are valid: the property below starts from runnable input."""
+    p = dump(with_new_event(kind), tmp_path)
+    r = RUNNER.invoke(app, ["validate", str(p)])
+    assert r.exit_code == 0, r.output
+
+
+@prop(30)
+@given(st.sampled_from(list(NEW_EVENTS)),
+       st.one_of(st.tuples(st.just("args"), st.sampled_from(NEW_ARGS)),
+                 st.tuples(st.just("field"), st.sampled_from(TIMELINE_FIELDS))),
+       st.one_of(HOSTILE, NAMES))
+def test_new_event_types_typed_or_refused(kind: str, where: tuple, value: Any) -> None:
+    """tribe_pledge, tribe_mediation, exile, siege, evacuation, expulsion, arrivals and
+    camp_exit_rate with one field or arg replaced by a hostile value or a (wrong) name: exit
+    2 with file and line, or a run with finite outputs."""
+    with counted("new_event_types"), tempfile.TemporaryDirectory() as tmp:
+        d = with_new_event(kind)
+        ev = next(e for e in d["timeline"] if e["type"] == kind)
+        key = where[1]
+        if where[0] == "args":
+            ev.setdefault("args", {})[key] = value
+        else:
+            ev[key] = value
+        p = dump(d, Path(tmp))
+        if holds(RUNNER.invoke(app, ["validate", str(p)])):
+            finite_run(p)
+
+
+# -- 11. checkpoint files: damaged bytes are refused before unpickling -------------------------
+@pytest.fixture(scope="module")
+def checkpoint_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    d = tmp_path_factory.mktemp("prop-ckpt")
+    scen = d / "t.yaml"
+    scen.write_text(TINY, encoding="utf-8")
+    out = d / "part"
+    r = RUNNER.invoke(app, ["run", str(scen), "--out", str(out), "--scale", "0.2", "--until",
+                            "2014-02-01", "--checkpoint", "-q"])
+    assert r.exit_code == 0, r.output
+    return scen, out
+
+
+@prop(20)
+@given(st.sampled_from(["flip", "cut", "append", "splice-header", "manifest-digest"]),
+       st.floats(0.0, 1.0), st.binary(min_size=1, max_size=64))
+def test_checkpoint_damage_refused(checkpoint_run: tuple[Path, Path], how: str, at: float,
+                                   junk: bytes) -> None:
+    """A checkpoint damaged anywhere (bytes flipped, cut, appended, its header replaced, or
+    its recorded digest changed) gives one line and exit 2; nothing is unpickled."""
+    scen, good = checkpoint_run
+    with counted("checkpoint_files"), tempfile.TemporaryDirectory() as tmp:
+        run = Path(tmp) / "run"
+        shutil.copytree(good, run)
+        ck = run / "checkpoint-0.pkl"
+        raw = bytearray(ck.read_bytes())
+        i = min(int(at * len(raw)), len(raw) - 1)
+        if how == "flip":
+            raw[i] ^= 0xFF
+        elif how == "cut":
+            raw = raw[:i]
+        elif how == "append":
+            raw += junk
+        elif how == "splice-header":
+            raw = bytearray(junk) + raw[raw.index(b"\n") + 1:]
+        if how == "manifest-digest":
+            m = json.loads((run / "manifest.json").read_text())
+            m["checkpoints"][0]["sha256"] = junk.hex()
+            (run / "manifest.json").write_text(json.dumps(m))
+        else:
+            ck.write_bytes(bytes(raw))
+        r = RUNNER.invoke(app, ["run", str(scen), "-q", "--out", str(Path(tmp) / "cont"),
+                                "--from", str(run)])
+        assert not holds(r, located=False), "a damaged checkpoint was continued"
+        assert not (Path(tmp) / "cont").exists()
