@@ -911,3 +911,113 @@ def test_arrivals_count_in_the_memory_estimate(tmp_path: Path) -> None:
                "assumption: t}\n")
     more = load(write(tmp_path, text))
     assert estimate_run(more, 1.0).people == estimate_run(base, 1.0).people + 10_000_000
+
+
+# -- ranks run --posterior: a damaged calibration directory ------------------------------------
+def _calibration(d: Path, how: str) -> Path:
+    d.mkdir()
+    meta = {"key": {"seed": 0}, "parameters": [
+        {"name": "mort", "path": "modules.mortality.background_per_year.value"}]}
+    post = pd.DataFrame({"sample": [0, 1, 2], "mort": [0.004, 0.005, 0.006]})
+    if how == "json-garbage":
+        (d / "calibration.json").write_text("{oops")
+    elif how == "json-list":
+        (d / "calibration.json").write_text("[1, 2]")
+    elif how == "parameters-not-a-list":
+        (d / "calibration.json").write_text(json.dumps({**meta, "parameters": "mort"}))
+    else:
+        (d / "calibration.json").write_text(json.dumps(meta))
+    if how == "parquet-garbage":
+        (d / "posterior.parquet").write_bytes(b"PAR1 not really")
+    elif how == "parquet-directory":
+        (d / "posterior.parquet").mkdir()
+    else:
+        if how == "nan-sample":
+            post.loc[1, "mort"] = np.nan
+        elif how == "missing-column":
+            post = post.drop(columns="mort")
+        elif how == "strings":
+            post["mort"] = ["a", "b", "c"]
+        elif how == "empty":
+            post = post.iloc[:0]
+        post.to_parquet(d / "posterior.parquet")
+    return d
+
+
+@pytest.mark.parametrize("how", ["ok", "json-garbage", "json-list", "parameters-not-a-list",
+                                 "parquet-garbage", "parquet-directory", "nan-sample",
+                                 "missing-column", "strings", "empty"])
+def test_posterior_directory_damage(runner, tmp_path: Path, tiny_scenario: Path, how: str
+                                    ) -> None:
+    cal = _calibration(tmp_path / "cal", how)
+    r = runner.invoke(app, ["run", str(tiny_scenario), "--out", str(tmp_path / "o"), "-q",
+                            "--scale", "0.1", "--replicates", "2", "--posterior", str(cal)])
+    if how == "ok":  # the fabricated directory is usable: the refusals are about damage
+        assert r.exit_code == 0, r.output
+        m = json.loads((tmp_path / "o" / "manifest.json").read_text())
+        assert len(m["posterior"]["draws"]) == 2
+        return
+    one_line_error(r, "--posterior")
+    assert not (tmp_path / "o").exists()
+
+
+# -- camps and fronts tables --------------------------------------------------------------------
+CAMPS_HEAD = ("name,opens,closes,soft_capacity,hard_capacity,screening,exit,exit_per_day,"
+              "transfer_to,source\n")
+CAMPS = {
+    "transfer-to-itself": ("Sandcamp,2014-06-01,2014-07-01,5000,0,0,free,0,Sandcamp,"
+                           "assumption: t\n", "transfer_to is the camp itself"),
+    "capacity-beyond-int64": ("Sandcamp,2014-06-01,,99999999999999999999,0,0,free,0,,"
+                              "assumption: t\n", "less than or equal"),
+    "capacity-1e12": ("Sandcamp,2014-06-01,,1000000000000,0,0,free,0,,assumption: t\n",
+                      "less than or equal"),
+    "nan-screening": ("Sandcamp,2014-06-01,,5000,0,nan,free,0,,assumption: t\n", "finite"),
+    "a-town": ("Rivertown,2014-06-01,,5000,0,0,free,0,,assumption: t\n", "unknown camp"),
+    "truncated-row": ("Sandcamp,2014-06-01,,5000", "expected 10 cells"),
+}
+
+
+@pytest.mark.parametrize("case", list(CAMPS))
+def test_camps_table_hostile_rows(runner, tmp_path: Path, case: str) -> None:
+    rows, words = CAMPS[case]
+    (tmp_path / "camps.csv").write_text(CAMPS_HEAD + rows, encoding="utf-8")
+    text = sub(demo_text(), "fronts:\n", "camps: camps.csv\nfronts:\n")
+    line = one_line_error(runner.invoke(app, ["validate", str(write(tmp_path, text))]), words)
+    at_line(line, "camps.csv")
+
+
+# -- ranks flee-suite: odd conflict folders ------------------------------------------------------
+def test_flee_suite_survives_link_loops_and_markup_names(runner, tmp_path: Path) -> None:
+    """Symbolic-link loops under DIRECTORY end the search (no hang, no RecursionError); a
+    conflict named like console markup is printed as it is."""
+    from ranks.flee.fabflee import find_conflicts
+    from ranks.flee.suite import run_suite
+    from tests.test_flee_suite import _data_conflict
+
+    root = tmp_path / "configs"
+    _data_conflict(root / "[bold]x:x:", days=5)
+    for i in range(3):  # a few loops: without the guard the walk branches 3**40 times
+        (root / f"loop{i}").symlink_to(root, target_is_directory=True)
+    assert [lay.root.name for lay in find_conflicts(root)] == ["[bold]x:x:"]
+    rows = run_suite(root, tmp_path / "out", show=True)
+    assert [r["conflict"] for r in rows] == ["[bold]x:x:"] and rows[0]["status"] == "ok"
+    r = runner.invoke(app, ["flee-suite", str(tmp_path / "nothing-here"), "--out",
+                            str(tmp_path / "o2")])
+    one_line_error(r, "not a directory")
+
+
+FRONTS_HEAD = "date,place,intensity,kind,source\n"
+
+
+@pytest.mark.parametrize(("rows", "words"), [
+    ("2014-07-10,Rivertown,1,battle,assumption: t\n2014-07-10,Rivertown,0.2,battle,"
+     "assumption: t\n", "a second row for Rivertown on 2014-07-10"),
+    ("2014-06-10,Rivertown,nan,battle,assumption: t\n", "finite"),
+    ("2014-06-10,Atlantis,0.5,battle,assumption: t\n", "unknown place"),
+    ("2014-06-10,Rivertown,0.5,nuke,assumption: t\n", "kind"),
+])
+def test_fronts_table_hostile_rows(runner, tmp_path: Path, rows: str, words: str) -> None:
+    (tmp_path / "fronts.csv").write_text(FRONTS_HEAD + rows, encoding="utf-8")
+    text = re.sub(r"^fronts:\n(  - .*\n)+", "fronts: fronts.csv\n", demo_text(), flags=re.M)
+    line = one_line_error(runner.invoke(app, ["validate", str(write(tmp_path, text))]), words)
+    at_line(line, "fronts.csv")
