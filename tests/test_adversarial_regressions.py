@@ -1021,3 +1021,17 @@ def test_fronts_table_hostile_rows(runner, tmp_path: Path, rows: str, words: str
     text = re.sub(r"^fronts:\n(  - .*\n)+", "fronts: fronts.csv\n", demo_text(), flags=re.M)
     line = one_line_error(runner.invoke(app, ["validate", str(write(tmp_path, text))]), words)
     at_line(line, "fronts.csv")
+
+
+# -- ranks explore: options checked before anything starts --------------------------------------
+@pytest.mark.parametrize(("opt", "value", "words"), [
+    ("--port", "70000", "0 to 65535"), ("--port", "-1", "0 to 65535"),
+    ("--scale", "nan", "--scale"), ("--scale", "inf", "--scale"), ("--scale", "-1", "--scale"),
+    ("--until", "2015-13-45", "--until"), ("--out", "afile", "is a file"),
+    ("--out", "afile/runs", "which is a file")])
+def test_explore_options_refused_before_starting(runner, tmp_path: Path, monkeypatch,
+                                                 opt: str, value: str, words: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    r = runner.invoke(app, ["explore", str(DEMO), "--no-browser", opt, value])
+    one_line_error(r, words)
