@@ -166,18 +166,20 @@ def verify(run_dir: Path, replicate: int, manifest: dict[str, Any],
 def load(run_dir: Path, replicate: int, manifest: dict[str, Any],
          loaded: Loaded | None = None) -> dict[str, Any]:
     """The saved state of ``replicate`` in ``run_dir`` (keys format, day, fingerprint, sim),
-    unpickled only after :func:`verify`."""
+    unpickled only after :func:`verify`, from the very bytes whose digest was checked (a
+    file swapped in between is refused, not read)."""
     from ranks.engine import Simulation
 
     header = verify(run_dir, replicate, manifest, loaded)
     path = Path(run_dir) / CHECKPOINT.format(r=replicate)
     day = header["day"]
-
+    data = memoryview(path.read_bytes())
+    if hashlib.sha256(data).hexdigest() != recorded_digest(manifest, replicate):
+        raise RanksInputError("the checkpoint changed while it was being read: refusing to "
+                              "load it", file=path, field="--from")
     try:
-        with open(path, "rb") as f:
-            f.read(len(MAGIC))
-            f.readline(MAX_HEADER)
-            sim = cloudpickle.load(f)
+        start = len(MAGIC) + bytes(data[len(MAGIC):len(MAGIC) + MAX_HEADER]).index(b"\n") + 1
+        sim = cloudpickle.loads(data[start:])
     except Exception as e:  # noqa: BLE001 - any failure to unpickle is a bad file
         raise RanksInputError(f"cannot load the checkpoint ({type(e).__name__}: {e})",
                               file=path, field="--from") from None
