@@ -176,7 +176,7 @@ def dump(d: dict, folder: Path, name: str = "x.yaml") -> Path:
 
 
 # -- 1. scenario mutations: validate means runnable ----------------------------------------------
-@prop(25)
+@prop(15)
 @given(st.lists(st.tuples(st.sampled_from(PATHS), HOSTILE), min_size=1, max_size=2))
 def test_scenario_mutations_validate_means_runnable(muts: list) -> None:
     with counted("scenario_mutations"), tempfile.TemporaryDirectory() as tmp:
@@ -200,7 +200,7 @@ def _args_keys() -> list[str]:
 TIMELINE_FIELDS = ["value", "place", "actor", "tribe", "until", "type"]
 
 
-@prop(25)
+@prop(15)
 @given(st.integers(min_value=0, max_value=len(BASE["timeline"]) - 1),
        st.one_of(st.tuples(st.just("args"), st.sampled_from(_args_keys())),
                  st.tuples(st.just("field"), st.sampled_from(TIMELINE_FIELDS))),
@@ -235,7 +235,7 @@ CELL_TEXT = st.one_of(st.sampled_from(NASTY_TEXT + ["-5", "1e12", "0", "99999999
                       st.text(max_size=6))
 
 
-@prop(40)
+@prop(25)
 @given(st.sampled_from(["places", "routes"]), st.integers(0, 3), st.integers(0, 7), CELL_TEXT)
 def test_csv_cells_finite_and_in_range(table: str, row: int, col: int, text: str) -> None:
     import csv
@@ -519,7 +519,7 @@ def test_new_event_types_base_entries_validate(kind: str, tmp_path: Path) -> Non
     assert r.exit_code == 0, r.output
 
 
-@prop(30)
+@prop(20)
 @given(st.sampled_from(list(NEW_EVENTS)),
        st.one_of(st.tuples(st.just("args"), st.sampled_from(NEW_ARGS)),
                  st.tuples(st.just("field"), st.sampled_from(TIMELINE_FIELDS))),
@@ -554,7 +554,7 @@ def checkpoint_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
     return scen, out
 
 
-@prop(20)
+@prop(12)
 @given(st.sampled_from(["flip", "cut", "append", "splice-header", "manifest-digest"]),
        st.floats(0.0, 1.0), st.binary(min_size=1, max_size=64))
 def test_checkpoint_damage_refused(checkpoint_run: tuple[Path, Path], how: str, at: float,
