@@ -81,6 +81,18 @@ SINGLE_THREAD_ENV = {
 
 HASTEN_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
+#: FabFlee conflicts left out of the comparison, probed with ``--probe-excluded``: whether
+#: Ranks reads them and whether Flee 3.1 (driven as above) runs their first two days, with
+#: the error message when it does not.  Flood (DFlee) conflicts, conflicts run by their own
+#: scripts (no period file), broken inputs, and duplicate location names.
+EXCLUDED_PROBE = [
+    "Ethiopia_dflee", "Mozambique_dflee", "Nigeria_dflee", "dflee_bangladesh_khulna_dist",
+    "dflee_example", "dflee_weather_example", "validation_dflee/Ethiopia_dflee",
+    "validation_dflee/dflee_test_small_flooding_revised",
+    "flee_ssudan", "flee_ssudan_food", "mali_vis", "ssudan_food", "ssudan_macro_test",
+    "mali-freek", "syria2017_adm1", "mali2017_adm2", "nigeria2019", "ssudan_whole_revised",
+]
+
 
 # --------------------------------------------------------------------------- settings copy
 
@@ -267,6 +279,7 @@ def run_sub(python: str, engine: str, config: Path, settings: Path, seed: int,
             return {"error": f"exit code {code}: " + " | ".join(tail)}
         res = json.loads(out.read_text())
     res["peak_rss_mb"] = rusage.ru_maxrss / 1024.0  # Linux: KiB
+    res["loadavg_1m_at_end"] = os.getloadavg()[0]  # the machine's load while it ran
     res["finished_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return res
 
@@ -353,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rerun-ranks", action="store_true")
     ap.add_argument("--flee-timeout", type=float, default=3600.0)
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--probe-excluded", action="store_true",
+                    help="also try the EXCLUDED_PROBE conflicts (2 days each) and say why")
     ap.add_argument("--markdown", type=Path, default=None,
                     help="print a results JSON as a Markdown table and exit")
     ap.add_argument("--worker", choices=["flee", "ranks"], help=argparse.SUPPRESS)
@@ -482,7 +497,10 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         report["summary"] = summarize(report["conflicts"])
         args.out.write_text(json.dumps(report, indent=1) + "\n")
-    report["summary"] = summarize(report["conflicts"])
+    if args.probe_excluded:
+        report["excluded"] = {name: probe_excluded(root / name, args.flee_python if have_flee
+                                                   else None) for name in EXCLUDED_PROBE}
+    report["summary"] = summarize(report["conflicts"], report.get("excluded"))
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     s = report["summary"]
     print(json.dumps(s, indent=1))
@@ -511,7 +529,35 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def summarize(conflicts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def probe_excluded(config: Path, flee_python: str | None) -> dict[str, Any]:
+    """Whether Ranks reads a conflict and Flee 3.1 runs its first two days (with reasons)."""
+    from ranks.flee.reader import read_scenario
+
+    out: dict[str, Any] = {}
+    try:
+        read_scenario(config, None, None, days=2)
+        out["ranks"] = "reads it"
+    except Exception as exc:
+        out["ranks"] = f"cannot read it: {exc}"
+    if flee_python is None:
+        out["flee"] = "not tried (Flee not importable)"
+        print(f"{config.name}: {out}", flush=True)
+        return out
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            sfile = settings_copy(config, None, Path(tmp) / "simsetting.yml")
+        except Exception as exc:
+            out["flee"] = f"cannot run it: settings: {exc}"
+            print(f"{config.name}: {out}", flush=True)
+            return out
+        r = run_sub(flee_python, "flee", config, sfile, 0, 2, 600.0)
+    out["flee"] = f"cannot run it: {r['error']}" if "error" in r else "runs its first 2 days"
+    print(f"{config.name}: {out}", flush=True)
+    return out
+
+
+def summarize(conflicts: dict[str, dict[str, Any]],
+              excluded: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Counts of compared / within-tolerance conflicts, median speed-up, memory ratios."""
     comp = [c for c in conflicts.values() if c.get("status") == "compared"]
     speed = [c["speedup_wall"] for c in comp]
@@ -520,10 +566,14 @@ def summarize(conflicts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "compared": len(comp),
         "within_tolerance": sum(1 for c in comp if c["within_tolerance"]),
-        "flee_cannot_run": sorted(n for n, c in conflicts.items()
-                                  if str(c.get("status", "")).startswith("Flee 3.1 cannot")),
-        "ranks_cannot_run": sorted(n for n, c in conflicts.items()
-                                   if str(c.get("status", "")).startswith("ranks cannot")),
+        "flee_cannot_run": sorted(
+            [n for n, c in conflicts.items()
+             if str(c.get("status", "")).startswith("Flee 3.1 cannot")]
+            + [n for n, c in (excluded or {}).items() if c["flee"].startswith("cannot")]),
+        "ranks_cannot_run": sorted(
+            [n for n, c in conflicts.items()
+             if str(c.get("status", "")).startswith("ranks cannot")]
+            + [n for n, c in (excluded or {}).items() if c["ranks"].startswith("cannot")]),
         "median_speedup_wall": statistics.median(speed) if speed else None,
         "min_speedup_wall": min(speed) if speed else None,
         "median_speedup_cpu": statistics.median(cpu) if cpu else None,
