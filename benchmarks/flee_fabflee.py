@@ -275,7 +275,8 @@ def run_sub(python: str, engine: str, config: Path, settings: Path, seed: int,
                 time.sleep(0.05)
         code = os.waitstatus_to_exitcode(status)
         if code != 0 or not out.exists():
-            tail = err.read_text(errors="replace").strip().splitlines()[-3:]
+            tail = [ln.strip() for ln in err.read_text(errors="replace").strip().splitlines()
+                    if ln.strip(" ~^")][-2:]  # the failing line and the exception
             return {"error": f"exit code {code}: " + " | ".join(tail)}
         res = json.loads(out.read_text())
     res["peak_rss_mb"] = rusage.ru_maxrss / 1024.0  # Linux: KiB
@@ -399,7 +400,10 @@ def main(argv: list[str] | None = None) -> int:
                     "python": sys.version.split()[0]},
         "method": (
             "each run is a separate single-threaded subprocess, one at a time; Ranks' seeds of "
-            "a conflict run just before Flee's; wall_s/cpu_s cover reading + simulation "
+            "a conflict run just before Flee's, except where a run comes from --cache (marked "
+            "cached, with its finished_utc and loadavg_1m_at_end): then the two engines were "
+            "timed at different times and the CPU-time ratio (speedup_cpu) is the figure that "
+            "depends least on the machine's load; wall_s/cpu_s cover reading + simulation "
             "(imports excluded); agent-steps = sum over days of agents alive (the same for "
             "both engines); peak_rss_mb from wait4; both read the same settings copy (log "
             "levels 0, hasten as listed); metrics from ranks.flee.validation.metrics on both. "
@@ -514,7 +518,9 @@ def markdown(report: dict[str, Any]) -> str:
              "CPU; wall | peak MB Ranks / Flee |", "|---|---|---|---|---|---|---|---|---|---|"]
     for name, c in report["conflicts"].items():
         if c.get("status") != "compared":
-            lines.append(f"| {name} | {c.get('hasten', '')} | {c.get('status', '')} ||||||||")
+            status = " / ".join(p.strip() for p in str(c.get("status", "")).split("|")
+                                if p.strip(" ~^"))
+            lines.append(f"| {name} | {c.get('hasten', '')} | {status} ||||||||")
             continue
         r, f = c["ranks"], c["flee"]
         lines.append(
@@ -531,8 +537,8 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["", "| excluded conflict | Ranks | Flee 3.1 (its first 2 days) |",
                   "|---|---|---|"]
         for name, e in report["excluded"].items():
-            lines.append(f"| {name} | {e['ranks'].replace('|', '/')} | "
-                         f"{e['flee'].replace('|', '/')} |")
+            ranks, flee = (" ".join(e[k].replace("|", "/").split()) for k in ("ranks", "flee"))
+            lines.append(f"| {name} | {ranks} | {flee} |")
     return "\n".join(lines)
 
 
