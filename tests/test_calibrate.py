@@ -43,6 +43,7 @@ def mini(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d["evidence"] = str(SOURCES)
     d["modules"] = {"mortality": {}}
     d["timeline"] = []
+    d.pop("experiments", None)  # its levers name timeline entries removed here
     path = tmp_path_factory.mktemp("mini") / "mini.yaml"
     path.write_text(yaml.safe_dump(d, sort_keys=False), encoding="utf-8")
     return path
