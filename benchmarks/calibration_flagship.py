@@ -107,7 +107,8 @@ def bank_progress(work: Path, workers: int) -> dict[str, Any]:
     sims = []
     for f in sorted((cal / "sims").glob("s*.json")):
         d = json.loads(f.read_text("utf-8"))
-        sims.append((f.stat().st_mtime, float(d["runtime_s"]), float(d.get("loop_s", 0.0))))
+        sims.append((f.stat().st_mtime, float(d["runtime_s"]), float(d.get("loop_s", 0.0)),
+                     d.get("cpu_s")))
     total = None
     if (cal / "design.parquet").exists():
         import pandas as pd
@@ -120,7 +121,7 @@ def bank_progress(work: Path, workers: int) -> dict[str, Any]:
         if e.get("bank_start") is not None:
             phases.append([e["bank_start"], e.get("bank_end") or e["last"], 0.0, 0])
     loose = []
-    for mtime, rt, _ in sims:
+    for mtime, rt, *_ in sims:
         for ph in phases:
             if ph[0] <= mtime <= ph[1] + 5:
                 ph[2] += rt
@@ -138,6 +139,10 @@ def bank_progress(work: Path, workers: int) -> dict[str, Any]:
         "simulations_finished": len(sims), "simulations_total": total,
         "simulation_wall_s_mean": float(np.mean([s[1] for s in sims])) if sims else None,
         "simulation_loop_s_mean": float(np.mean([s[2] for s in sims])) if sims else None,
+        "simulation_cpu_s_mean": (float(np.mean(cpu)) if (cpu := [s[3] for s in sims
+                                                                  if s[3] is not None])
+                                  else None),
+        "simulations_with_cpu_s": len(cpu),
         "simulation_phase_s": round(phase_s, 1), "simulation_task_s": round(task_s, 1),
         "dask_overhead_share": (1.0 - task_s / (phase_s * workers)) if phase_s > 0 else None,
         "invocations": [{"start_utc": e["start_utc"],
