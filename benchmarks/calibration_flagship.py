@@ -191,6 +191,15 @@ def main() -> None:
                              "load_average_1min, sampled each minute)",
                   "scenario": a.scenario.name, "scale": a.scale, "workers": a.workers,
                   "budget": a.budget, "resume_command": resume, **prog}
+        if prog["simulation_cpu_s_mean"] and prog["simulations_total"]:
+            # CPU-bound simulations on an otherwise idle machine with one core per worker
+            cpu = prog["simulation_cpu_s_mean"]
+            result["projection_idle_machine"] = {
+                "basis": "CPU seconds per simulation x simulations / workers (training, "
+                         "SBC inference and posterior runs not included)",
+                "simulation_hours": round(prog["simulations_total"] * cpu / a.workers
+                                          / 3600, 2),
+                "simulations_in_2_hours": int(7200 * a.workers / cpu)}
         a.out_json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         print(json.dumps(result, indent=2))
         return
