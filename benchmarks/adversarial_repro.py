@@ -40,7 +40,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "adversarial_repro.json"
 RANKS = [sys.executable, "-m", "ranks.cli"]
-TIMEOUT = 90
+#: Seconds a command may take before it counts as a hang (RANKS_REPRO_TIMEOUT raises it
+#: on a loaded machine: 90 s was too short at a load of 17 on 2 cores).
+TIMEOUT = float(os.environ.get("RANKS_REPRO_TIMEOUT", "90"))
 
 
 @dataclass
@@ -239,8 +241,8 @@ B2_TEXT = [
     ("b2-pay-change-negative", "type: pay_change, actor: GROUP_A, value: 0.5",
      "type: pay_change, actor: GROUP_A, value: -1"),
     ("b2-minefield-above-1", "to: Sandcamp}, value: 0.02", "to: Sandcamp}, value: 2.0"),
-    ("b2-smuggler-price-negative", "type: smuggler_price, value: 1000",
-     "type: smuggler_price, value: -1000"),
+    ("b2-smuggler-price-negative", "id: smuggler-price-2015, value: 1000",
+     "id: smuggler-price-2015, value: -1000"),
     ("b2-ages-reversed", "args: {ages: [20, 30], deadline_days: 7}",
      "args: {ages: [42, 18], deadline_days: 7}"),
     ("b2-ages-absurd", "args: {ages: [20, 30], deadline_days: 7}",

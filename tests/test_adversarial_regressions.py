@@ -659,3 +659,380 @@ def test_flee_settings_typo_is_reported(runner, tmp_path: Path) -> None:
     r = runner.invoke(app, ["flee", str(inp), str(val), "--out", str(tmp_path / "out")])
     assert r.exit_code == 0, r.output
     assert "did you mean move_rules.max_move_speed?" in r.output
+
+
+# -- checkpoints (ranks run --checkpoint / --from): a checkpoint is a pickle ------------------
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tiny_scenario: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from typer.testing import CliRunner
+
+    out = tmp_path_factory.mktemp("ckpt") / "part"
+    r = CliRunner().invoke(app, ["run", str(tiny_scenario), "--out", str(out), "--scale",
+                                 "0.2", "--until", "2014-02-01", "--checkpoint", "-q"])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def _copy_run(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+class _Boom:
+    """Unpickling this object runs code (writes a marker file)."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (Path(self.marker), "pwned"))
+
+
+def _hostile(run: Path, marker: Path) -> bytes:
+    import pickle
+
+    return pickle.dumps(_Boom(str(marker)))
+
+
+@pytest.mark.parametrize("damage", ["hostile-pickle", "hostile-pickle-digest-recorded",
+                                    "truncated", "empty", "text", "directory", "fifo",
+                                    "missing", "foreign-header", "other-format",
+                                    "other-code", "no-digest-in-manifest"])
+def test_checkpoint_hostile_or_foreign_file_is_refused(runner, tiny_scenario: Path,
+                                                       tiny_checkpoint: Path, tmp_path: Path,
+                                                       damage: str) -> None:
+    """A checkpoint that is not the file this run wrote, in this format, from this code is
+    refused with one line (exit 2), and never unpickled: the hostile pickle's code does not
+    run even when the manifest is edited to record its digest."""
+    import hashlib
+
+    run = _copy_run(tiny_checkpoint, tmp_path / "run")
+    ck = run / "checkpoint-0.pkl"
+    marker = tmp_path / "marker"
+    manifest = json.loads((run / "manifest.json").read_text())
+    raw = ck.read_bytes()
+    head, _, _ = raw.partition(b"\n")
+    header_line = raw[len(head) + 1:].split(b"\n", 1)[0]
+    words = {"missing": "no checkpoint", "directory": "no checkpoint", "fifo": "no checkpoint",
+             "no-digest-in-manifest": "records no digest"}.get(damage, "checkpoint-0.pkl")
+    if damage.startswith("hostile-pickle"):
+        ck.write_bytes(_hostile(run, marker))
+        if damage == "hostile-pickle-digest-recorded":  # the digest matches: header refuses
+            manifest["checkpoints"][0]["sha256"] = hashlib.sha256(ck.read_bytes()).hexdigest()
+            words = "not a Ranks checkpoint"
+    elif damage == "truncated":
+        ck.write_bytes(raw[: len(raw) // 2])
+        words = "sha256 differs"
+    elif damage == "empty":
+        ck.write_bytes(b"")
+    elif damage == "text":
+        ck.write_text("hello\n")
+    elif damage in ("directory", "fifo", "missing"):
+        ck.unlink()
+        if damage == "directory":
+            ck.mkdir()
+        elif damage == "fifo":
+            os.mkfifo(ck)
+    elif damage in ("foreign-header", "other-format", "other-code"):
+        header = json.loads(header_line)
+        if damage == "foreign-header":
+            new = b"NOT-RANKS\n" + raw[len(head) + 1:]
+            words = "not a Ranks checkpoint"
+        else:
+            header["format" if damage == "other-format" else "code"] = (
+                1 if damage == "other-format" else "0" * 16)
+            new = head + b"\n" + json.dumps(header).encode() + raw[
+                len(head) + 1 + len(header_line):]
+            words = "another version" if damage == "other-format" else "other ranks code"
+        ck.write_bytes(new)
+        manifest["checkpoints"][0]["sha256"] = hashlib.sha256(new).hexdigest()
+    elif damage == "no-digest-in-manifest":
+        del manifest["checkpoints"]
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(tmp_path / "cont"),
+                            "--from", str(run)])
+    one_line_error(r, words)
+    assert not marker.exists(), "the hostile pickle was unpickled"
+    assert not (tmp_path / "cont").exists()
+
+
+def test_checkpoint_digest_and_header_are_written(tiny_checkpoint: Path) -> None:
+    import hashlib
+
+    manifest = json.loads((tiny_checkpoint / "manifest.json").read_text())
+    raw = (tiny_checkpoint / "checkpoint-0.pkl").read_bytes()
+    assert manifest["checkpoints"] == [{"replicate": 0, "file": "checkpoint-0.pkl",
+                                        "sha256": hashlib.sha256(raw).hexdigest()}]
+    assert raw.startswith(b"RANKS-CHECKPOINT\n")
+
+
+def test_checkpoint_from_never_replaces_the_saved_run(runner, tiny_scenario: Path,
+                                                      tiny_checkpoint: Path, tmp_path: Path
+                                                      ) -> None:
+    """--from X --out X is refused, with or without --force; --out over another run needs
+    --force, as always; the saved run is unchanged either way."""
+    run = _copy_run(tiny_checkpoint, tmp_path / "run")
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    for extra in ([], ["--force"]):
+        r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(run), "--from",
+                                str(run), *extra])
+        one_line_error(r, "--out is the run being continued")
+    link = tmp_path / "link"
+    link.symlink_to(run)
+    r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(link), "--from",
+                            str(run), "--force"])
+    one_line_error(r, "--out is the run being continued")
+    other = _copy_run(tiny_checkpoint, tmp_path / "other")
+    r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(other), "--from",
+                            str(run)])
+    one_line_error(r, "exists")
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(tmp_path / "cont"),
+                            "--from", str(run)])
+    assert r.exit_code == 0, r.output
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+
+
+@pytest.mark.parametrize("target", ["not-there", "a-file", "not-a-run"])
+def test_checkpoint_from_something_else(runner, tiny_scenario: Path, tmp_path: Path,
+                                        target: str) -> None:
+    src = tmp_path / target
+    if target == "a-file":
+        src.write_text("x")
+    elif target == "not-a-run":
+        src.mkdir()
+    r = runner.invoke(app, ["run", str(tiny_scenario), "-q", "--out", str(tmp_path / "cont"),
+                            "--from", str(src)])
+    one_line_error(r)
+
+
+# -- practices files (issue 12's per-actor regimes and market series) --------------------------
+PRACTICES = {
+    "nan-in-a-regime": ("actors:\n  X:\n    - {from: 2014-01-01, economy: {base: "
+                        "{value: .nan, assumption: t}}}\n", "finite"),
+    "inf-exchange-rate": ("economy:\n  exchange_rate:\n    - {date: 2014-01-01, market: .inf,"
+                          " assumption: t}\n", "finite"),
+    "huge-exchange-rate": ("economy:\n  exchange_rate:\n    - {date: 2014-01-01, market: 1e300,"
+                           " assumption: t}\n", "less than or equal"),
+    "huge-price-index": ("economy:\n  prices:\n    - {from: 2014-01-01, value: 1e12, "
+                         "assumption: t}\n", "less than or equal"),
+    "negative-wage": ("economy:\n  wages:\n    - {from: 2014-01-01, wage: -1, assumption: t}\n",
+                      "greater than 0"),
+    "jobs-above-one": ("economy:\n  wages:\n    - {from: 2014-01-01, jobs: 1.5, assumption: t}\n",
+                       "less than or equal to 1"),
+    "huge-territory": ("org_territory:\n  X:\n    - {date: 2014-01-01, km2: 1e15, "
+                       "assumption: t}\n", "less than or equal"),
+    "unknown-parameter": ("actors:\n  X:\n    - {from: 2014-01-01, economy: {bsae: "
+                          "{value: 1, assumption: t}}}\n", "bsae"),
+    "string-for-number": ("actors:\n  X:\n    - {from: 2014-01-01, economy: {base: "
+                          "{value: lots, assumption: t}}}\n", "base"),
+    "unknown-section": ("actors:\n  X:\n    - {from: 2014-01-01, flight: {}}\n", "flight"),
+    "not-a-mapping": ("- 1\n- 2\n", "practices"),
+    "truncated": ("actors:\n  X:\n    - {from: 2014-01-01, economy: {base: {val", "practices"),
+    "bad-date": ("actors:\n  X:\n    - {from: 2014-13-45, economy: {}}\n", "from"),
+}
+
+
+@pytest.mark.parametrize("case", list(PRACTICES))
+def test_practices_file_hostile_content(runner, tmp_path: Path, case: str) -> None:
+    """A practices file with bad values, names or structure: one line naming the file (the
+    practices file or the scenario that includes it) and the field; exit 2."""
+    body, words = PRACTICES[case]
+    (tmp_path / "practices.yaml").write_text(body, encoding="utf-8")
+    scen = write(tmp_path, TINY.replace("modules:\n", "practices: practices.yaml\nmodules:\n"
+                                        "  economy: {}\n"))
+    line = one_line_error(runner.invoke(app, ["validate", str(scen)]), words)
+    assert re.search(r"\.yaml(:\d+)?: ", line), line
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory", "fifo", "empty"])
+def test_practices_file_missing_or_odd(runner, tmp_path: Path, kind: str) -> None:
+    p = tmp_path / "practices.yaml"
+    if kind == "directory":
+        p.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(p)
+    elif kind == "empty":
+        p.write_text("")
+    scen = write(tmp_path, TINY.replace("modules:\n", "practices: practices.yaml\nmodules:\n"))
+    r = runner.invoke(app, ["validate", str(scen)])
+    if kind == "empty" and r.exit_code == 0:  # an empty file is an empty section
+        return
+    one_line_error(r, "practices")
+
+
+# -- the event types of issues 12 and 13: meaningless entries refused --------------------------
+NEW_EVENT_CASES = {
+    "evacuation-to-itself": ("{date: 2014-06-02, type: evacuation, place: Rivertown, until: "
+                             "2014-08-01, args: {destination: Rivertown}, assumption: t}",
+                             "args.destination", "nobody would move"),
+    "evacuation-to-one-of-its-places": (
+        "{date: 2014-06-02, type: evacuation, place: [Palmgrove, Rivertown], until: "
+        "2014-08-01, args: {destination: Rivertown}, assumption: t}",
+        "args.destination", "nobody would move"),
+    "arrivals-from-where-they-arrive": (
+        "{date: 2014-06-02, type: arrivals, place: Sandcamp, value: 100, until: 2014-08-01, "
+        "args: {origin: Sandcamp}, assumption: t}", "args.origin", "where they come from"),
+    "mediation-raid-factor-typo": (
+        "{date: 2014-06-02, type: tribe_mediation, actor: GROUP_A, tribe: Alpha, value: 0.3, "
+        "args: {raid_factr: 0.5}, assumption: t}", "args.raid_factr", "did you mean"),
+    "pledge-above-one": ("{date: 2014-06-02, type: tribe_pledge, actor: GROUP_A, tribe: Alpha, "
+                         "value: 2, assumption: t}", "value", "less than or equal to 1"),
+    "arrivals-shares-that-cannot-be-met": (
+        "{date: 2014-06-02, type: arrivals, place: Sandcamp, value: 100, until: 2014-08-01, "
+        "args: {origin: Abroad, children_share: 0.9, men_share: 0.9}, assumption: t}",
+        "args", "cannot be met"),
+    "camp-exit-rate-of-a-town": ("{date: 2014-06-02, type: camp_exit_rate, place: Rivertown, "
+                                 "value: 0.01, assumption: t}", "place", "is not a camp"),
+    "camp-exit-rate-nan": ("{date: 2014-06-02, type: camp_exit_rate, place: Sandcamp, value: "
+                           ".nan, assumption: t}", "value", "finite"),
+}
+
+
+@pytest.mark.parametrize("case", list(NEW_EVENT_CASES))
+def test_new_event_types_refuse_meaningless_entries(runner, tmp_path: Path, case: str) -> None:
+    entry, field, words = NEW_EVENT_CASES[case]
+    text = sub(demo_text(), "timeline:\n", f"timeline:\n  - {entry}\n")
+    line = one_line_error(runner.invoke(app, ["validate", str(write(tmp_path, text))]), words)
+    at_line(line, "x.yaml")
+    assert f"timeline[0].{field}" in line, line
+
+
+def test_arrivals_count_in_the_memory_estimate(tmp_path: Path) -> None:
+    """People who arrive during the run are made at set-up: the estimate counts them, so
+    10 million arrivals at full scale are refused before allocating."""
+    from ranks.resources import estimate_run
+    from ranks.runner import load
+
+    base = load(write(tmp_path, demo_text(), "base.yaml"))
+    text = sub(demo_text(), "timeline:\n", "timeline:\n  - {date: 2014-06-02, type: arrivals, "
+               "place: Sandcamp, value: 10000000, until: 2014-08-01, args: {origin: Abroad}, "
+               "assumption: t}\n")
+    more = load(write(tmp_path, text))
+    assert estimate_run(more, 1.0).people == estimate_run(base, 1.0).people + 10_000_000
+
+
+# -- ranks run --posterior: a damaged calibration directory ------------------------------------
+def _calibration(d: Path, how: str) -> Path:
+    d.mkdir()
+    meta = {"key": {"seed": 0}, "parameters": [
+        {"name": "mort", "path": "modules.mortality.background_per_year.value"}]}
+    post = pd.DataFrame({"sample": [0, 1, 2], "mort": [0.004, 0.005, 0.006]})
+    if how == "json-garbage":
+        (d / "calibration.json").write_text("{oops")
+    elif how == "json-list":
+        (d / "calibration.json").write_text("[1, 2]")
+    elif how == "parameters-not-a-list":
+        (d / "calibration.json").write_text(json.dumps({**meta, "parameters": "mort"}))
+    else:
+        (d / "calibration.json").write_text(json.dumps(meta))
+    if how == "parquet-garbage":
+        (d / "posterior.parquet").write_bytes(b"PAR1 not really")
+    elif how == "parquet-directory":
+        (d / "posterior.parquet").mkdir()
+    else:
+        if how == "nan-sample":
+            post.loc[1, "mort"] = np.nan
+        elif how == "missing-column":
+            post = post.drop(columns="mort")
+        elif how == "strings":
+            post["mort"] = ["a", "b", "c"]
+        elif how == "empty":
+            post = post.iloc[:0]
+        post.to_parquet(d / "posterior.parquet")
+    return d
+
+
+@pytest.mark.parametrize("how", ["ok", "json-garbage", "json-list", "parameters-not-a-list",
+                                 "parquet-garbage", "parquet-directory", "nan-sample",
+                                 "missing-column", "strings", "empty"])
+def test_posterior_directory_damage(runner, tmp_path: Path, tiny_scenario: Path, how: str
+                                    ) -> None:
+    cal = _calibration(tmp_path / "cal", how)
+    r = runner.invoke(app, ["run", str(tiny_scenario), "--out", str(tmp_path / "o"), "-q",
+                            "--scale", "0.1", "--replicates", "2", "--posterior", str(cal)])
+    if how == "ok":  # the fabricated directory is usable: the refusals are about damage
+        assert r.exit_code == 0, r.output
+        m = json.loads((tmp_path / "o" / "manifest.json").read_text())
+        assert len(m["posterior"]["draws"]) == 2
+        return
+    one_line_error(r, "--posterior")
+    assert not (tmp_path / "o").exists()
+
+
+# -- camps and fronts tables --------------------------------------------------------------------
+CAMPS_HEAD = ("name,opens,closes,soft_capacity,hard_capacity,screening,exit,exit_per_day,"
+              "transfer_to,source\n")
+CAMPS = {
+    "transfer-to-itself": ("Sandcamp,2014-06-01,2014-07-01,5000,0,0,free,0,Sandcamp,"
+                           "assumption: t\n", "transfer_to is the camp itself"),
+    "capacity-beyond-int64": ("Sandcamp,2014-06-01,,99999999999999999999,0,0,free,0,,"
+                              "assumption: t\n", "less than or equal"),
+    "capacity-1e12": ("Sandcamp,2014-06-01,,1000000000000,0,0,free,0,,assumption: t\n",
+                      "less than or equal"),
+    "nan-screening": ("Sandcamp,2014-06-01,,5000,0,nan,free,0,,assumption: t\n", "finite"),
+    "a-town": ("Rivertown,2014-06-01,,5000,0,0,free,0,,assumption: t\n", "unknown camp"),
+    "truncated-row": ("Sandcamp,2014-06-01,,5000", "expected 10 cells"),
+}
+
+
+@pytest.mark.parametrize("case", list(CAMPS))
+def test_camps_table_hostile_rows(runner, tmp_path: Path, case: str) -> None:
+    rows, words = CAMPS[case]
+    (tmp_path / "camps.csv").write_text(CAMPS_HEAD + rows, encoding="utf-8")
+    text = sub(demo_text(), "fronts:\n", "camps: camps.csv\nfronts:\n")
+    line = one_line_error(runner.invoke(app, ["validate", str(write(tmp_path, text))]), words)
+    at_line(line, "camps.csv")
+
+
+# -- ranks flee-suite: odd conflict folders ------------------------------------------------------
+def test_flee_suite_survives_link_loops_and_markup_names(runner, tmp_path: Path) -> None:
+    """Symbolic-link loops under DIRECTORY end the search (no hang, no RecursionError); a
+    conflict named like console markup is printed as it is."""
+    from ranks.flee.fabflee import find_conflicts
+    from ranks.flee.suite import run_suite
+    from tests.test_flee_suite import _data_conflict
+
+    root = tmp_path / "configs"
+    _data_conflict(root / "[bold]x:x:", days=5)
+    for i in range(3):  # a few loops: without the guard the walk branches 3**40 times
+        (root / f"loop{i}").symlink_to(root, target_is_directory=True)
+    assert [lay.root.name for lay in find_conflicts(root)] == ["[bold]x:x:"]
+    rows = run_suite(root, tmp_path / "out", show=True)
+    assert [r["conflict"] for r in rows] == ["[bold]x:x:"] and rows[0]["status"] == "ok"
+    r = runner.invoke(app, ["flee-suite", str(tmp_path / "nothing-here"), "--out",
+                            str(tmp_path / "o2")])
+    one_line_error(r, "not a directory")
+
+
+FRONTS_HEAD = "date,place,intensity,kind,source\n"
+
+
+@pytest.mark.parametrize(("rows", "words"), [
+    ("2014-07-10,Rivertown,1,battle,assumption: t\n2014-07-10,Rivertown,0.2,battle,"
+     "assumption: t\n", "a second row for Rivertown on 2014-07-10"),
+    ("2014-06-10,Rivertown,nan,battle,assumption: t\n", "finite"),
+    ("2014-06-10,Atlantis,0.5,battle,assumption: t\n", "unknown place"),
+    ("2014-06-10,Rivertown,0.5,nuke,assumption: t\n", "kind"),
+])
+def test_fronts_table_hostile_rows(runner, tmp_path: Path, rows: str, words: str) -> None:
+    (tmp_path / "fronts.csv").write_text(FRONTS_HEAD + rows, encoding="utf-8")
+    text = re.sub(r"^fronts:\n(  - .*\n)+", "fronts: fronts.csv\n", demo_text(), flags=re.M)
+    line = one_line_error(runner.invoke(app, ["validate", str(write(tmp_path, text))]), words)
+    at_line(line, "fronts.csv")
+
+
+# -- ranks explore: options checked before anything starts --------------------------------------
+@pytest.mark.parametrize(("opt", "value", "words"), [
+    ("--port", "70000", "0 to 65535"), ("--port", "-1", "0 to 65535"),
+    ("--scale", "nan", "--scale"), ("--scale", "inf", "--scale"), ("--scale", "-1", "--scale"),
+    ("--until", "2015-13-45", "--until"), ("--out", "afile", "is a file"),
+    ("--out", "afile/runs", "which is a file")])
+def test_explore_options_refused_before_starting(runner, tmp_path: Path, monkeypatch,
+                                                 opt: str, value: str, words: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    r = runner.invoke(app, ["explore", str(DEMO), "--no-browser", opt, value])
+    one_line_error(r, words)

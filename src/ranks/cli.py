@@ -96,6 +96,10 @@ def run(
 
     check_seed(seed)
     check_scale(scale)
+    if from_ is not None and out.resolve() == from_.resolve():
+        raise RanksInputError("--out is the run being continued; write the continued run to "
+                              "another directory (the saved run is never replaced)",
+                              file=out, field="--out")
     check_out_dir(out, force)
     loaded = load(scenario, overrides=parse_sets(set_ or []))
     until_d = parse_date(until, "--until")

@@ -111,7 +111,8 @@ def estimate_run(loaded: Loaded, scale: float, until: dt.date | None = None) -> 
     snapshots = -(-days // every) + 1
     mp = loaded.module_params
     flight = "flight" in mp and bool(getattr(mp["flight"], "enabled", True))
-    people = people_at_scale([p.population for p in sc.places], scale)
+    arriving = [int(ev.value or 0) for ev in sc.timeline if ev.type == "arrivals"]
+    people = people_at_scale([p.population for p in sc.places] + arriving, scale)
     return estimate(people, days, places, snapshots, flight)
 
 

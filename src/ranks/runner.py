@@ -16,6 +16,7 @@ import pandas as pd
 import ranks
 from ranks import checkpoint
 from ranks.engine import RunInfo, Simulation
+from ranks.errors import RanksInputError
 from ranks.io.inputs import abspath
 from ranks.io.outdir import OutputDir
 from ranks.io.writers import package_versions, peak_rss_mb, write_json, write_parquet
@@ -105,9 +106,9 @@ def write_run_files(tmp: Path, out: Path, loaded: Loaded, results: list[Replicat
     manifest.json into directory ``tmp`` (the run directory ``out`` being made)."""
     sc = loaded.scenario
     end = until or sc.period.end
-    for r in results:
-        if r.sim is not None:
-            checkpoint.save(r.sim, tmp / checkpoint.CHECKPOINT.format(r=r.replicate))
+    saved = [{"replicate": r.replicate, "file": checkpoint.CHECKPOINT.format(r=r.replicate),
+              "sha256": checkpoint.save(r.sim, tmp / checkpoint.CHECKPOINT.format(
+                  r=r.replicate))} for r in results if r.sim is not None]
     events = pd.concat([r.events for r in results], ignore_index=True)
     stocks = pd.concat([r.stocks for r in results], ignore_index=True)
     for df in (events, stocks):
@@ -139,6 +140,8 @@ def write_run_files(tmp: Path, out: Path, loaded: Loaded, results: list[Replicat
         "packages": package_versions(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+    if saved:
+        manifest["checkpoints"] = saved
     if extra:
         manifest.update(extra)
     write_json(manifest, tmp / "manifest.json")
@@ -202,12 +205,18 @@ def resume_scenario(loaded: Loaded, out: Path, source: Path, *, until: dt.date |
     ``loaded`` (see :mod:`ranks.checkpoint`) and write the whole run to ``out``."""
     from ranks.report.rundir import load_run_dir
 
+    if Path(out).resolve() == Path(source).resolve():
+        raise RanksInputError("--out is the run being continued; write the continued run "
+                              "to another directory (the saved run is never replaced)",
+                              file=out, field="--out")
+    prev = load_run_dir(source)
+    for r in prev.replicates:  # every checkpoint checked before anything is unpickled
+        checkpoint.verify(source, r, prev.manifest, loaded)
     with OutputDir(out, force=force, kind="run") as od:  # checked and locked before running
         started = time.perf_counter()
-        prev = load_run_dir(source)
         results = []
         for r in prev.replicates:
-            state = checkpoint.load(source, r)
+            state = checkpoint.load(source, r, prev.manifest, loaded)
             sim = checkpoint.resume(state, loaded, until, source)
             cb = None if progress is None else (lambda d, r=r: progress(r, d))
             results.append(run_replicate(loaded, sim.seed, sim.scale, until, r, progress=cb,

@@ -303,7 +303,41 @@ def load_posterior(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         raise RanksInputError("no posterior.parquet: the calibration has not finished; run "
                               "the same 'ranks calibrate' command again", file=path,
                               field="--posterior")
-    return pd.read_parquet(post), json.loads(meta.read_text("utf-8"))
+    from ranks.io.inputs import check_input_file, read_input_text
+
+    text = read_input_text(meta, "calibration record", field="--posterior")
+    try:
+        info = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise RanksInputError(f"calibration.json is not valid JSON: {e.msg}", file=meta,
+                              line=e.lineno, field="--posterior") from None
+    params = info.get("parameters") if isinstance(info, dict) else None
+    if not isinstance(params, list) or not all(
+            isinstance(q, dict) and isinstance(q.get("name"), str)
+            and isinstance(q.get("path"), str) for q in params):
+        raise RanksInputError("calibration.json has no list of parameters (name, path)",
+                              file=meta, field="--posterior")
+    if not isinstance(info.get("key", {}), dict):
+        raise RanksInputError("calibration.json: 'key' is not a mapping", file=meta,
+                              field="--posterior")
+    check_input_file(post, "posterior table", field="--posterior")
+    try:
+        df = pd.read_parquet(post)
+    except Exception as e:  # noqa: BLE001 - any reader error is bad input
+        raise RanksInputError(f"cannot read Parquet table: {type(e).__name__}: "
+                              f"{str(e).splitlines()[0] if str(e) else ''}", file=post,
+                              field="--posterior") from None
+    for col in ["sample", *(q["name"] for q in params)]:
+        if col not in df.columns:
+            raise RanksInputError(f"no column '{col}'", file=post, field="--posterior")
+        if not pd.api.types.is_numeric_dtype(df[col]) or not np.isfinite(
+                df[col].to_numpy(dtype=np.float64)).all():
+            raise RanksInputError(f"column '{col}' holds values that are not finite numbers",
+                                  file=post, field="--posterior")
+    if df.empty:
+        raise RanksInputError("the posterior holds no samples", file=post,
+                              field="--posterior")
+    return df, info
 
 
 __all__ = ["Calibration", "calibrate", "default_targets", "infer", "load_posterior"]

@@ -15,6 +15,26 @@ from typing import Any
 from ranks.errors import RanksInputError
 
 
+def check_options(*, port: int, scale: float, until: str | None, out: Path) -> None:
+    """Refuse bad options before anything starts (one line, exit 2): a port outside
+    0..65535, a scale that is not a positive finite number, a bad date, an ``out`` that
+    is a file or lies under one."""
+    from ranks.cli_common import parse_date
+    from ranks.resources import check_scale
+
+    if not 0 <= port <= 65535:
+        raise RanksInputError(f"a port is a number from 0 to 65535, got {port}", field="--port")
+    check_scale(scale)
+    parse_date(until, "--until")
+    for p in (out, *out.parents):
+        if p.exists() or p.is_symlink():
+            if not p.is_dir():
+                raise RanksInputError("is a file, not a folder" if p == out else
+                                      f"lies under {p}, which is a file", file=out,
+                                      field="--out")
+            break
+
+
 def serve(scenario: Path | None, *, port: int = 5006, address: str = "127.0.0.1",
           out: Path = Path("runs/explore"), workers: int = 2, scale: float = 0.1,
           replicates: int = 4, show: bool = False, scheduler: str | None = None,
@@ -30,6 +50,7 @@ def serve(scenario: Path | None, *, port: int = 5006, address: str = "127.0.0.1"
         ready: called with the URL and the seconds taken once the server is set up.
     """
     t0 = time.perf_counter()
+    check_options(port=port, scale=scale, until=until, out=out)
     try:
         import panel as pn
     except ImportError:
@@ -47,7 +68,11 @@ def serve(scenario: Path | None, *, port: int = 5006, address: str = "127.0.0.1"
         raise RanksInputError("no scenario given and none with levers under ./scenarios",
                               field="SCENARIO")
     out = out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RanksInputError(f"cannot create the folder for runs: {e.strerror}", file=out,
+                              field="--out") from None
     pool = Pool(workers, processes=processes, scheduler=scheduler)  # started by the first page
     cfg = Config(scenarios=scenarios, out=out, pool=pool, scale=scale, replicates=replicates,
                  extra={"until": until or ""})
@@ -61,7 +86,11 @@ def serve(scenario: Path | None, *, port: int = 5006, address: str = "127.0.0.1"
     if ready is not None:
         ready(url, time.perf_counter() - t0)
     try:
-        server.start()
+        try:
+            server.start()
+        except OSError as e:  # the port is taken, or the address is not this machine's
+            raise RanksInputError(f"cannot listen on {address}:{port}: {e.strerror or e}",
+                                  field="--port") from None
         server.io_loop.start()
     finally:
         pool.close()

@@ -86,8 +86,16 @@ def find_conflicts(root: str | Path) -> list[Layout]:
     """
     root = Path(root)
     found: list[Layout] = []
+    seen: set[tuple[int, int]] = set()  # (device, inode): symbolic-link loops end here
 
     def walk(d: Path) -> None:
+        try:
+            st = d.stat()
+        except OSError:
+            return
+        if (st.st_dev, st.st_ino) in seen:
+            return
+        seen.add((st.st_dev, st.st_ino))
         if fabflee_input_dir(d) is not None:
             found.append(resolve_layout(d))
             sweep = d / "SWEEP"

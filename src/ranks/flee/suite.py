@@ -179,11 +179,12 @@ def run_suite(root: Path, out: Path, *, seed: int = 0, replicates: int = 1,
     if not layouts:
         raise RanksInputError("no FabFlee conflict (a directory with input_csv/locations.csv) "
                               "found under it", file=root)
-    console = Console(stderr=True)
+    console = Console(stderr=True, markup=False, emoji=False, highlight=False)
     rows: list[dict[str, Any]] = []
     with atomic_dir(out, force) as tmp:
         ctx = mp.get_context("spawn")
-        with Progress(TextColumn("[bold]flee-suite[/] {task.description}"), BarColumn(),
+        with Progress(TextColumn("flee-suite {task.description}", markup=False,
+                                 style="bold"), BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                       disable=not show, transient=True) as progress, \
                 cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,

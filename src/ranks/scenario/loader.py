@@ -373,7 +373,13 @@ def _cross_check(sc: Scenario, locs: Locations) -> None:
 
     def dated_rows(section: str, rows: Sequence[ControlRow | FrontRow]) -> None:
         prev = None
+        first: dict[tuple[Any, str], int] = {}
         for i, row in enumerate(rows):
+            j = first.setdefault((row.date, row.place), i)
+            if j != i:
+                raise error_at(locs, (section, i), f"{section}[{i}]",
+                               f"a second row for {row.place} on {row.date} (the first is "
+                               f"{section}[{j}]): which one holds would be arbitrary")
             if row.place not in places:
                 raise error_at(locs, (section, i, "place"), f"{section}[{i}].place",
                                unknown_name("place", row.place, names))

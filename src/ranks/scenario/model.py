@@ -74,6 +74,8 @@ Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 PosInt = Annotated[int, Field(gt=0)]
 NonNegInt = Annotated[int, Field(ge=0)]
+#: people in one camp: beyond ten million is a typo (al-Hol held about 73,000 at its peak)
+CampPeople = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
 class Period(Strict):
@@ -167,8 +169,8 @@ class CampRow(Evidenced):
     name: Annotated[str, Field(min_length=1)]
     opens: dt.date
     closes: dt.date | None = None
-    soft_capacity: NonNegInt = 0
-    hard_capacity: NonNegInt = 0
+    soft_capacity: CampPeople = 0
+    hard_capacity: CampPeople = 0
     screening: Prob = 0.0
     exit: Literal["free", "sponsorship", "organised"] = "free"
     exit_per_day: Prob = 0.0
@@ -181,6 +183,9 @@ class CampRow(Evidenced):
                              f"{self.opens}")
         if self.hard_capacity and self.soft_capacity > self.hard_capacity:
             raise ValueError("soft_capacity is above hard_capacity")
+        if self.transfer_to is not None and self.transfer_to == self.name:
+            raise ValueError(f"transfer_to is the camp itself ({self.name}): its residents "
+                             "would go nowhere")
         return self
 
 

@@ -52,8 +52,14 @@ class Regime(Strict):
         return out
 
 
-PosF = Annotated[float, Field(gt=0.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
+#: Generous upper bounds: values beyond them are typos, not series (issue 17).
+MAX_SYP_PER_USD = 1_000_000.0  # the pound traded near 15,000 in 2023
+MAX_INDEX = 10_000.0  # price and wage indices, 2011 = 1
+MAX_KM2 = 10_000_000.0  # an organisation's territory (Syria and Iraq: about 620,000 km2)
+
+PosF = Annotated[float, Field(gt=0.0, le=MAX_INDEX)]
+Rate = Annotated[float, Field(gt=0.0, le=MAX_SYP_PER_USD)]
+NonNeg = Annotated[float, Field(ge=0.0, le=MAX_KM2)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -62,8 +68,8 @@ class FxRow(Evidenced):
     known, the official one."""
 
     date: dt.date
-    market: PosF
-    official: PosF | None = None
+    market: Rate
+    official: Rate | None = None
 
 
 class PlaceScoped(Evidenced):

@@ -60,7 +60,8 @@ def check_timeline(sc: Scenario, locs: Locations, module_params: Mapping[str, Ba
         places=[p.name for p in sc.places], actors=[a.id for a in sc.actors],
         tribes=sorted({p.tribe for p in sc.places if p.tribe}),
         routes={frozenset((r.from_, r.to)) for r in sc.routes},
-        module_params=module_params, settable=settable)
+        module_params=module_params, settable=settable,
+        camps=[p.name for p in sc.places if p.type == "camp"])
     events = []
     changed = False
     for i, ev in enumerate(sc.timeline):

@@ -56,6 +56,11 @@ def _places(v: Any) -> str | list[str]:
     raise ValueError("give a place name or a list of place names (an empty list names none)")
 
 
+def _named(places: str | list[str]) -> list[str]:
+    """The place names of a ``place`` field (one name or a list)."""
+    return [places] if isinstance(places, str) else list(places)
+
+
 Places = Annotated[Any, BeforeValidator(_places)]
 
 
@@ -114,6 +119,8 @@ class TimelineContext:
     routes: set[frozenset[str]]
     module_params: Mapping[str, BaseModel]
     settable: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: places of type ``camp``
+    camps: list[str] = field(default_factory=list)
 
 
 # -- core ----------------------------------------------------------------------------------
@@ -508,6 +515,12 @@ class EvacuationEvent(EventModel):
     value: Annotated[float, Field(ge=0.0, le=MAX_PEOPLE)] | None = None
     args: EvacuationArgs
 
+    def check(self, ctx: TimelineContext) -> tuple[str, str] | None:
+        if self.args.destination in _named(self.place):
+            return (f"the destination {self.args.destination} is a place being evacuated: "
+                    "nobody would move", "args.destination")
+        return None
+
 
 @event_type("expulsion")
 class ExpulsionEvent(EventModel):
@@ -530,6 +543,18 @@ class ArrivalsArgs(Args):
     displaced: bool | None = None
     fled_from: Name | None = None
 
+    @model_validator(mode="after")
+    def _shares(self) -> ArrivalsArgs:
+        # the defaults of ranks.arrivals: households of 3.5 headed by a woman, a man in 5%
+        size = 3.5 if self.household_size is None else self.household_size
+        men = 0.05 if self.men_share is None else self.men_share
+        kids = 0.67 if self.children_share is None else self.children_share
+        most = max(size - 1.0 - men, 0.0) / size
+        if kids > most + 1e-9:
+            raise ValueError(f"children_share {kids:g} cannot be met in households of {size:g} "
+                             f"headed by a woman with men_share {men:g}: at most {most:.2f}")
+        return self
+
 
 @event_type("arrivals")
 class ArrivalsEvent(EventModel):
@@ -542,6 +567,12 @@ class ArrivalsEvent(EventModel):
     value: Annotated[float, Field(ge=0.0, le=MAX_PEOPLE)]
     args: ArrivalsArgs
 
+    def check(self, ctx: TimelineContext) -> tuple[str, str] | None:
+        if self.args.origin in _named(self.place):
+            return (f"the origin {self.args.origin} is a place they arrive at: give where "
+                    "they come from", "args.origin")
+        return None
+
 
 @event_type("camp_exit_rate")
 class CampExitRate(EventModel):
@@ -550,6 +581,13 @@ class CampExitRate(EventModel):
     value_help = "the daily chance, 0..1"
     place: Places
     value: Unit
+
+    def check(self, ctx: TimelineContext) -> tuple[str, str] | None:
+        other = [p for p in _named(self.place) if p in ctx.places and p not in ctx.camps]
+        if other:
+            return (f"{other[0]} is not a camp: a camp's exit rate changes nothing there "
+                    f"(camps: {', '.join(ctx.camps) or 'none'})", "place")
+        return None
 
 
 def _fields(model: type[BaseModel]) -> list[str]:
