@@ -81,6 +81,18 @@ SINGLE_THREAD_ENV = {
 
 HASTEN_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
+#: FabFlee conflicts left out of the comparison, probed with ``--probe-excluded``: whether
+#: Ranks reads them and whether Flee 3.1 (driven as above) runs their first two days, with
+#: the error message when it does not.  Flood (DFlee) conflicts, conflicts run by their own
+#: scripts (no period file), broken inputs, and duplicate location names.
+EXCLUDED_PROBE = [
+    "Ethiopia_dflee", "Mozambique_dflee", "Nigeria_dflee", "dflee_bangladesh_khulna_dist",
+    "dflee_example", "dflee_weather_example", "validation_dflee/Ethiopia_dflee",
+    "validation_dflee/dflee_test_small_flooding_revised",
+    "flee_ssudan", "flee_ssudan_food", "mali_vis", "ssudan_food", "ssudan_macro_test",
+    "mali-freek", "syria2017_adm1", "mali2017_adm2", "nigeria2019", "ssudan_whole_revised",
+]
+
 
 # --------------------------------------------------------------------------- settings copy
 
@@ -263,10 +275,12 @@ def run_sub(python: str, engine: str, config: Path, settings: Path, seed: int,
                 time.sleep(0.05)
         code = os.waitstatus_to_exitcode(status)
         if code != 0 or not out.exists():
-            tail = err.read_text(errors="replace").strip().splitlines()[-3:]
+            tail = [ln.strip() for ln in err.read_text(errors="replace").strip().splitlines()
+                    if ln.strip(" ~^")][-2:]  # the failing line and the exception
             return {"error": f"exit code {code}: " + " | ".join(tail)}
         res = json.loads(out.read_text())
     res["peak_rss_mb"] = rusage.ru_maxrss / 1024.0  # Linux: KiB
+    res["loadavg_1m_at_end"] = os.getloadavg()[0]  # the machine's load while it ran
     res["finished_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return res
 
@@ -353,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rerun-ranks", action="store_true")
     ap.add_argument("--flee-timeout", type=float, default=3600.0)
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--probe-excluded", action="store_true",
+                    help="also try the EXCLUDED_PROBE conflicts (2 days each) and say why")
     ap.add_argument("--markdown", type=Path, default=None,
                     help="print a results JSON as a Markdown table and exit")
     ap.add_argument("--worker", choices=["flee", "ranks"], help=argparse.SUPPRESS)
@@ -384,7 +400,10 @@ def main(argv: list[str] | None = None) -> int:
                     "python": sys.version.split()[0]},
         "method": (
             "each run is a separate single-threaded subprocess, one at a time; Ranks' seeds of "
-            "a conflict run just before Flee's; wall_s/cpu_s cover reading + simulation "
+            "a conflict run just before Flee's, except where a run comes from --cache (marked "
+            "cached, with its finished_utc and loadavg_1m_at_end): then the two engines were "
+            "timed at different times and the CPU-time ratio (speedup_cpu) is the figure that "
+            "depends least on the machine's load; wall_s/cpu_s cover reading + simulation "
             "(imports excluded); agent-steps = sum over days of agents alive (the same for "
             "both engines); peak_rss_mb from wait4; both read the same settings copy (log "
             "levels 0, hasten as listed); metrics from ranks.flee.validation.metrics on both. "
@@ -482,7 +501,10 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         report["summary"] = summarize(report["conflicts"])
         args.out.write_text(json.dumps(report, indent=1) + "\n")
-    report["summary"] = summarize(report["conflicts"])
+    if args.probe_excluded:
+        report["excluded"] = {name: probe_excluded(root / name, args.flee_python if have_flee
+                                                   else None) for name in EXCLUDED_PROBE}
+    report["summary"] = summarize(report["conflicts"], report.get("excluded"))
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     s = report["summary"]
     print(json.dumps(s, indent=1))
@@ -490,28 +512,65 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def markdown(report: dict[str, Any]) -> str:
-    """The comparison as a Markdown table (for docs/flee-compatibility.md)."""
-    lines = ["| conflict | hasten | ARD Ranks / Flee | total error Ranks / Flee | MAAPE Ranks / "
-             "Flee | within | agent-steps/s Ranks / Flee (wall) | ratio wall; CPU | peak MB "
-             "Ranks / Flee |", "|---|---|---|---|---|---|---|---|---|"]
+    """The comparison as Markdown tables (for docs/flee-compatibility.md)."""
+    lines = ["| conflict | hasten | agent-steps per run | ARD Ranks / Flee | total error Ranks / "
+             "Flee | MAAPE Ranks / Flee | within | agent-steps/s Ranks / Flee (CPU) | ratio "
+             "CPU; wall | peak MB Ranks / Flee |", "|---|---|---|---|---|---|---|---|---|---|"]
     for name, c in report["conflicts"].items():
         if c.get("status") != "compared":
-            lines.append(f"| {name} | {c.get('hasten', '')} | {c.get('status', '')} |||||||")
+            status = " / ".join(p.strip() for p in str(c.get("status", "")).split("|")
+                                if p.strip(" ~^"))
+            lines.append(f"| {name} | {c.get('hasten', '')} | {status} ||||||||")
             continue
         r, f = c["ranks"], c["flee"]
         lines.append(
-            f"| {name} | {c['hasten']} | {r['averaged_relative_difference']:.3f} / "
+            f"| {name} | {c['hasten']} | {r['agent_steps_per_run'] / 1e6:.2f} M | "
+            f"{r['averaged_relative_difference']:.3f} / "
             f"{f['averaged_relative_difference']:.3f} | {r['total_error']:.3f} / "
             f"{f['total_error']:.3f} | {r['maape']:.3f} / {f['maape']:.3f} | "
             f"{'yes' if c['within_tolerance'] else 'no'} | "
-            f"{r['agent_steps_per_wall_s'] / 1e6:.2f} M / "
-            f"{f['agent_steps_per_wall_s'] / 1e6:.3f} M | {c['speedup_wall']:.0f}x; "
-            f"{c['speedup_cpu']:.0f}x | {r['peak_rss_mb_max']:.0f} / "
+            f"{r['agent_steps_per_cpu_s'] / 1e6:.2f} M / "
+            f"{f['agent_steps_per_cpu_s'] / 1e6:.3f} M | {c['speedup_cpu']:.0f}x; "
+            f"{c['speedup_wall']:.0f}x | {r['peak_rss_mb_max']:.0f} / "
             f"{f['peak_rss_mb_max']:.0f} |")
+    if report.get("excluded"):
+        lines += ["", "| excluded conflict | Ranks | Flee 3.1 (its first 2 days) |",
+                  "|---|---|---|"]
+        for name, e in report["excluded"].items():
+            ranks, flee = (" ".join(e[k].replace("|", "/").split()) for k in ("ranks", "flee"))
+            lines.append(f"| {name} | {ranks} | {flee} |")
     return "\n".join(lines)
 
 
-def summarize(conflicts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def probe_excluded(config: Path, flee_python: str | None) -> dict[str, Any]:
+    """Whether Ranks reads a conflict and Flee 3.1 runs its first two days (with reasons)."""
+    from ranks.flee.reader import read_scenario
+
+    out: dict[str, Any] = {}
+    try:
+        read_scenario(config, None, None, days=2)
+        out["ranks"] = "reads it"
+    except Exception as exc:
+        out["ranks"] = f"cannot read it: {exc}"
+    if flee_python is None:
+        out["flee"] = "not tried (Flee not importable)"
+        print(f"{config.name}: {out}", flush=True)
+        return out
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            sfile = settings_copy(config, None, Path(tmp) / "simsetting.yml")
+        except Exception as exc:
+            out["flee"] = f"cannot run it: settings: {exc}"
+            print(f"{config.name}: {out}", flush=True)
+            return out
+        r = run_sub(flee_python, "flee", config, sfile, 0, 2, 600.0)
+    out["flee"] = f"cannot run it: {r['error']}" if "error" in r else "runs its first 2 days"
+    print(f"{config.name}: {out}", flush=True)
+    return out
+
+
+def summarize(conflicts: dict[str, dict[str, Any]],
+              excluded: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Counts of compared / within-tolerance conflicts, median speed-up, memory ratios."""
     comp = [c for c in conflicts.values() if c.get("status") == "compared"]
     speed = [c["speedup_wall"] for c in comp]
@@ -520,10 +579,14 @@ def summarize(conflicts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "compared": len(comp),
         "within_tolerance": sum(1 for c in comp if c["within_tolerance"]),
-        "flee_cannot_run": sorted(n for n, c in conflicts.items()
-                                  if str(c.get("status", "")).startswith("Flee 3.1 cannot")),
-        "ranks_cannot_run": sorted(n for n, c in conflicts.items()
-                                   if str(c.get("status", "")).startswith("ranks cannot")),
+        "flee_cannot_run": sorted(
+            [n for n, c in conflicts.items()
+             if str(c.get("status", "")).startswith("Flee 3.1 cannot")]
+            + [n for n, c in (excluded or {}).items() if c["flee"].startswith("cannot")]),
+        "ranks_cannot_run": sorted(
+            [n for n, c in conflicts.items()
+             if str(c.get("status", "")).startswith("ranks cannot")]
+            + [n for n, c in (excluded or {}).items() if c["ranks"].startswith("cannot")]),
         "median_speedup_wall": statistics.median(speed) if speed else None,
         "min_speedup_wall": min(speed) if speed else None,
         "median_speedup_cpu": statistics.median(cpu) if cpu else None,

@@ -153,7 +153,7 @@ B2 = [
     ("type: pay_change, actor: GROUP_A, value: 0.5",
      "type: pay_change, actor: GROUP_A, value: -1", "greater than or equal to 0"),
     ("to: Sandcamp}, value: 0.02", "to: Sandcamp}, value: 2.0", "chance of a mine"),
-    ("type: smuggler_price, value: 1000", "type: smuggler_price, value: -1000", "USD"),
+    ("id: smuggler-price-2015, value: 1000", "id: smuggler-price-2015, value: -1000", "USD"),
     ("args: {ages: [20, 30]", "args: {ages: [42, 18]", "youngest, oldest"),
     ("args: {ages: [20, 30]", "args: {ages: [-5, 500]", "ages"),
     ("args: {days: 30}", "args: {days: -5}", "args.days"),
@@ -572,6 +572,7 @@ def test_b10_20000_places_refused_with_the_estimate(runner, tmp_path: Path,
     d.update(places="p.csv", routes=[{"from": "P0", "to": "P1", "assumption": "t"}],
              control=[{"date": "2014-06-01", "place": "P0", "actor": "GROUP_A",
                        "assumption": "t"}], fronts=[], timeline=[])
+    d.pop("experiments", None)  # its levers name timeline entries removed here
     d["modules"] = {"flight": {}, "mortality": {}}
     p = write(tmp_path, yaml.safe_dump(d))
     no_run(monkeypatch)

@@ -43,6 +43,7 @@ def mini(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d["evidence"] = str(SOURCES)
     d["modules"] = {"mortality": {}}
     d["timeline"] = []
+    d.pop("experiments", None)  # its levers name timeline entries removed here
     path = tmp_path_factory.mktemp("mini") / "mini.yaml"
     path.write_text(yaml.safe_dump(d, sort_keys=False), encoding="utf-8")
     return path
@@ -182,6 +183,25 @@ def test_how_people_respond_may_be_calibrated(path: str) -> None:
     assert refusal(path) is None
 
 
+
+SHIPPED_PRIORS = sorted((DEMO.parent).glob("*/priors.yaml"))
+
+
+@pytest.mark.parametrize("priors", SHIPPED_PRIORS, ids=lambda p: p.parent.name)
+def test_shipped_priors_name_parameters_of_the_current_model(priors: Path) -> None:
+    """Every shipped priors file names numeric parameters its scenario has (a renamed
+    parameter, e.g. front_flight_per_day -> conflict_flight_per_day in issue 13, breaks
+    it) and none that the ethics rule refuses (load_priors raises on those)."""
+    from ranks.ensemble.sweep import _base_value
+
+    scenario = priors.parent.parent / f"{priors.parent.name}.yaml"
+    assert scenario.exists()
+    pri = load_priors(priors)
+    loaded = load_scenario(scenario)
+    for p in pri.params:
+        assert refusal(p.path) is None
+        base = _base_value(loaded, p.path)
+        assert isinstance(base, int | float) and not isinstance(base, bool), p.path
 # -- the simulation bank ----------------------------------------------------------------------
 def test_bank_resumes_without_redoing_finished_simulations(mini: Path, tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text(PRIORS)

@@ -393,7 +393,9 @@ def test_no_validation_falls_back_to_conflict_spawning(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- accuracy
 
 
-def test_mali_accuracy_and_speed() -> None:
+def test_mali_accuracy() -> None:
+    # Accuracy and agent count only; the speed of this run is measured side by side with
+    # Flee 3.1 by benchmarks/flee_compare.py (mali2012), not asserted here.
     data = flee_data()
     scen = read_scenario(data / "conflict_input/mali", data / "conflict_validation/mali2012",
                          data / "simsetting.yml")
@@ -402,7 +404,6 @@ def test_mali_accuracy_and_speed() -> None:
     # Flee 3.1 scores 0.35 on this scenario (README: 0.348 in one run, 0.25-0.53 published).
     assert s["averaged_relative_difference"] < 0.45
     assert s["agent_steps"] == 30_700_270  # same agent count, day by day, as Flee 3.1
-    assert s["loop_s"] < 20
 
 
 def test_dormant_sampling_matches_per_agent_chances(tmp_path: Path) -> None:

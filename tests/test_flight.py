@@ -381,8 +381,8 @@ def test_people_not_attempts(tmp_path: Path) -> None:
     """``fled`` counts people at the start of a displacement episode: with checkpoints
     sending most back home and no returns module, everyone who ever set out is counted once
     (within the episode gap), however often they tried; ``attempt`` counts every try."""
-    strong = {"checkpoint_chance": _kinds(0.3), "outcome_shares": {
-        "returned": _p(1.0), "conscripted": _p(0.0), "detained": _p(0.0)}}
+    # no coercion module: nobody is wanted, and the generic practice sends others home
+    strong = {"checkpoint_chance": _kinds(0.3)}
     path = _variant(tmp_path, "cp.yaml", flight=strong)
     data = yaml.safe_load(path.read_text())
     del data["modules"]["returns"]

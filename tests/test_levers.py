@@ -166,7 +166,8 @@ def test_a_lever_moves_outcomes_and_the_baseline_is_unchanged(write_scenario, tm
 
 
 SHIPPED = [ROOT / "scenarios" / n for n in ("demo.yaml", "deir-ezzor-2014-2017.yaml",
-                                             "deir-ezzor-2017-2020.yaml")]
+                                             "deir-ezzor-2017-2020.yaml",
+                                             "deir-ezzor-2014-2020.yaml")]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])

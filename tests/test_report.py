@@ -203,7 +203,7 @@ def test_report_of_synthetic_run_has_a_figure_in_every_section(synth_run) -> Non
     # the dated series: a row per point and a figure over the simulation
     assert "camp-s@2014-07-01" in sec["targets"] and "camp-s@2014-08-15" in sec["targets"]
     assert "Dated public series against the simulation" in sec["targets"]
-    assert 'alt="series camp-s against the simulation"' in sec["targets"]
+    assert 'aria-label="series camp-s against the simulation"' in sec["targets"]
     assert "Pass rate of the figures with data" in sec["targets"]
 
 

@@ -17,12 +17,13 @@ EVENTS: frozenset[str] = frozenset({
     "trained", "deployed", "rotated",
     # coercion
     "registered", "evaded", "hid", "conscripted", "detained", "released", "bribed_release",
-    "forced_labour_death", "raid", "settled", "punished",
+    "forced_labour_death", "raid", "settled", "punished", "let_go", "killed_caught",
     # leaving
     "deserted", "defected", "executed", "property_confiscated", "suspected", "reassigned",
+    "escorted", "expelled",
     # flight and returns
     "fled", "smuggled", "stayed", "interdicted", "mine_death", "arrived", "camp_exit",
-    "returned",
+    "returned", "attempt", "turned_back", "evacuated", "entered", "turned_away", "sponsored",
 })
 
 #: Stocks recorded by the engine and the modules.
@@ -30,7 +31,7 @@ STOCKS: frozenset[str] = frozenset({
     # core
     "people", "strength", "minors_share", "control",
     # economy
-    "pay_bill_usd", "food_price_index", "hardship",
+    "pay_bill_usd", "food_price_index", "hardship", "syp_per_usd",
     # coercion, leaving
     "wanted", "hiding", "detained", "suspected", "hiding_lost_wages_usd",
     # flight

@@ -7,7 +7,8 @@ Layout of the calibration directory DIR::
                         until, budget, sbc): a restart with other inputs is refused
     design.parquet      sim, kind (train | sbc), z.<name> (standard-normal coordinates),
                         <name> (values), seed
-    sims/s00012.json    one file per finished simulation: its target values, runtime;
+    sims/s00012.json    one file per finished simulation: its target values, wall and
+                        CPU seconds (CPU: a figure a shared machine's load inflates less);
                         written atomically by the worker that ran it
     simulations.parquet one row per simulation (written when all are done)
 
@@ -100,6 +101,7 @@ def simulate_one(args: SimArgs) -> SimOutput:
     from ranks.runner import run_replicate
 
     t0 = time.perf_counter()
+    c0 = time.process_time()
     out = Path(args.out)
     if out.exists():  # done meanwhile by a copy of this task from an earlier driver
         doc = json.loads(out.read_text("utf-8"))
@@ -118,7 +120,8 @@ def simulate_one(args: SimArgs) -> SimOutput:
     rt = time.perf_counter() - t0
     doc = {"sim": args.sim, "seed": args.seed, "overrides": args.overrides,
            "values": {k: (None if v != v else v) for k, v in values.items()},
-           "runtime_s": round(rt, 3), "loop_s": round(res.info.wall_s, 3)}
+           "runtime_s": round(rt, 3), "loop_s": round(res.info.wall_s, 3),
+           "cpu_s": round(time.process_time() - c0, 3)}
     _write_json_atomic(doc, out)
     return SimOutput(args.sim, "ok", values, runtime_s=rt)
 

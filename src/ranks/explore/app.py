@@ -318,6 +318,7 @@ class Explorer:
         base, var = load_run_dir(job.baseline_dir), load_run_dir(job.variant_dir)
         self.runs = (base, var)
         self.cancel_btn.disabled = True  # the runs are written: nothing left to cancel
+        self.run_btn.disabled = False  # the next pair may start while reports are written
         dates = var.snapshot_dates()
         self.map_date.param.update(start=dates[0].date(), end=dates[-1].date(),
                                    value=dates[-1].date(), visible=True)

@@ -71,7 +71,7 @@ class Pool:
             import dask
             from distributed import Client, LocalCluster
 
-            from ranks.ensemble.cluster import LOCAL_CONFIG
+            from ranks.ensemble.cluster import LOCAL_CONFIG, NO_DASHBOARD_PORT
 
             if self.scheduler:
                 self.client = Client(self.scheduler, timeout="20s")
@@ -80,7 +80,7 @@ class Pool:
                     self.cluster = LocalCluster(
                         n_workers=self.workers, threads_per_worker=1,
                         processes=self.processes, dashboard_address=None,
-                        silence_logs=logging.ERROR)
+                        silence_logs=logging.ERROR, scheduler_kwargs=NO_DASHBOARD_PORT)
                     self.client = Client(self.cluster)
             if warm:
                 from ranks.ensemble.cluster import worker_loaded

@@ -108,6 +108,21 @@ JS_X_RANGES = """(figId) => { const el = document.getElementById(figId); const o
   for (const r of Bokeh.index.roots) if (el.contains(r.el)) walk(r); return out; }"""
 
 
+#: Page position of the data point ``[x, y]`` in the first plot of the figure whose
+#: aria-label is ``label`` (x: a factor name on a categorical axis, else ms since the epoch
+#: for dates or a number).
+JS_DATA_TO_PAGE = """([label, x, y]) => {
+  const el = document.querySelector(`.fig[aria-label="${label}"]`); let pv = null;
+  function walk(v) { if (!pv && v.model.type === 'Figure') pv = v;
+    for (const c of (v.child_views || [])) walk(c); }
+  for (const r of Bokeh.index.roots) if (el.contains(r.el)) walk(r);
+  if (!pv) return null;
+  const sx = typeof x === 'string' ? pv.model.x_range.synthetic(x) : x;
+  const rect = pv.el.getBoundingClientRect();
+  return {x: rect.left + pv.frame.x_scale.compute(sx),
+          y: rect.top + pv.frame.y_scale.compute(y)}; }"""
+
+
 def playwright_unavailable() -> str | None:
     """Why Playwright cannot drive Chromium here (a skip reason), or None when it can."""
     try:

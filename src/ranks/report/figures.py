@@ -32,6 +32,7 @@ from bokeh.models import (
     GlyphRenderer,
     HoverTool,
     Legend,
+    LegendItem,
     Line,
     NumeralTickFormatter,
     Range1d,
@@ -368,57 +369,67 @@ def target_strips(results: list[TargetResult]) -> Any:
 
 
 def public_series(r: TargetResult, frame: pd.DataFrame | None) -> Any:
-    """A dated public series against the simulation. Event counts (``event_sum``): per
-    window, the reported figure with its band (grey bar, whisker) beside the simulated count
-    (mean over replicates; green passes, red fails). Stocks: the simulated series ``frame``
-    (median and band over replicates; date index, one column per replicate) with the
-    reported points and their bands (filled: held out of fitting, open: fitted)."""
+    """A dated public series against the simulation. Each reported figure is drawn with its
+    band (whisker ``low``-``high``); open marks were fitted, filled ones held out. Event
+    counts (``event_sum``): per window, the reported figure as a bar beside the simulated
+    count of the same window (diamond: mean over replicates; green passes, red fails; no
+    diamond: no data). Stocks: the simulated series ``frame`` (median and band over
+    replicates; date index, one column per replicate) with the reported points at the middle
+    of their date or window (green passes, red fails, brown no data). Hovering a figure
+    shows its window, reported value and band, simulated mean, result and whether it was
+    fitted; legend entries toggle."""
     from ranks.report.targets import SeriesTarget
 
     t = r.target
     assert isinstance(t, SeriesTarget)
-    col = {True: "#1b5e20", False: "#b71c1c"}
     title = f"{t.id}: {r.note}" if r.note else t.id
+    pts = list(r.points)
+    color = [{"pass": "#1b5e20", "fail": "#b71c1c"}.get(pr.status, "#795548") for pr in pts]
+    data: dict[str, Any] = {
+        "label": [pr.point.label for pr in pts], "reported": [pr.point.value for pr in pts],
+        "low": [pr.point.low for pr in pts], "high": [pr.point.high for pr in pts],
+        "sim": [pr.mean for pr in pts], "color": color,
+        "result": [pr.status + (f" ({pr.note})" if pr.note else "") for pr in pts],
+        "use": ["fitted" if pr.point.used_in_fitting else "held out" for pr in pts]}
+    tips = [("figure", "@label"), ("reported", "@reported{0,0} (@low{0,0} – @high{0,0})"),
+            ("simulated", "@sim{0,0}"), ("result", "@result"), ("used", "@use")]
     if t.measure == "event_sum":
-        labels = [pr.point.label for pr in r.points]
-        f = figure(width=900, height=300, x_range=FactorRange(*labels), title=title,
+        f = figure(width=900, height=320, x_range=FactorRange(*data["label"]), title=title,
                    tools="xpan,xwheel_zoom,reset,save", active_scroll=None)
-        src = ColumnDataSource({
-            "x": labels, "reported": [pr.point.value for pr in r.points],
-            "low": [pr.point.low for pr in r.points], "high": [pr.point.high for pr in r.points],
-            "sim": [pr.mean if pr.values.size else float("nan") for pr in r.points],
-            "color": [col[pr.passed] if pr.values.size else "#795548" for pr in r.points]})
-        bars = f.vbar(x="x", top="reported", width=0.35, color="#bdbdbd", source=src,
-                      legend_label="reported")
-        f.segment(x0="x", y0="low", x1="x", y1="high", color="black", source=src)
+        data["x"] = data["label"]
+        data["fill"] = ["white" if pr.point.used_in_fitting else "#bdbdbd" for pr in pts]
+        src = ColumnDataSource(data)
+        bars = f.vbar(x="x", top="reported", width=0.35, fill_color="fill",
+                      line_color="#9e9e9e", source=src, legend_label="reported (band)")
+        f.segment(x0="x", y0="low", x1="x", y1="high", color="black", source=src,
+                  legend_label="reported (band)")
         sim = f.scatter(x="x", y="sim", marker="diamond", size=14, color="color", source=src,
                         legend_label="simulated")
-        f.add_tools(HoverTool(renderers=[bars, sim], tooltips=[
-            ("window", "@x"), ("reported", "@reported{0,0} (@low{0,0} – @high{0,0})"),
-            ("simulated", "@sim{0,0}")], visible=False))
+        f.add_tools(HoverTool(renderers=[bars, sim], tooltips=tips, visible=False))
         f.xaxis.major_label_orientation = 0.8
+        f.add_layout(f.legend[0], "right")
     else:
         f = lines({"simulated": frame} if frame is not None and not frame.empty else {},
-                  title, "", colors={"simulated": "#1f77b4"}, width=900, height=300)
-        pts = [pr for pr in r.points]
+                  title, "", colors={"simulated": "#1f77b4"}, width=900, height=320)
         mid = [pd.Timestamp(pr.point.span[0]) + (pd.Timestamp(pr.point.span[1])
                                                  - pd.Timestamp(pr.point.span[0])) / 2
                for pr in pts]
-        c = [col[pr.passed] if pr.values.size else "#795548" for pr in pts]
-        src = ColumnDataSource({
-            "x": pd.DatetimeIndex(mid).to_numpy(dtype="datetime64[ms]"),
-            "y": [pr.point.value for pr in pts], "low": [pr.point.low for pr in pts],
-            "high": [pr.point.high for pr in pts], "color": c,
-            "fill": ["white" if pr.point.used_in_fitting else cc for pr, cc in zip(pts, c,
-                                                                                 strict=True)],
-            "sim": [pr.mean if pr.values.size else float("nan") for pr in pts],
-            "label": [pr.point.label for pr in pts]})
-        f.segment(x0="x", y0="low", x1="x", y1="high", color="color", source=src)
-        dots = f.scatter(x="x", y="y", size=9, line_color="color", fill_color="fill",
+        data["x"] = pd.DatetimeIndex(mid).to_numpy(dtype="datetime64[ms]")
+        data["fill"] = ["white" if pr.point.used_in_fitting else c
+                        for pr, c in zip(pts, color, strict=True)]
+        src = ColumnDataSource(data)
+        whisk = f.segment(x0="x", y0="low", x1="x", y1="high", color="color", source=src)
+        dots = f.scatter(x="x", y="reported", size=9, line_color="color", fill_color="fill",
                          line_width=2, source=src)
-        f.add_tools(HoverTool(renderers=[dots], tooltips=[
-            ("figure", "@label"), ("reported", "@y{0,0} (@low{0,0} – @high{0,0})"),
-            ("simulated", "@sim{0,0}")], visible=False))
+        f.add_tools(HoverTool(renderers=[dots], tooltips=tips, visible=False))
+        if f.legend:
+            f.legend[0].items.append(LegendItem(label="reported (band)",
+                                                renderers=[dots, whisk]))
+        else:
+            f.add_layout(Legend(items=[LegendItem(label="reported (band)",
+                                                  renderers=[dots, whisk])],
+                                click_policy="hide", label_text_font_size="7pt",
+                                location="top_left"))
     f.title.text_font_size = "9pt"
     f.toolbar.logo = None
     f.yaxis.formatter = NumeralTickFormatter(format="0,0.[00]")
