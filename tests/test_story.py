@@ -332,8 +332,6 @@ def test_s11_sheitat_massacre_and_exile(story: Story) -> None:
     assert back - low >= 0.5 * (before - low), f"{low:.0f} -> {back:.0f} by Mar 2015"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "finding (docs/calibration.md, story findings): ISIS ranks in the governorate do not thin in 2016 in the model, so the minors' rule does not raise their share"))
 def test_s12_isis_takes_more_boys_as_its_ranks_thin(story: Story) -> None:
     """seed-003 ¶24: ISIS has started recruiting many child soldiers to shore up its
     thinning ranks; in one deserter's unit 60% were under 18. The share of minors among ISIS
