@@ -39,9 +39,12 @@ def make_scenario(tmp_path: Path, *, modules: dict[str, Any], timeline: list[dic
         "actors": [{"id": "X", "name": "X", "assumption": a},
                    {"id": "Y", "name": "Y", "assumption": a},
                    {"id": "N", "name": "N", "kind": "none", "assumption": a}],
-        "control": [{"date": start, "place": "A", "actor": "X", "assumption": a},
-                    {"date": start, "place": "B", "actor": "X", "assumption": a},
-                    {"date": start, "place": "C", "actor": "N", "assumption": a},
+        # rows given in ``control`` replace the default row of their place and date
+        "control": [*(r for r in ({"date": start, "place": "A", "actor": "X", "assumption": a},
+                                  {"date": start, "place": "B", "actor": "X", "assumption": a},
+                                  {"date": start, "place": "C", "actor": "N", "assumption": a})
+                      if not any((c["place"], str(c["date"])) == (r["place"], str(r["date"]))
+                                 for c in control or [])),
                     *(control or [])],
         "fronts": fronts or [],
         "timeline": timeline or [],

@@ -343,8 +343,10 @@ def _variant(tmp_path: Path, name: str, *, flight: dict | None = None,
         data["fronts"] = fronts
     if camps is not None:
         data["camps"] = camps
-    if control:
-        data["control"] = sorted(data["control"] + control, key=lambda e: str(e["date"]))
+    if control:  # a row for a place and date replaces the one there
+        given = {(c["place"], str(c["date"])) for c in control}
+        kept = [c for c in data["control"] if (c["place"], str(c["date"])) not in given]
+        data["control"] = sorted(kept + control, key=lambda e: str(e["date"]))
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path

@@ -180,9 +180,9 @@ def _validate_end(lv: Lever, value: Any, scenario: Scenario, data: dict[str, Any
         sub = {"x": copy.deepcopy(data.get("population") or {})}
         model, tail = PopulationSpec, rest
     else:
-        items = data.get(root) or []
+        items: Any = data.get(root) or []
         j = int(rest[0]) if rest[0].lstrip("-").isdigit() else list_key(items, rest[0])
-        sub = {"x": copy.deepcopy(items[j])}  # type: ignore[index]
+        sub = {"x": copy.deepcopy(items[j])}
         model = TimelineEvent if root == "timeline" else PlaceRow
         tail = rest[1:]
     try:
@@ -267,7 +267,9 @@ def check_levers(loaded: Loaded) -> None:
                                                                   for b in baseline))
                 if whole and not float(v).is_integer():
                     raise err(key, f"{key} must be a whole number, got {v!r}")
-            if lv.min > lv.max:  # type: ignore[operator]
+            lmin: Any = lv.min  # numbers or dates, one kind (checked above)
+            lmax: Any = lv.max
+            if lmin > lmax:
                 raise err("max", f"range out of order: max {lv.max} is below min {lv.min}")
             lo, hi = (_num(lv.min, kind), _num(lv.max, kind))
             for b in (baseline if kind == "pair" else [baseline]):
@@ -278,8 +280,8 @@ def check_levers(loaded: Loaded) -> None:
             if kind == "date":
                 ends = [lv.min, lv.max]
             else:
-                lo_v, hi_v = ((int(lv.min), int(lv.max)) if whole  # type: ignore[arg-type]
-                              else (float(lv.min), float(lv.max)))  # type: ignore[arg-type]
+                lo_v, hi_v = ((int(lmin), int(lmax)) if whole
+                              else (float(lmin), float(lmax)))
                 ends = [[lo_v, hi_v], [lo_v, lo_v], [hi_v, hi_v]] if kind == "pair" else \
                     [lo_v, hi_v]
         for v in ends:
