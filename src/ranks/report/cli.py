@@ -111,7 +111,8 @@ def check(
     assert lt is not None
     results = evaluate(lt, run)
     console.print(f"targets: {lt.path}  run: {run.path} (scale {run.scale:g}, "
-                  f"{len(run.replicates)} replicate(s); counts divided by the scale)")
+                  f"{len(run.replicates)} replicate(s); counts divided by the scale)",
+                  soft_wrap=True)  # paths stay whole, for reading and copying
     all_rows = result_rows(results)
     for fitted in (True, False):
         rows = [r for r in all_rows if r["fitted"] == fitted]
