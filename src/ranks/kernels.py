@@ -41,24 +41,33 @@ def _compile(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _set_people(ids: np.ndarray, day: int, state: np.ndarray, place: np.ndarray,
                 actor: np.ndarray, assign: np.ndarray, has_state: bool, has_place: bool,
-                has_actor: bool, has_assign: bool, do_strength: bool, dead: int,
+                has_actor: bool, has_assign: bool, dead: int, seen: np.ndarray,
                 col_state: np.ndarray, col_place: np.ndarray, col_actor: np.ndarray,
                 col_assign: np.ndarray, col_since: np.ndarray, col_birth: np.ndarray,
                 by_place_state: np.ndarray, n_states: int, strength: np.ndarray,
                 n_assign: int, by_birth: np.ndarray, n_buckets: int, span: int,
-                width: int) -> None:
-    """The loop of ``People.set`` for unique ``ids`` (value arrays one per id)."""
+                width: int) -> bool:
+    """The loop of ``People.set``. ``ids`` in any order, with repeats: a person moves once,
+    with the values at their first occurrence (``seen``: an all-False scratch column, left
+    all False). A value array holds one value per id, or one value for all. Membership
+    counts are updated for people whose actor or assignment is given or who die (for the
+    others they would be taken off and put back unchanged). Returns whether any were."""
+    any_strength = False
     for j in range(ids.size):
         i = ids[j]
+        if seen[i]:
+            continue
+        seen[i] = True
         if has_state or has_place:
             by_place_state[np.int64(col_place[i]) * n_states + col_state[i]] -= 1
             if has_place:
-                col_place[i] = place[j]
+                col_place[i] = place[j if place.size > 1 else 0]
             if has_state:
-                col_state[i] = state[j]
+                col_state[i] = state[j if state.size > 1 else 0]
                 col_since[i] = day
             by_place_state[np.int64(col_place[i]) * n_states + col_state[i]] += 1
-        if do_strength:
+        if has_actor or has_assign or (has_state and col_state[i] == dead):
+            any_strength = True
             b = (np.int64(col_birth[i]) + span) // width
             if b < 0:
                 b = np.int64(0)
@@ -69,9 +78,9 @@ def _set_people(ids: np.ndarray, day: int, state: np.ndarray, place: np.ndarray,
                 strength[a * n_assign + col_assign[i]] -= 1
                 by_birth[a * n_buckets + b] -= 1
             if has_actor:
-                col_actor[i] = actor[j]
+                col_actor[i] = actor[j if actor.size > 1 else 0]
             if has_assign:
-                col_assign[i] = assign[j]
+                col_assign[i] = assign[j if assign.size > 1 else 0]
             if col_state[i] == dead:
                 col_actor[i] = -1
                 col_assign[i] = 0
@@ -79,6 +88,9 @@ def _set_people(ids: np.ndarray, day: int, state: np.ndarray, place: np.ndarray,
             if a >= 0:
                 strength[a * n_assign + col_assign[i]] += 1
                 by_birth[a * n_buckets + b] += 1
+    for j in range(ids.size):
+        seen[ids[j]] = False
+    return any_strength
 
 
 def _uniforms(ids: np.ndarray, base: np.uint64, gold: np.uint64, m1: np.uint64,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ranks.arrays import unique
 from ranks.population import ASSIGN_NAMES, STATE_NAMES
 
 if TYPE_CHECKING:
@@ -110,15 +111,16 @@ class Recorder:
             rc = self._code(str(reason))
         n_code = len(self._names)
         P1 = self.n_places + 1
-        combo = np.broadcast_to(((a + 1) * P1 + (d + 1)) * n_code + rc, (n,))
+        combo = ((a + 1) * P1 + (d + 1)) * n_code + rc  # one key, or one per person
         w = None if not _is_array(count) and count == 1 else np.broadcast_to(count, (n,))
         P = self.n_places
-        if (combo == combo[0]).all():  # one key (most calls): no grouping to do
-            uk = combo[:1]
+        flat = combo.reshape(-1)
+        if flat.size == 1 or (flat == flat[0]).all():  # one key (most calls): no grouping
+            uk = flat[:1]
             cell = places
         else:
-            uk, inv = np.unique(combo, return_inverse=True)
-            cell = inv.ravel() * P + places
+            uk = unique(flat)
+            cell = np.searchsorted(uk, flat) * P + places
         counts = np.bincount(cell, weights=w, minlength=uk.size * P).astype(
             np.int64).reshape(uk.size, P)
         ev = self._code(name)

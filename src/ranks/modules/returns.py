@@ -195,35 +195,42 @@ class Returns(Module[ReturnsParams]):
         ids, k = flight.party_members(sim, keys)
         if ids.size == 0:
             return
+        # the conditions at home are the same for everyone of a home place: one value per
+        # place, then looked up by each returnee's home (the same numbers element by element)
+        front, kind = w.front[day], w.front_kind[day]
+        ctrl_p = w.control[day].astype(np.int64)
+        calm_p = kind == _CALM
+        home_ok = ((ctrl_p >= 0) & ((front < p.safe_front_max.value) | calm_p)
+                   & ~return_barred(flight.expulsions, day, w.n_places))
         home = people.home[ids].astype(np.int64)
         at = people.place[ids].astype(np.int64)
-        st = people.state[ids]
-        ctrl = w.control[day].astype(np.int64)[home]
-        calm = w.front_kind[day][home] == _CALM
-        safe = ((ctrl >= 0) & (ctrl != flight.fled_from[ids])
-                & ((w.front[day][home] < p.safe_front_max.value) | calm)
-                & (day - people.since[ids] >= p.min_days_away.value)
-                & (at != home) & ~return_barred(flight.expulsions, day, w.n_places)[home])
+        ctrl = ctrl_p[home]
+        safe = (home_ok[home] & (ctrl != flight.fled_from[ids])
+                & (day - people.since[ids] >= p.min_days_away.value) & (at != home))
         # camps let residents out only as their exit rule allows (M25)
+        st = people.state[ids]
         rule = flight.camps.exit[at]
         safe &= (st != State.CAMP) | (rule == EXITS.index("free")) | (
             (rule == EXITS.index("sponsorship")) & ((flight.bits[ids] & SPONSORED) != 0))
-        # the conditions at home
+        if not safe.any():
+            return
         wave = p.wave_floor.value + (1.0 - p.wave_floor.value) * 0.5 ** (
-            (day - self.safe_since[home]) / p.wave_half_life_days.value)
-        near = front_distance(w, day, self.dist, p.front_min_intensity.value)[home]
-        at_home = np.where(calm, 0.0, w.front[day][home].astype(np.float64))
-        cond = (wave * np.clip(near / p.front_safe_km.value, 0.0, 1.0) * (1.0 - at_home)
-                * (1.0 - self.mines[day][home]) * (1.0 - self.damage[day][home]))
+            (day - self.safe_since) / p.wave_half_life_days.value)
+        near = front_distance(w, day, self.dist, p.front_min_intensity.value)
+        at_home = np.where(calm_p, 0.0, front.astype(np.float64))
+        cond_p = (wave * np.clip(near / p.front_safe_km.value, 0.0, 1.0) * (1.0 - at_home)
+                  * (1.0 - self.mines[day]) * (1.0 - self.damage[day]))
+        # a party with a man of service age fears a conscripting holder (all members count)
         lo, hi = flight.params.service_ages.value
         years = people.age_years(day, ids)
         man = (people.sex[ids] == 1) & (years >= lo) & (years <= hi)
         _, party = np.unique(k, return_inverse=True)
         has_man = np.bincount(party, weights=man)[party] > 0
-        fear = has_man & self.conscripting[np.where(ctrl >= 0, ctrl, w.n_actors)]
-        cond = cond * np.where(fear, p.conscription_return_factor.value, 1.0)
-        u = sim.person_uniform("returns.accept", k)
-        go = safe & (u * p_max < rate[st] * cond)
+        sel = np.flatnonzero(safe)
+        fear = has_man[sel] & self.conscripting[np.where(ctrl[sel] >= 0, ctrl[sel], w.n_actors)]
+        cond = cond_p[home[sel]] * np.where(fear, p.conscription_return_factor.value, 1.0)
+        u = sim.person_uniform("returns.accept", k[sel])
+        go = sel[u * p_max < rate[st[sel]] * cond]
         ids, home, ctrl = ids[go], home[go], ctrl[go]
         if ids.size == 0:
             return
