@@ -60,6 +60,7 @@ class Recorder:
         self.n_places = len(place_names)
         self._codes: dict[str, int] = {}
         self._names: list[str] = []
+        self._reason_codes: dict[tuple[str, ...], np.ndarray] = {}  # codes of label lists
         self._today: dict[tuple[int, int, int, int], np.ndarray] = {}
         self._cols: dict[str, list[np.ndarray]] = {
             k: [] for k in ("day", "actor", "place", "event", "reason", "destination", "count")}
@@ -105,7 +106,10 @@ class Recorder:
         if np.ndim(reason) > 0:
             if reasons is None:
                 raise ValueError("a reason code array needs its labels (reasons=)")
-            codes = np.array([self._code(r) for r in reasons], dtype=np.int64)
+            codes = self._reason_codes.get(tuple(reasons))
+            if codes is None:
+                codes = np.array([self._code(r) for r in reasons], dtype=np.int64)
+                self._reason_codes[tuple(reasons)] = codes
             rc: int | np.ndarray = codes[np.asarray(reason, dtype=np.int64)]
         else:
             rc = self._code(str(reason))
