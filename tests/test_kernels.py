@@ -127,3 +127,33 @@ def test_unique_by_sort_equals_numpy(dtype: type) -> None:
     u = unique(x)
     u[0] = 99  # a copy, never a view of the input
     assert x.tolist() == [3, 1, 3, 2]
+
+
+@needs_numba
+def test_compiled_return_candidates_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The returns module's displaced members of candidate parties, whether each may go and
+    whether its party has a man of service age: the same arrays compiled and in NumPy, on a
+    run with people displaced (in camps, in towns, abroad)."""
+    from ranks.engine import Simulation
+    from ranks.modules.returns import Returns
+    from ranks.runner import load
+
+    sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2017-2020.yaml"), scale=0.02)
+    for day in range(240):
+        sim.step(day)
+        sim.next_day = day + 1
+    ret = sim.get(Returns)
+    assert ret is not None
+    day = sim.next_day
+    w = sim.world
+    keys = unique(ret.flight.displaced_parties(sim, day))
+    assert keys.size > 100  # people are displaced: the comparison has something to compare
+    ctrl = w.control[day].astype(np.int64)
+    for home_ok in (ctrl >= 0, np.ones(w.n_places, dtype=bool)):
+        fast = ret._candidates(sim, day, keys, home_ok, ctrl)
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        slow = ret._candidates(sim, day, keys, home_ok, ctrl)
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        for a, b in zip(fast, slow, strict=True):
+            assert a.dtype.kind == b.dtype.kind and np.array_equal(a, b)
+        assert fast[2].any() and (~fast[2]).any() and fast[3].any()  # both ways, men too
