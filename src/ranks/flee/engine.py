@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from ranks import kernels
 from ranks.errors import RanksInputError
+from ranks.flee import daymoves
 from ranks.flee.agents import AgentStore
 from ranks.flee.demographics import AttributeDraws, RouteClasses
 from ranks.flee.network import Network, PathTable
@@ -1105,6 +1107,38 @@ class FleeEngine:
             n = ag.n
             self.awake = np.flatnonzero((ag.link[:n] < 0) & ~dormant[ag.loc[:n]])
 
+    def _compiled_day(self) -> bool:
+        """Whether the day's moves run in one compiled call (:mod:`ranks.flee.daymoves`):
+        Numba is on and the rules are the plain ones that call covers."""
+        return (kernels.ENABLED and self._plain_choice() and self._plain_travel()
+                and self.s.weight_power == 1.0)
+
+    def _moves_compiled(self, rng: np.random.Generator) -> None:
+        """Phases 1 and 2 of :meth:`step` in one compiled call, with the same draws and
+        results as the NumPy code (see :mod:`ranks.flee.daymoves`)."""
+        ag, net, c = self.ag, self.net, self._wcache
+        aw = self.awake
+        u_aw = rng.random(len(aw))
+        dormant_movers = self._pick_dormant(rng)
+        tb = c.get("lean")
+        if tb is None:
+            tb = c["lean"] = self._lean_table()
+        slot_ext, campcap, _, base_ext, denom = tb
+        trav_link = self._trav_link
+        if trav_link is None or len(trav_link) != len(self.trav):
+            trav_link = ag.link[self.trav].astype(np.int64)
+        self.trav, self._trav_link, self.awake, cut = daymoves.day_moves(
+            aw, u_aw, dormant_movers, self.trav, trav_link, ag.loc, ag.link, ag.d_link,
+            ag.epoch, ag.recent, ag.cls, ag.n, self.count, self.dormant, self.mce, net.town,
+            net.speed, net.dist, net.src, self._dst64, net.open, net.close_count,
+            self._arrive_fresh, self.paths.first_link, self.paths.ptr, c["last_path"],
+            c["has_paths"], c["origin"], base_ext, slot_ext, campcap, self.cap_idx,
+            self.cap_lo, self.cap_val, denom, self.s.capacity_buffer >= 1.0, self.n_cls,
+            self.track_epoch, self.s.compat.fix_reopened_link_bounce,
+            self.s.avoid_short_stints, float(self.s.max_move_speed), daymoves.pcg_state(rng))
+        if cut:
+            self.warnings.append("travel waves did not settle in 10000 steps")
+
     def step(self, t: int) -> int:
         """Simulate day ``t``; return the number of agents evolved (agent-steps)."""
         scen, net, ag = self.scen, self.net, self.ag
@@ -1120,6 +1154,9 @@ class FleeEngine:
         self._refresh_structure()
         self._daily_state(t)
         n = ag.n
+        if self._compiled_day():
+            self._moves_compiled(rng)
+            return n
         # Phase 1 (Flee's evolve): agents at locations decide and set out.
         aw = self.awake
         go = rng.random(len(aw)) < self.mce[ag.loc[aw]]

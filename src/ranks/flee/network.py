@@ -97,6 +97,7 @@ class Network:
         self.any_walk = bool((self.walk_prob > 0).any())
         self.structure_version = 0  # bumped when open links or markers change
         self.state_version = 0  # bumped when move chances, scores or conflicts change
+        self._decay: dict[tuple[int, int], np.ndarray] = {}  # conflict_decay by day, version
         self._max_hops = 1
 
     # ------------------------------------------------------------------ closures
@@ -209,8 +210,17 @@ class Network:
         decay = self.settings.conflict_spawn_decay
         if not decay:
             return np.ones(self.n)
-        k = np.minimum(((t - self.time_of_conflict) // 30).astype(np.int64), len(decay) - 1)
-        return np.asarray(decay, dtype=np.float64)[np.maximum(k, 0)]
+        key = (t, self.state_version)  # zones start (time_of_conflict) with a new version
+        out = self._decay.get(key)
+        if out is None:
+            k = np.minimum(((t - self.time_of_conflict) // 30).astype(np.int64),
+                           len(decay) - 1)
+            out = np.asarray(decay, dtype=np.float64)[np.maximum(k, 0)]
+            out.flags.writeable = False  # shared by the callers
+            if len(self._decay) >= 4:  # the day and the previous one are asked for
+                self._decay.clear()
+            self._decay[key] = out
+        return out
 
     def spawn_weights(self, t: int) -> np.ndarray:
         """Flee's spawn weights: population x conflict intensity (x decay) in conflict zones."""

@@ -1,0 +1,448 @@
+"""A day's moves of the Flee engine in one compiled call (Numba), for the plain rules.
+
+:meth:`ranks.flee.engine.FleeEngine.step` moves agents in two phases: idle agents decide
+and pick a route (phase 1), then everyone on a link advances by the day's speed and agents
+who arrive with km to spare decide again, in waves, until nobody has time left (phase 2,
+:meth:`~ranks.flee.engine.FleeEngine._travel_plain`).  In NumPy each wave is a dozen array
+calls whose fixed cost dominates on small conflicts (a day has some 25 waves).
+:func:`day_moves` does both phases in one call, agent by agent, in the order the NumPy code
+uses, so it draws the same random numbers (from the same :class:`numpy.random.Generator`,
+whose state Numba shares) for the same agents and gives the same numbers bit for bit:
+integer counts, the same floating-point operations in the same order (cumulative weights
+are summed left to right, as ``np.cumsum``), no fused multiply-add.  The NumPy code is its
+twin: ``RANKS_NUMBA=0`` (or no Numba) runs it, and ``tests/test_kernels.py`` runs both on
+random networks and compares every agent's state day by day.
+
+Plain rules: one-step routes drawn from the weight table (awareness below 2), no walking
+speeds, no leftover-speed fix, ``weight_power`` 1 (the engine checks; otherwise it runs the
+NumPy code).  Units: km, km/day, daily probabilities.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ranks.kernels import _compile
+
+
+_M32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_MULT_HI = np.uint64(2549297995355413924)  # PCG64's 128-bit multiplier (numpy's pcg64.h)
+_MULT_LO = np.uint64(4865540595714422341)
+
+
+def _mul_64(a: np.uint64, b: np.uint64) -> tuple[np.uint64, np.uint64]:
+    """The 128-bit product of two 64-bit words, as (high word, low word)."""
+    a_lo, a_hi, b_lo, b_hi = a & _M32, a >> _S32, b & _M32, b >> _S32
+    p0, p1, p2, p3 = a_lo * b_lo, a_lo * b_hi, a_hi * b_lo, a_hi * b_hi
+    mid = (p0 >> _S32) + (p1 & _M32) + (p2 & _M32)
+    return p3 + (p1 >> _S32) + (p2 >> _S32) + (mid >> _S32), (p0 & _M32) | (mid << _S32)
+
+
+def _pcg_uniform(st: np.ndarray) -> float:
+    """The next ``Generator.random()`` of numpy's PCG64 whose state ``st`` holds (uint64
+    words: state high, state low, increment high, increment low; advanced in place): a
+    128-bit LCG step, the XSL-RR output, its top 53 bits as a double in [0, 1)."""
+    hi, lo = mul_64(st[1], _MULT_LO)
+    hi = hi + st[0] * _MULT_LO + st[1] * _MULT_HI
+    new_lo = lo + st[3]
+    hi = hi + st[2] + (np.uint64(1) if new_lo < lo else np.uint64(0))
+    st[0] = hi
+    st[1] = new_lo
+    x = hi ^ new_lo
+    r = hi >> np.uint64(58)
+    out = (x >> r) | (x << ((np.uint64(64) - r) & np.uint64(63)))
+    return np.float64(out >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+def pcg_state(gen: np.random.Generator) -> np.ndarray:
+    """The PCG64 state of ``gen`` as the four words :func:`pcg_uniform` takes."""
+    s = gen.bit_generator.state
+    if s["bit_generator"] != "PCG64":
+        raise ValueError(f"a PCG64 generator is needed, not {s['bit_generator']}")
+    m = (1 << 64) - 1
+    st, inc = s["state"]["state"], s["state"]["inc"]
+    return np.array([st >> 64, st & m, inc >> 64, inc & m], dtype=np.uint64)
+
+
+def _cumulate(w_ext: np.ndarray, ptr: np.ndarray, has_paths: np.ndarray,
+              path_origin: np.ndarray, cw: np.ndarray, lo: np.ndarray, tot: np.ndarray,
+              zero: np.ndarray) -> None:
+    """``FleeEngine._cumulate`` in place: cumulative weights ``cw`` (P+1,) from path
+    weights with a leading 0 ``w_ext``, each origin's start ``lo`` and total ``tot``
+    (L,); an origin with paths whose weights are all 0 gets weight 1 on each path (Flee:
+    all-zero weights mean equal weights).  ``zero``: (L,) scratch."""
+    acc = w_ext[0]
+    cw[0] = acc
+    for j in range(1, w_ext.size):
+        acc = acc + w_ext[j]
+        cw[j] = acc
+    any_zero = False
+    for o in range(ptr.size - 1):
+        a = cw[ptr[o]]
+        lo[o] = a
+        tot[o] = cw[ptr[o + 1]] - a
+        zero[o] = tot[o] <= 0 and has_paths[o]
+        any_zero = any_zero or zero[o]
+    if not any_zero:
+        return
+    cw[0] = 0.0
+    for j in range(1, w_ext.size):
+        wj = 1.0 if zero[path_origin[j - 1]] else w_ext[j]
+        acc = wj if j == 1 else acc + wj
+        cw[j] = acc
+    for o in range(ptr.size - 1):
+        a = cw[ptr[o]]
+        lo[o] = a
+        tot[o] = cw[ptr[o + 1]] - a
+
+
+def _weights(count: np.ndarray, cap_idx: np.ndarray, cap_lo: np.ndarray,
+             cap_val: np.ndarray, denom: np.ndarray, buf_ge1: bool, n_clip: np.ndarray,
+             fresh: bool, base_ext: np.ndarray, slot_ext: np.ndarray, campcap: np.ndarray,
+             ext: np.ndarray, w_ext: np.ndarray, ok: np.ndarray, ptr: np.ndarray,
+             has_paths: np.ndarray, path_origin: np.ndarray, cw: np.ndarray,
+             lo: np.ndarray, tot: np.ndarray, zero: np.ndarray) -> None:
+    """``FleeEngine._weights_now`` for the current ``count`` (agents per location), in
+    place: path usability ``ok`` (P,) and the cumulative weights (see :func:`_cumulate`).
+
+    Recomputed only when ``fresh`` or when the counts at capacity-limited locations,
+    clipped to the range where the capacity multiplier varies (``n_clip``, kept between
+    calls), changed.  The multiplier at a location of capacity c holding n agents is
+    (c - n) / (c (1 - buffer)) above ``buffer`` x c (1 below; with a buffer of 1 or more,
+    0 when full and else 1); a path's weight is multiplied by its destination's, and a
+    path to a camp whose multiplier is below 0.5 cannot be taken."""
+    k = cap_idx.size
+    same = not fresh
+    active = False
+    for j in range(k):
+        x = np.float64(count[cap_idx[j]])
+        if x < cap_lo[j]:
+            x = cap_lo[j]
+        if x > cap_val[j]:
+            x = cap_val[j]
+        if x != n_clip[j]:
+            same = False
+            n_clip[j] = x
+        if x > cap_lo[j]:
+            active = True
+    if same:
+        return
+    if not active:
+        for p in range(ok.size):
+            ok[p] = True
+        cumulate(base_ext, ptr, has_paths, path_origin, cw, lo, tot, zero)
+        return
+    any_low = False
+    for j in range(k):
+        if buf_ge1:
+            ext[j] = 0.0 if n_clip[j] >= cap_val[j] else 1.0
+        else:
+            ext[j] = (cap_val[j] - n_clip[j]) / denom[j]
+        any_low = any_low or ext[j] < 0.5
+    ext[k] = 1.0
+    for p in range(w_ext.size):
+        w_ext[p] = base_ext[p] * ext[slot_ext[p]]
+    for p in range(ok.size):
+        ok[p] = not (any_low and campcap[p] and ext[slot_ext[p + 1]] < 0.5)
+    cumulate(w_ext, ptr, has_paths, path_origin, cw, lo, tot, zero)
+
+
+def _pick(vo: np.int64, u: float, cw: np.ndarray, lo: np.ndarray, tot: np.ndarray,
+          ptr: np.ndarray, last_path: np.ndarray) -> np.int64:
+    """The path drawn at origin ``vo`` by uniform ``u``: the first path j with cumulative
+    weight ``cw[j + 1]`` above the target ``u`` x the origin's total + its start, capped
+    at the origin's last path (-1: the origin has none); the same as NumPy's
+    ``searchsorted(cw[1:], target, "right")`` capped, since weights are not negative and
+    the target is at least the origin's start: only the origin's paths are bisected."""
+    last = np.int64(last_path[vo])
+    if last < 0:
+        return last
+    target = u * tot[vo]
+    target = target + lo[vo]
+    a = np.int64(ptr[vo])
+    b = last
+    while a < b:
+        mid = (a + b) // 2
+        if cw[mid + 1] <= target:
+            a = mid + 1
+        else:
+            b = mid
+    return a
+
+
+def _day_moves(aw: np.ndarray, u_aw: np.ndarray, dormant_movers: np.ndarray,
+               trav: np.ndarray, trav_link: np.ndarray, loc: np.ndarray, link: np.ndarray,
+               d_link: np.ndarray, epoch: np.ndarray, recent: np.ndarray, cls: np.ndarray,
+               n_agents: int, count: np.ndarray, dormant: np.ndarray, mce: np.ndarray,
+               town: np.ndarray, speed: np.ndarray, dist: np.ndarray, src: np.ndarray,
+               dst: np.ndarray, is_open: np.ndarray, close_count: np.ndarray,
+               arrive_fresh: np.ndarray, first_link: np.ndarray, ptr: np.ndarray,
+               last_path: np.ndarray, has_paths: np.ndarray, path_origin: np.ndarray,
+               base_ext: np.ndarray, slot_ext: np.ndarray, campcap: np.ndarray,
+               cap_idx: np.ndarray, cap_lo: np.ndarray, cap_val: np.ndarray,
+               denom: np.ndarray, buf_ge1: bool, n_cls: int, track_epoch: bool,
+               fix_bounce: bool, stints: bool, max_speed: float, rng: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Phases 1 and 2 of a day (see the module docstring), in place on the agent columns
+    (``loc``, ``link``, ``d_link`` km, ``epoch``, ``recent``) and on ``count`` (agents at
+    each location).
+
+    ``aw``: agents idle at non-dormant locations, ``u_aw`` their uniforms (already drawn);
+    ``dormant_movers``: agents at dormant locations who move today (already drawn);
+    ``trav``/``trav_link``: agents on links at the start of the day and their links.  The
+    route choices and wave decisions draw from ``rng`` (a PCG64 state, see
+    :func:`pcg_state`; advanced in place) in the NumPy code's order.  Returns
+    (agents on links at the end of the day, their links, agents idle at non-dormant
+    locations, whether the waves were cut at 10 000).
+    """
+    n = count.size
+    n_paths = first_link.size
+    n_orig = ptr.size - 1
+    # the weight table, recomputed when the counts at capacity-limited locations change
+    cw = np.empty(n_paths + 1)
+    lo = np.empty(n_orig)
+    tot = np.empty(n_orig)
+    zero = np.zeros(n_orig, dtype=np.bool_)
+    ok = np.ones(n_paths, dtype=np.bool_)
+    ext = np.ones(cap_idx.size + 1)
+    w_ext = np.empty(n_paths + 1)
+    n_clip = np.zeros(cap_idx.size)
+    weights(count, cap_idx, cap_lo, cap_val, denom, buf_ge1, n_clip, True, base_ext,
+             slot_ext, campcap, ext, w_ext, ok, ptr, has_paths, path_origin, cw, lo, tot,
+             zero)
+
+    # Phase 1: idle agents decide (u_aw), movers pick a route; count leaves on departure.
+    n_aw = aw.size
+    n_mov = 0
+    for j in range(n_aw):
+        if u_aw[j] < mce[loc[aw[j]]]:
+            n_mov += 1
+    movers = np.empty(n_mov + dormant_movers.size, dtype=np.int64)
+    awake = np.empty(n_aw + dormant_movers.size + trav.size + n_mov + dormant_movers.size,
+                     dtype=np.int64)
+    n_awake = 0
+    m = 0
+    for j in range(n_aw):
+        if u_aw[j] < mce[loc[aw[j]]]:
+            movers[m] = aw[j]
+            m += 1
+        else:
+            awake[n_awake] = aw[j]  # rest: stay idle
+            n_awake += 1
+    for j in range(dormant_movers.size):
+        movers[m] = dormant_movers[j]
+        m += 1
+    n_act = trav.size + movers.size
+    act = np.empty(n_act, dtype=np.int64)
+    a_link = np.empty(n_act, dtype=np.int64)
+    for j in range(trav.size):
+        act[j] = trav[j]
+        a_link[j] = trav_link[j]
+    n_old = trav.size
+    k = n_old
+    for j in range(movers.size):
+        i = movers[j]
+        o = np.int64(loc[i])
+        vo = o + n * np.int64(cls[i]) if n_cls > 1 else o
+        p = pick(vo, pcg_uniform(rng), cw, lo, tot, ptr, last_path)
+        if p >= 0 and ok[p]:
+            act[k] = i
+            a_link[k] = first_link[p]
+            d_link[i] = 0.0
+            count[o] -= 1
+            k += 1
+        elif not dormant[o]:
+            awake[n_awake] = i  # stay_aw: decided to move but had no usable route
+            n_awake += 1
+    n_act = k
+
+    # Phase 2: travel in waves.
+    keep_id = np.empty(n_act, dtype=np.int64)  # on a link at the end of the day
+    keep_link = np.empty(n_act, dtype=np.int64)
+    keep_dl = np.empty(n_act)
+    keep_new = np.zeros(n_act, dtype=np.bool_)  # set out today (epoch to set)
+    done_id = np.empty(n_act, dtype=np.int64)  # settled at a location
+    done_loc = np.empty(n_act, dtype=np.int64)
+    km = np.empty(n_act) if stints else np.empty(0)  # km of the day, by agent
+    km_id = np.empty(n_act, dtype=np.int64) if stints else np.empty(0, dtype=np.int64)
+    n_keep = 0
+    n_done = 0
+    n_km = 0
+    # this wave's arrivals: ids, link arrived by, km moved today before arriving
+    w_id = np.empty(n_act, dtype=np.int64)
+    w_link = np.empty(n_act, dtype=np.int64)
+    w_dm = np.empty(n_act)
+    w_old = np.zeros(n_act, dtype=np.bool_)
+    w_where = np.empty(n_act, dtype=np.int64)
+    w_go = np.zeros(n_act, dtype=np.bool_)
+    # wave 0: everyone on a link advances by the day's speed
+    n_w = 0
+    for j in range(n_act):
+        i = act[j]
+        lk = a_link[j]
+        sp = speed[lk]
+        dl = d_link[i] + sp
+        if dl > dist[lk]:
+            w_id[n_w] = i
+            w_link[n_w] = lk
+            w_dm[n_w] = dist[lk] - (dl - sp)  # km moved today up to the arrival
+            w_old[n_w] = j < n_old
+            n_w += 1
+        else:
+            keep_id[n_keep] = i
+            keep_link[n_keep] = lk
+            keep_dl[n_keep] = dl
+            keep_new[n_keep] = j >= n_old
+            n_keep += 1
+            if stints:
+                km_id[n_km] = i
+                km[n_km] = sp
+                n_km += 1
+    check_bounce = n_old > 0 and track_epoch
+    wave = 0
+    cut = False
+    while n_w > 0:
+        # arrivals: where they are, then whether they go on (one uniform each)
+        n_go = 0
+        for j in range(n_w):
+            i = w_id[j]
+            lk = w_link[j]
+            dm = w_dm[j]
+            if wave == 0:
+                sp = speed[lk]
+                bounce = False
+                if check_bounce:
+                    if fix_bounce:
+                        bounce = not is_open[lk]
+                    else:
+                        bounce = w_old[j] and close_count[lk] > epoch[i]
+                where = src[lk] if bounce else dst[lk]
+                go = (not bounce) and dm < sp
+            else:
+                where = dst[lk]
+                go = dm < speed[lk]
+            count[where] += 1
+            w_where[j] = where
+            u = pcg_uniform(rng)
+            if stints:
+                short = (recent[i] + dm / max_speed) / 2.0 < 0.5
+                chance = 1.0 if short and town[where] else mce[where]
+            else:
+                chance = mce[where]
+            go = go and u < chance
+            w_go[j] = go
+            if go:
+                n_go += 1
+            else:
+                done_id[n_done] = i
+                done_loc[n_done] = where
+                n_done += 1
+                if stints:
+                    km_id[n_km] = i
+                    km[n_km] = dm
+                    n_km += 1
+        if n_go == 0:
+            break
+        # those who go on pick a route (one uniform each), with the counts after arrival
+        weights(count, cap_idx, cap_lo, cap_val, denom, buf_ge1, n_clip, False, base_ext,
+                 slot_ext, campcap, ext, w_ext, ok, ptr, has_paths, path_origin, cw, lo,
+                 tot, zero)
+        wave += 1
+        cut = wave == 10_000  # (the NumPy code drops the agents then setting out)
+        n_next = 0
+        for j in range(n_w):
+            if not w_go[j]:
+                continue
+            i = w_id[j]
+            where = w_where[j]
+            dm = w_dm[j]
+            vo = where + n * np.int64(cls[i]) if n_cls > 1 else where
+            p = pick(vo, pcg_uniform(rng), cw, lo, tot, ptr, last_path)
+            if not (p >= 0 and ok[p]):  # no usable route: settles here
+                done_id[n_done] = i
+                done_loc[n_done] = where
+                n_done += 1
+                if stints:
+                    km_id[n_km] = i
+                    km[n_km] = dm
+                    n_km += 1
+                continue
+            lk = np.int64(first_link[p])
+            count[where] -= 1
+            if cut:
+                continue
+            if arrive_fresh[lk]:  # arrives within the wave: the next wave (compacted here)
+                w_id[n_next] = i
+                w_link[n_next] = lk
+                w_dm[n_next] = dm + dist[lk]
+                n_next += 1
+            else:  # set out and stays on the link: km done = the link's speed
+                keep_id[n_keep] = i
+                keep_link[n_keep] = lk
+                keep_dl[n_keep] = speed[lk]
+                keep_new[n_keep] = True
+                n_keep += 1
+                if stints:
+                    km_id[n_km] = i
+                    km[n_km] = dm + speed[lk]
+                    n_km += 1
+        n_w = 0 if cut else n_next
+
+    # Write the day's end state back.
+    for j in range(n_keep):
+        i = keep_id[j]
+        link[i] = keep_link[j]
+        d_link[i] = keep_dl[j]
+        if track_epoch and keep_new[j]:
+            epoch[i] = close_count[keep_link[j]]
+    for j in range(n_done):
+        i = done_id[j]
+        loc[i] = done_loc[j]
+        link[i] = -1
+        d_link[i] = 0.0
+        if not dormant[done_loc[j]]:
+            awake[n_awake] = i  # done_aw
+            n_awake += 1
+    if stints:  # Flee: recent = (recent + km today / max speed) / 2, for every agent
+        for i in range(n_agents):
+            recent[i] *= 0.5
+        for j in range(n_km):
+            recent[km_id[j]] += km[j] / (2.0 * max_speed)
+    return keep_id[:n_keep], keep_link[:n_keep], awake[:n_awake], cut
+
+
+mul_64 = _compile(_mul_64)
+pcg_uniform = _compile(_pcg_uniform)
+cumulate = _compile(_cumulate)
+weights = _compile(_weights)
+pick = _compile(_pick)
+day_moves = _compile(_day_moves)
+
+
+def warm_up() -> float:
+    """Load (or compile) :func:`day_moves` for the engine's argument types by calling it
+    on a two-location network; returns the CPU seconds taken.  A process pays Numba's
+    start (about half a second of CPU, more when compiling into an empty cache) at its
+    first compiled call; calling this first moves that cost out of a timed run."""
+    import time
+
+    t0 = time.process_time()
+    i64, f8, b1 = np.int64, np.float64, np.bool_
+    ids = np.array([0, 1], dtype=i64)
+    two = np.zeros(2, dtype=i64)
+    one_b = np.ones(2, dtype=b1)
+    day_moves(ids, np.zeros(2), np.zeros(0, dtype=i64), np.zeros(0, dtype=i64),
+              np.zeros(0, dtype=i64), two.astype(np.intp), np.full(2, -1, dtype=np.intp),
+              np.zeros(2), two.copy(), np.zeros(2), two.astype(np.intp), 2,
+              np.array([2, 0], dtype=i64), np.zeros(2, dtype=b1), np.ones(2),
+              np.zeros(2, dtype=b1), np.full(2, 10.0), np.full(2, 50.0),
+              np.array([0, 1], dtype=np.intp), np.array([1, 0], dtype=np.intp), one_b,
+              two.copy(), np.zeros(2, dtype=b1), np.array([0, 1], dtype=i64),
+              np.array([0, 1, 2], dtype=i64), np.array([0, 1], dtype=i64), one_b,
+              np.array([0, 1], dtype=i64), np.array([0.0, 1.0, 1.0]),
+              np.array([1, 0, 1], dtype=i64), np.array([False, True]),
+              np.array([1], dtype=i64), np.array([0.9]), np.array([1.0]),
+              np.array([0.1]), False, 1, True, False, True, 200.0,
+              pcg_state(np.random.default_rng(0)))
+    return time.process_time() - t0
