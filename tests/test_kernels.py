@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -157,3 +158,104 @@ def test_compiled_return_candidates_equal_numpy(monkeypatch: pytest.MonkeyPatch)
         for a, b in zip(fast, slow, strict=True):
             assert a.dtype.kind == b.dtype.kind and np.array_equal(a, b)
         assert fast[2].any() and (~fast[2]).any() and fast[3].any()  # both ways, men too
+
+
+# ----------------------------------------------------------------------------- Flee day
+
+
+def test_pcg_uniform_follows_numpy_generator() -> None:
+    """The compiled day's own PCG64 draws continue a numpy Generator's stream exactly."""
+    from ranks.flee import daymoves
+
+    for seed in (0, 1, 2**32 - 1, 12345678901234):
+        gen = np.random.default_rng([seed, 3])
+        gen.random(seed % 7)  # anywhere in the stream
+        st = daymoves.pcg_state(gen)
+        got = np.array([daymoves.pcg_uniform(st) for _ in range(500)])
+        assert np.array_equal(got, gen.random(500))
+
+
+def _random_flee(root: Path, g: np.random.Generator, days: int) -> Path:
+    """A random Flee network (conflict zones, towns, camps with small capacities, short
+    and long routes, an isolated town, closures that cut links under travellers) with
+    random rule switches; returns the input directory (conflict-driven spawning)."""
+    from .test_flee_engine import write_scenario
+
+    n = int(g.integers(5, 11))
+    kinds = ["conflict_zone", "conflict_zone"] + [
+        str(g.choice(["town", "camp", "camp", "town"])) for _ in range(n - 3)] + ["town"]
+    names = [f"L{i}" for i in range(n)]
+    locs = []
+    for i, k in enumerate(kinds):
+        cap = str(int(g.integers(20, 400))) if k == "camp" and g.random() < 0.8 else ""
+        pop = "10000" if k != "camp" else (cap or "0")
+        locs.append([names[i], "R", "Home" if k != "camp" else f"C{i % 2}", "0", "0", k,
+                     "0", pop])
+    routes = []
+    for i in range(1, n - 1):  # a tree over all but the last (isolated) location, then more
+        j = int(g.integers(0, i))
+        routes.append([names[j], names[i], f"{float(g.choice([5, 20, 60, 150, 700])):g}", "0"])
+    for _ in range(int(g.integers(0, n))):
+        a, b = (int(x) for x in g.choice(n - 1, 2, replace=False))
+        routes.append([names[a], names[b], f"{float(g.integers(3, 400)):g}", "0"])
+    closures = []
+    if g.random() < 0.7:
+        a = int(g.integers(2, n - 1))
+        closures.append(["location", names[a], "", str(int(g.integers(3, 12))),
+                         str(int(g.integers(12, days)))])
+    if g.random() < 0.5:
+        closures.append(["country", "Home", "C0", "5", str(days - 5)])
+    yml = ("spawn_rules:\n  conflict_driven_spawning:\n    spawn_mode: constant\n"
+           f"    displaced_per_conflict_day: {int(g.integers(5, 60))}\n"
+           "move_rules:\n"
+           f"  max_move_speed: {float(g.choice([30, 200, 400])):g}\n"
+           f"  avoid_short_stints: {bool(g.random() < 0.5)}\n"
+           f"  capacity_buffer: {float(g.choice([0.5, 0.9, 1.0])):g}\n"
+           f"  camp_movechance: {float(g.choice([0.001, 0.02, 0.3])):g}\n"
+           f"  default_movechance: {float(g.choice([0.3, 1.0])):g}\n"
+           f"  conflict_weight: {float(g.choice([0.0, 0.25])):g}\n"
+           "ranks_compat:\n"
+           f"  fix_reopened_link_bounce: {bool(g.random() < 0.3)}\n")
+    inp, _ = write_scenario(root, days=days, locations=locs, routes=routes, closures=closures,
+                            settings=yml, conflicts={names[0]: [1.0] * days,
+                                                     names[1]: [0.0] * 4 + [0.5] * (days - 4)})
+    return inp
+
+
+def _day_states(eng: Any, days: int) -> list[tuple[np.ndarray, ...]]:
+    out = []
+    for t in range(days):
+        eng.step(t)
+        ag, n = eng.ag, eng.ag.n
+        out.append((ag.loc[:n].copy(), ag.link[:n].copy(), ag.d_link[:n].copy(),
+                    ag.epoch[:n].copy(), ag.recent[:n].copy(), eng.count.copy(),
+                    eng.trav.copy(), eng.awake.copy()))
+    return out
+
+
+@needs_numba
+@pytest.mark.parametrize("case", range(12))
+def test_compiled_flee_day_equals_numpy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                        case: int) -> None:
+    """``ranks.flee.daymoves.day_moves`` (a day's moves in one compiled call) leaves every
+    agent in the same state as the NumPy code, day by day, on random networks: capacities
+    filling up, closures sending travellers back, multi-hop days, an isolated location,
+    all-zero route weights, dormant camps, short-stint rules."""
+    from ranks.flee.engine import FleeEngine
+    from ranks.flee.reader import read_scenario
+
+    days = 40
+    scen = read_scenario(_random_flee(tmp_path, np.random.default_rng(case), days), None)
+    eng = FleeEngine(scen, case)
+    assert eng._compiled_day()
+    fast = _day_states(eng, days)
+    monkeypatch.setattr(kernels, "ENABLED", False)
+    slow_eng = FleeEngine(scen, case)
+    assert not slow_eng._compiled_day()
+    slow = _day_states(slow_eng, days)
+    moved = 0
+    for t, (a, b) in enumerate(zip(fast, slow, strict=True)):
+        for x, y in zip(a, b, strict=True):
+            assert x.dtype.kind == y.dtype.kind and np.array_equal(x, y), t
+        moved += int((a[1] >= 0).sum())
+    assert moved > 0 and fast[-1][0].size > 50  # agents were made and travelled

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 from collections.abc import Iterator
 from pathlib import Path
-
-import numpy as np
 
 from ranks.errors import RanksInputError
 
@@ -47,7 +46,7 @@ def parse_int(text: str, path: Path, line: int, column: str, *, allow_empty: int
     except ValueError:
         raise RanksInputError(f"expected an integer, got {text!r}", file=path, line=line,
                               field=column) from None
-    if not np.isfinite(val) or val != int(val):
+    if not math.isfinite(val) or val != int(val):
         raise RanksInputError(f"expected an integer, got {text!r}", file=path, line=line,
                               field=column)
     return int(val)
@@ -62,7 +61,7 @@ def parse_float(text: str, path: Path, line: int, column: str, *,
     except ValueError:
         raise RanksInputError(f"expected a number, got {text!r}", file=path, line=line,
                               field=column) from None
-    if not np.isfinite(val):
+    if not math.isfinite(val):
         raise RanksInputError(f"expected a finite number, got {text!r}", file=path, line=line,
                               field=column)
     return val

@@ -24,7 +24,6 @@ import numpy as np
 
 from ranks.kernels import _compile
 
-
 _M32 = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 _MULT_HI = np.uint64(2549297995355413924)  # PCG64's 128-bit multiplier (numpy's pcg64.h)
@@ -171,7 +170,7 @@ def _pick(vo: np.int64, u: float, cw: np.ndarray, lo: np.ndarray, tot: np.ndarra
     return a
 
 
-def _day_moves(aw: np.ndarray, u_aw: np.ndarray, dormant_movers: np.ndarray,
+def _day_moves(aw: np.ndarray, u_aw: np.ndarray, gaps: np.ndarray, dormant_p: np.ndarray,
                trav: np.ndarray, trav_link: np.ndarray, loc: np.ndarray, link: np.ndarray,
                d_link: np.ndarray, epoch: np.ndarray, recent: np.ndarray, cls: np.ndarray,
                n_agents: int, count: np.ndarray, dormant: np.ndarray, mce: np.ndarray,
@@ -189,13 +188,35 @@ def _day_moves(aw: np.ndarray, u_aw: np.ndarray, dormant_movers: np.ndarray,
     each location).
 
     ``aw``: agents idle at non-dormant locations, ``u_aw`` their uniforms (already drawn);
-    ``dormant_movers``: agents at dormant locations who move today (already drawn);
+    ``gaps``: geometric gaps between the agent indices selected at the dormant locations'
+    common chance q (already drawn, enough to pass the last agent); a selected agent idle at
+    a dormant location l moves with probability ``dormant_p[l]`` (p_l / q, one uniform
+    each; see ``FleeEngine._pick_dormant``);
     ``trav``/``trav_link``: agents on links at the start of the day and their links.  The
     route choices and wave decisions draw from ``rng`` (a PCG64 state, see
     :func:`pcg_state`; advanced in place) in the NumPy code's order.  Returns
     (agents on links at the end of the day, their links, agents idle at non-dormant
     locations, whether the waves were cut at 10 000).
     """
+    # agents at dormant locations who move today
+    n_sel = 0
+    pos = np.int64(-1)
+    for j in range(gaps.size):
+        pos += gaps[j]
+        if pos >= n_agents:
+            break
+        n_sel += 1
+    dormant_movers = np.empty(n_sel, dtype=np.int64)
+    n_dm = 0
+    pos = np.int64(-1)
+    for j in range(n_sel):
+        pos += gaps[j]
+        keep = link[pos] < 0
+        if pcg_uniform(rng) < dormant_p[loc[pos]] and keep:
+            dormant_movers[n_dm] = pos
+            n_dm += 1
+    dormant_movers = dormant_movers[:n_dm]
+
     n = count.size
     n_paths = first_link.size
     n_orig = ptr.size - 1
@@ -428,11 +449,11 @@ def warm_up() -> float:
     import time
 
     t0 = time.process_time()
-    i64, f8, b1 = np.int64, np.float64, np.bool_
+    i64, b1 = np.int64, np.bool_
     ids = np.array([0, 1], dtype=i64)
     two = np.zeros(2, dtype=i64)
     one_b = np.ones(2, dtype=b1)
-    day_moves(ids, np.zeros(2), np.zeros(0, dtype=i64), np.zeros(0, dtype=i64),
+    day_moves(ids, np.zeros(2), np.zeros(0, dtype=i64), np.zeros(2), np.zeros(0, dtype=i64),
               np.zeros(0, dtype=i64), two.astype(np.intp), np.full(2, -1, dtype=np.intp),
               np.zeros(2), two.copy(), np.zeros(2), two.astype(np.intp), 2,
               np.array([2, 0], dtype=i64), np.zeros(2, dtype=b1), np.ones(2),

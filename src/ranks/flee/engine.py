@@ -336,16 +336,18 @@ class FleeEngine:
             return 0
         # Spawn weights change with conflicts (state_version) and, with a decay list or
         # take_from_population, with the day or the population: cache them otherwise.
-        key = (None if self.s.conflict_spawn_decay or self.s.take_from_population
-               else net.state_version)
+        # (the decay multipliers are the same array while they do not change)
+        key = None if self.s.take_from_population else net.state_version
+        decay = (net.conflict_decay(self.spawn_time) if self.s.conflict_spawn_decay
+                 else None)
         hit = self._spawn_cache
-        if key is not None and hit is not None and hit[0] == key:
-            wsum, pvals = hit[1], hit[2]
+        if key is not None and hit is not None and hit[0] == key and hit[1] is decay:
+            wsum, pvals = hit[2], hit[3]
         else:
             w = net.spawn_weights(self.spawn_time)
             wsum = w.sum()
             pvals = w / wsum if wsum > 0 else None
-            self._spawn_cache = (key, wsum, pvals)
+            self._spawn_cache = (key, decay, wsum, pvals)
         if wsum <= 0:
             if not self.unspawned:
                 self.warnings.append(f"day {t}: no conflict zone with population to spawn "
@@ -1116,28 +1118,48 @@ class FleeEngine:
     def _moves_compiled(self, rng: np.random.Generator) -> None:
         """Phases 1 and 2 of :meth:`step` in one compiled call, with the same draws and
         results as the NumPy code (see :mod:`ranks.flee.daymoves`)."""
-        ag, net, c = self.ag, self.net, self._wcache
+        ag, c = self.ag, self._wcache
         aw = self.awake
         u_aw = rng.random(len(aw))
-        dormant_movers = self._pick_dormant(rng)
-        tb = c.get("lean")
-        if tb is None:
-            tb = c["lean"] = self._lean_table()
-        slot_ext, campcap, _, base_ext, denom = tb
+        gaps = self._dormant_gaps(rng)
+        fixed = c.get("day_moves")
+        if fixed is None:  # arrays that stay the same while the weight cache does
+            net, s = self.net, self.s
+            if "lean" not in c:
+                c["lean"] = self._lean_table()
+            slot_ext, campcap, _, base_ext, denom = c["lean"]
+            fixed = c["day_moves"] = (
+                self.count, self.dormant, self.mce, net.town, net.speed, net.dist, net.src,
+                self._dst64, net.open, net.close_count, self._arrive_fresh,
+                self.paths.first_link, self.paths.ptr, c["last_path"], c["has_paths"],
+                c["origin"], base_ext, slot_ext, campcap, self.cap_idx, self.cap_lo,
+                self.cap_val, denom, s.capacity_buffer >= 1.0, self.n_cls, self.track_epoch,
+                s.compat.fix_reopened_link_bounce, s.avoid_short_stints,
+                float(s.max_move_speed))
         trav_link = self._trav_link
         if trav_link is None or len(trav_link) != len(self.trav):
             trav_link = ag.link[self.trav].astype(np.int64)
         self.trav, self._trav_link, self.awake, cut = daymoves.day_moves(
-            aw, u_aw, dormant_movers, self.trav, trav_link, ag.loc, ag.link, ag.d_link,
-            ag.epoch, ag.recent, ag.cls, ag.n, self.count, self.dormant, self.mce, net.town,
-            net.speed, net.dist, net.src, self._dst64, net.open, net.close_count,
-            self._arrive_fresh, self.paths.first_link, self.paths.ptr, c["last_path"],
-            c["has_paths"], c["origin"], base_ext, slot_ext, campcap, self.cap_idx,
-            self.cap_lo, self.cap_val, denom, self.s.capacity_buffer >= 1.0, self.n_cls,
-            self.track_epoch, self.s.compat.fix_reopened_link_bounce,
-            self.s.avoid_short_stints, float(self.s.max_move_speed), daymoves.pcg_state(rng))
+            aw, u_aw, gaps, self._dormant_p, self.trav, trav_link, ag.loc, ag.link,
+            ag.d_link, ag.epoch, ag.recent, ag.cls, ag.n, *fixed, daymoves.pcg_state(rng))
         if cut:
             self.warnings.append("travel waves did not settle in 10000 steps")
+
+    def _dormant_gaps(self, rng: np.random.Generator) -> np.ndarray:
+        """The geometric gaps :meth:`_pick_dormant` draws (the same draws), enough to pass
+        the last agent; :func:`ranks.flee.daymoves.day_moves` selects from them."""
+        n = self.ag.n
+        q = self._dormant_q
+        if n == 0 or q <= 0.0:
+            return _EMPTY
+        m = int(q * n + 6.0 * math.sqrt(q * n) + 16)
+        gaps = rng.geometric(q, size=m)
+        total = int(gaps.sum())
+        while total - 1 < n:  # not enough gaps drawn to cover every index (rare)
+            more = rng.geometric(q, size=m)
+            total += int(more.sum())
+            gaps = np.concatenate((gaps, more))
+        return gaps
 
     def step(self, t: int) -> int:
         """Simulate day ``t``; return the number of agents evolved (agent-steps)."""

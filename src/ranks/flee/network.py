@@ -97,7 +97,8 @@ class Network:
         self.any_walk = bool((self.walk_prob > 0).any())
         self.structure_version = 0  # bumped when open links or markers change
         self.state_version = 0  # bumped when move chances, scores or conflicts change
-        self._decay: dict[tuple[int, int], np.ndarray] = {}  # conflict_decay by day, version
+        # conflict_decay's last two results: (state version, first day, last day, values)
+        self._decay: list[tuple[int, int, int, np.ndarray]] = []
         self._max_hops = 1
 
     # ------------------------------------------------------------------ closures
@@ -210,16 +211,19 @@ class Network:
         decay = self.settings.conflict_spawn_decay
         if not decay:
             return np.ones(self.n)
-        key = (t, self.state_version)  # zones start (time_of_conflict) with a new version
-        out = self._decay.get(key)
-        if out is None:
-            k = np.minimum(((t - self.time_of_conflict) // 30).astype(np.int64),
-                           len(decay) - 1)
-            out = np.asarray(decay, dtype=np.float64)[np.maximum(k, 0)]
-            out.flags.writeable = False  # shared by the callers
-            if len(self._decay) >= 4:  # the day and the previous one are asked for
-                self._decay.clear()
-            self._decay[key] = out
+        for v, t0, t1, out in self._decay:  # valid from day t0 to t1 at version v
+            if v == self.state_version and t0 <= t <= t1:
+                return out
+        raw = (t - self.time_of_conflict) // 30
+        k = np.minimum(raw.astype(np.int64), len(decay) - 1)
+        out = np.asarray(decay, dtype=np.float64)[np.maximum(k, 0)]
+        out.flags.writeable = False  # shared by the callers
+        # the same values until a location's 30-day period ends while its decay can change
+        moving = raw < len(decay) - 1
+        until = (int((self.time_of_conflict[moving] + 30 * (raw[moving] + 1)).min()) - 1
+                 if moving.any() else 2**62)
+        self._decay = [self._decay[-1], (self.state_version, t, until, out)] if self._decay \
+            else [(self.state_version, t, until, out)]
         return out
 
     def spawn_weights(self, t: int) -> np.ndarray:

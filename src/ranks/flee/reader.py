@@ -372,7 +372,7 @@ def read_conflicts(path: Path, locs: list[Location], days: int, warnings: list[s
                                   file=path, line=line)
         if fast is None:
             fast = [i for i in range(1, len(header)) if header[i]]
-        if len(f) >= len(header):  # fast path; any bad field is parsed again below
+        if not fast or len(f) > fast[-1]:  # fast path; any bad field is parsed again below
             try:
                 vals = [float(f[i]) if f[i] else 0.0 for i in fast]
                 if all(map(math.isfinite, vals)):
