@@ -1081,19 +1081,21 @@ class FleeEngine:
         # Scores change with the conflict decay multipliers (every 30 days of a zone under a
         # decay list); move chances and weights change with the population only when
         # spawning takes from it.
-        version = (net.structure_version, net.state_version,
-                   net.conflict_decay(t).tobytes() if s.conflict_spawn_decay else None)
+        # (conflict_decay gives the same array while its values stay the same)
+        version = (net.structure_version, net.state_version)
+        decay = net.conflict_decay(t) if s.conflict_spawn_decay else None
         by_pop = s.take_from_population and bool(
             s.movechance_pop_scale_factor or s.use_pop_for_loc_weight
             or self._eth_counts is not None)
-        if self._wcache.get("version") == version and not by_pop:
+        if (self._wcache.get("version") == version and self._wcache.get("decay") is decay
+                and not by_pop):
             return
         self.mce = net.effective_movechance()
         score = net.scores(t)
         p = self.paths
         npaths = np.diff(p.ptr)
         self._wcache.clear()
-        self._wcache.update(version=version, base=self._base_weights(score),
+        self._wcache.update(version=version, decay=decay, base=self._base_weights(score),
                             has_paths=npaths > 0, all_paths=bool((npaths > 0).all()),
                             last_path=np.where(npaths > 0, p.ptr[1:] - 1, -1),
                             origin=np.repeat(np.arange(len(npaths)), npaths),
