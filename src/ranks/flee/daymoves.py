@@ -64,6 +64,35 @@ def pcg_state(gen: np.random.Generator) -> np.ndarray:
     return np.array([st >> 64, st & m, inc >> 64, inc & m], dtype=np.uint64)
 
 
+def state_view(gen: np.random.Generator) -> tuple[np.ndarray, bool] | None:
+    """The live PCG64 state of ``gen`` as four uint64 words in its own memory (state,
+    increment; 128 bits each), and whether each 128-bit value is stored low word first
+    (native 128-bit integers) or high word first; None if the words cannot be found.
+
+    :func:`day_moves` reads and advances the state there, so ``gen`` goes on from the
+    day's last draw, without building ``bit_generator.state`` (a dict) every day.  The
+    layout is checked against ``bit_generator.state``; the view lives as long as ``gen``'s
+    bit generator (keep a reference)."""
+    import ctypes
+
+    bg = gen.bit_generator
+    s = bg.state
+    if s["bit_generator"] != "PCG64":
+        return None
+    ptr = ctypes.c_void_p.from_address(bg.ctypes.state_address).value
+    if not ptr:
+        return None
+    view = np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(ptr))
+    m = (1 << 64) - 1
+    st, inc = s["state"]["state"], s["state"]["inc"]
+    words = [int(x) for x in view]
+    if words == [st & m, st >> 64, inc & m, inc >> 64]:
+        return view, True
+    if words == [st >> 64, st & m, inc >> 64, inc & m]:
+        return view, False
+    return None
+
+
 def _cumulate(w_ext: np.ndarray, ptr: np.ndarray, has_paths: np.ndarray,
               path_origin: np.ndarray, cw: np.ndarray, lo: np.ndarray, tot: np.ndarray,
               zero: np.ndarray) -> None:
@@ -181,8 +210,8 @@ def _day_moves(aw: np.ndarray, u_aw: np.ndarray, gaps: np.ndarray, dormant_p: np
                base_ext: np.ndarray, slot_ext: np.ndarray, campcap: np.ndarray,
                cap_idx: np.ndarray, cap_lo: np.ndarray, cap_val: np.ndarray,
                denom: np.ndarray, buf_ge1: bool, n_cls: int, track_epoch: bool,
-               fix_bounce: bool, stints: bool, max_speed: float, rng: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+               fix_bounce: bool, stints: bool, max_speed: float, pcg: np.ndarray,
+               pcg_low_first: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """Phases 1 and 2 of a day (see the module docstring), in place on the agent columns
     (``loc``, ``link``, ``d_link`` km, ``epoch``, ``recent``) and on ``count`` (agents at
     each location).
@@ -193,11 +222,15 @@ def _day_moves(aw: np.ndarray, u_aw: np.ndarray, gaps: np.ndarray, dormant_p: np
     a dormant location l moves with probability ``dormant_p[l]`` (p_l / q, one uniform
     each; see ``FleeEngine._pick_dormant``);
     ``trav``/``trav_link``: agents on links at the start of the day and their links.  The
-    route choices and wave decisions draw from ``rng`` (a PCG64 state, see
-    :func:`pcg_state`; advanced in place) in the NumPy code's order.  Returns
+    route choices and wave decisions draw from the PCG64 state ``pcg`` (see
+    :func:`pcg_state` and :func:`state_view`; ``pcg_low_first``: the words are in the
+    view's order; advanced in place) in the NumPy code's order.  Returns
     (agents on links at the end of the day, their links, agents idle at non-dormant
     locations, whether the waves were cut at 10 000).
     """
+    rng = np.empty(4, dtype=np.uint64)  # state high, low, increment high, low
+    for w in range(4):
+        rng[w] = pcg[w ^ 1] if pcg_low_first else pcg[w]
     # agents at dormant locations who move today
     n_sel = 0
     pos = np.int64(-1)
@@ -430,6 +463,8 @@ def _day_moves(aw: np.ndarray, u_aw: np.ndarray, gaps: np.ndarray, dormant_p: np
             recent[i] *= 0.5
         for j in range(n_km):
             recent[km_id[j]] += km[j] / (2.0 * max_speed)
+    for w in range(2):  # the generator goes on after the day's draws
+        pcg[w ^ 1 if pcg_low_first else w] = rng[w]
     return keep_id[:n_keep], keep_link[:n_keep], awake[:n_awake], cut
 
 
@@ -465,5 +500,5 @@ def warm_up() -> float:
               np.array([1, 0, 1], dtype=i64), np.array([False, True]),
               np.array([1], dtype=i64), np.array([0.9]), np.array([1.0]),
               np.array([0.1]), False, 1, True, False, True, 200.0,
-              pcg_state(np.random.default_rng(0)))
+              pcg_state(np.random.default_rng(0)), False)
     return time.process_time() - t0

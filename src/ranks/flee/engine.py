@@ -12,6 +12,10 @@ other locations with a small move chance, movers are drawn per location (see
 
 Random numbers come from ``numpy.random.default_rng([seed, day])``, so a run is reproducible
 and a day's draws do not depend on earlier days' consumption.
+
+With Numba, the day's decisions and travel waves under the plain rules run in one compiled
+call (:mod:`ranks.flee.daymoves`) that draws the same numbers in the same order and gives
+the same results; the NumPy code below is its twin (``RANKS_NUMBA=0``).
 """
 
 from __future__ import annotations
@@ -186,6 +190,8 @@ class FleeEngine:
         # The streamlined code paths (same results; False runs the general ones, for tests)
         self.fast_paths = True
         self.day_rng = DayRng(self.seed, scen.days)
+        self._pcg_view: tuple[np.ndarray, bool] | None = None  # (see _pcg_words)
+        self._pcg_looked = False
         self.warnings = list(scen.warnings)
         self.net = Network(scen)
         net = self.net
@@ -201,6 +207,13 @@ class FleeEngine:
                       if self.n_cls > 1 else None)
         self.attr_rng = np.random.default_rng([self.seed, 0, 0x5EED])  # attribute draws
         self._eth_counts = self._ethnicity_counts()
+        # _daily_state: move chances and weights follow the population (spawning takes
+        # from it); versions and last day of the state last refreshed
+        self._state_by_pop = s.take_from_population and bool(
+            s.movechance_pop_scale_factor or s.use_pop_for_loc_weight
+            or self._eth_counts is not None)
+        self._state_key: tuple[int, int] | None = None
+        self._state_days = (0, -1)
         self.real_paths: PathTable = net.build_paths(max(self.awareness, 1))
         self.paths: PathTable = self._tile_paths(self.real_paths)
         self._stay = self._stay_factor()
@@ -1083,10 +1096,12 @@ class FleeEngine:
         # spawning takes from it.
         # (conflict_decay gives the same array while its values stay the same)
         version = (net.structure_version, net.state_version)
+        by_pop = self._state_by_pop
+        if (not by_pop and self._state_key == version
+                and self._state_days[0] <= t <= self._state_days[1]):
+            return  # nothing changed since the last refresh (the quick test)
         decay = net.conflict_decay(t) if s.conflict_spawn_decay else None
-        by_pop = s.take_from_population and bool(
-            s.movechance_pop_scale_factor or s.use_pop_for_loc_weight
-            or self._eth_counts is not None)
+        self._state_key, self._state_days = version, (t, net.conflict_decay_through(t))
         if (self._wcache.get("version") == version and self._wcache.get("decay") is decay
                 and not by_pop):
             return
@@ -1143,9 +1158,19 @@ class FleeEngine:
             trav_link = ag.link[self.trav].astype(np.int64)
         self.trav, self._trav_link, self.awake, cut = daymoves.day_moves(
             aw, u_aw, gaps, self._dormant_p, self.trav, trav_link, ag.loc, ag.link,
-            ag.d_link, ag.epoch, ag.recent, ag.cls, ag.n, *fixed, daymoves.pcg_state(rng))
+            ag.d_link, ag.epoch, ag.recent, ag.cls, ag.n, *fixed, *self._pcg_words(rng))
         if cut:
             self.warnings.append("travel waves did not settle in 10000 steps")
+
+    def _pcg_words(self, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+        """``rng``'s PCG64 state for :func:`ranks.flee.daymoves.day_moves`: a view of its
+        live words when ``rng`` is the day generator (found once), else a copy."""
+        if rng is self.day_rng.gen:
+            if not self._pcg_looked:
+                self._pcg_view, self._pcg_looked = daymoves.state_view(rng), True
+            if self._pcg_view is not None:
+                return self._pcg_view
+        return daymoves.pcg_state(rng), False
 
     def _dormant_gaps(self, rng: np.random.Generator) -> np.ndarray:
         """The geometric gaps :meth:`_pick_dormant` draws (the same draws), enough to pass

@@ -226,6 +226,17 @@ class Network:
             else [(self.state_version, t, until, out)]
         return out
 
+    def conflict_decay_through(self, t: int) -> int:
+        """The last day from ``t`` on with the same decay multipliers as day ``t`` while
+        the conflicts do not change (``t`` itself when unknown; far ahead without decay)."""
+        if not self.settings.conflict_spawn_decay:
+            return 2**62
+        self.conflict_decay(t)
+        for v, t0, t1, _ in self._decay:
+            if v == self.state_version and t0 <= t <= t1:
+                return t1
+        return t
+
     def spawn_weights(self, t: int) -> np.ndarray:
         """Flee's spawn weights: population x conflict intensity (x decay) in conflict zones."""
         w = np.zeros(self.n)

@@ -9,6 +9,7 @@ location, fewer conflict rows than days); Ranks does the same and records a warn
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import math
@@ -357,6 +358,55 @@ def read_conflicts(path: Path, locs: list[Location], days: int, warnings: list[s
             arr[min(loc.conflict_date or 0, days):, j] = 1.0
         warnings.append(f"{path}: not found; conflicts follow conflict_date in locations.csv")
         return [loc.name for loc in cz], arr
+    plain = _plain_conflicts(path)
+    if plain is not None:
+        cols, arr = plain
+        rows_n = len(arr)
+    else:
+        cols, arr = _read_conflict_rows(path)
+        rows_n = len(arr)
+    if rows_n < days:
+        warnings.append(f"{path}: {rows_n} day rows for a {days}-day run; the last row is "
+                        "repeated (Flee 3.1 would fail)")
+        arr = np.vstack([arr, np.repeat(arr[-1:], days - rows_n, axis=0)])
+    arr = arr[:days]
+    keep = [j for j, n in enumerate(cols) if n in names_known]
+    for n in cols:
+        if n not in names_known:
+            warnings.append(f"{path}: column {n!r} is not a location; ignored (as in Flee)")
+    return [cols[j] for j in keep], arr[:, keep]
+
+
+def _plain_conflicts(path: Path) -> tuple[list[str], np.ndarray] | None:
+    """conflicts.csv's named columns and day rows in one NumPy conversion when the file is
+    plain: every day row as long, at most as long as the header, every named field a finite
+    number from 0 to 1 (a cell left empty, a wider row or a bad value: None, and
+    :func:`_read_conflict_rows` reads it row by row, with the line of any error)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            records = [r for r in csv.reader(fh, skipinitialspace=True) if any(r)]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    if len(records) < 2:
+        return None
+    header = [h.strip() for h in records[0]]
+    named = [i for i in range(1, len(header)) if header[i]]
+    width = len(records[1])
+    if not named or any(len(r) != width for r in records[1:]) or not (
+            named[-1] < width <= len(header)):
+        return None
+    try:
+        arr = np.array(records[1:])[:, named].astype(np.float64)
+    except ValueError:  # an empty cell or not a number
+        return None
+    if not (np.isfinite(arr).all() and (arr >= 0.0).all() and (arr <= 1.0).all()):
+        return None
+    return [header[i] for i in named], arr
+
+
+def _read_conflict_rows(path: Path) -> tuple[list[str], np.ndarray]:
+    """conflicts.csv row by row: named columns and day rows (an empty cell is 0), with the
+    file, line and column of any error."""
     header: list[str] | None = None
     rows: list[list[float]] = []
     lines: list[int] = []
@@ -398,16 +448,7 @@ def read_conflicts(path: Path, locs: list[Location], days: int, warnings: list[s
         r, c = (int(x) for x in bad[0])
         raise RanksInputError(f"expected a conflict intensity from 0 to 1, got {arr[r, c]:g}",
                               file=path, line=lines[r], field=cols[c])
-    if len(rows) < days:
-        warnings.append(f"{path}: {len(rows)} day rows for a {days}-day run; the last row is "
-                        "repeated (Flee 3.1 would fail)")
-        arr = np.vstack([arr, np.repeat(arr[-1:], days - len(rows), axis=0)])
-    arr = arr[:days]
-    keep = [j for j, n in enumerate(cols) if n in names_known]
-    for n in cols:
-        if n not in names_known:
-            warnings.append(f"{path}: column {n!r} is not a location; ignored (as in Flee)")
-    return [cols[j] for j in keep], arr[:, keep]
+    return cols, arr
 
 
 #: Bytes per (day, location) of the day-by-day arrays (conflicts, camp series, counts).
