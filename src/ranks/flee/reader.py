@@ -395,10 +395,13 @@ def _plain_conflicts(path: Path) -> tuple[list[str], np.ndarray] | None:
     if not named or any(len(r) != width for r in records[1:]) or not (
             named[-1] < width <= len(header)):
         return None
+    rows = records[1:]
     try:
-        arr = np.array(records[1:])[:, named].astype(np.float64)
+        flat = map(float, [r[i] for r in rows for i in named])
+        arr = np.fromiter(flat, dtype=np.float64, count=len(rows) * len(named))
     except ValueError:  # an empty cell or not a number
         return None
+    arr = arr.reshape(len(rows), len(named))
     if not (np.isfinite(arr).all() and (arr >= 0.0).all() and (arr <= 1.0).all()):
         return None
     return [header[i] for i in named], arr
