@@ -34,9 +34,14 @@ if os.environ.get("RANKS_NUMBA", "1") != "0":
         ENABLED = False
 
 
-def _compile(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn`` compiled (cached, no Python objects), or ``fn`` itself without Numba."""
-    return _njit(cache=True, nogil=True)(fn) if _njit is not None else fn
+def _compile(fn: Callable[..., Any], inline: bool = False) -> Callable[..., Any]:
+    """``fn`` compiled (cached, no Python objects; ``inline``: into its compiled callers),
+    or ``fn`` itself without Numba."""
+    if _njit is None:
+        return fn
+    if inline:
+        return _njit(cache=True, nogil=True, inline="always")(fn)
+    return _njit(cache=True, nogil=True)(fn)
 
 
 def _set_people(ids: np.ndarray, day: int, state: np.ndarray, place: np.ndarray,

@@ -468,11 +468,11 @@ def _day_moves(aw: np.ndarray, u_aw: np.ndarray, gaps: np.ndarray, dormant_p: np
     return keep_id[:n_keep], keep_link[:n_keep], awake[:n_awake], cut
 
 
-mul_64 = _compile(_mul_64)
-pcg_uniform = _compile(_pcg_uniform)
+mul_64 = _compile(_mul_64, inline=True)
+pcg_uniform = _compile(_pcg_uniform, inline=True)
 cumulate = _compile(_cumulate)
 weights = _compile(_weights)
-pick = _compile(_pick)
+pick = _compile(_pick, inline=True)
 day_moves = _compile(_day_moves)
 
 

@@ -213,6 +213,7 @@ class FleeEngine:
             s.movechance_pop_scale_factor or s.use_pop_for_loc_weight
             or self._eth_counts is not None)
         self._state_key: tuple[int, int] | None = None
+        self._pconst: tuple[PathTable, dict[str, Any]] | None = None  # _path_constants
         self._state_days = (0, -1)
         self.real_paths: PathTable = net.build_paths(max(self.awareness, 1))
         self.paths: PathTable = self._tile_paths(self.real_paths)
@@ -574,16 +575,37 @@ class FleeEngine:
         c["raw_key"], c["now"] = raw, out
         return out
 
-    def _lean_table(self) -> tuple[Any, ...]:
-        """Per-path constants for :meth:`_weights_now` (rebuilt with the weight cache)."""
-        c, p, k = self._wcache, self.paths, len(self.cap_idx)
+    def _path_constants(self) -> dict[str, Any]:
+        """Per-origin and per-path arrays that change only with the path table (cached on
+        it): whether each origin has paths (and whether all do), its first and last path
+        (-1: none), each path's origin, the most paths of an origin; for the capacity
+        multipliers, each path's capacity slot with a leading path-less entry (``k``:
+        multiplier 1), whether it ends at a capacity-limited camp, and the multipliers'
+        denominators c (1 - buffer)."""
+        p = self.paths
+        hit = self._pconst
+        if hit is not None and hit[0] is p:
+            return hit[1]
+        npaths = np.diff(p.ptr)
+        k = len(self.cap_idx)
         slot_of = np.full(self.net.n, k, dtype=np.int64)
         slot_of[self.cap_idx] = np.arange(k)
         slot = slot_of[p.end]
-        slot_ext = np.concatenate(([k], slot))  # a leading path-less entry (multiplier 1)
+        out = dict(has_paths=npaths > 0, all_paths=bool((npaths > 0).all()),
+                   last_path=np.where(npaths > 0, p.ptr[1:] - 1, -1),
+                   origin=np.repeat(np.arange(len(npaths)), npaths), first_path=p.ptr[:-1],
+                   max_paths=int(npaths.max()) if len(npaths) else 0,
+                   slot_ext=np.concatenate(([k], slot)),
+                   campcap=self.net.camp[p.end] & (slot < k),
+                   denom=self.cap_val * (1.0 - self.s.capacity_buffer))
+        self._pconst = (p, out)
+        return out
+
+    def _lean_table(self) -> tuple[Any, ...]:
+        """Per-path constants for :meth:`_weights_now` (rebuilt with the weight cache)."""
+        c, k = self._wcache, len(self.cap_idx)
         base_ext = np.concatenate(([0.0], c["base"]))
-        denom = self.cap_val * (1.0 - self.s.capacity_buffer)
-        return slot_ext, self.net.camp[p.end] & (slot < k), np.ones(k + 1), base_ext, denom
+        return c["slot_ext"], c["campcap"], np.ones(k + 1), base_ext, c["denom"]
 
     def _cumulate(self, w_ext: np.ndarray, ok: np.ndarray | None) -> tuple[Any, ...]:
         """Cumulative weights from path weights with a leading 0 (see :meth:`_cum_weights`)."""
@@ -1107,15 +1129,9 @@ class FleeEngine:
             return
         self.mce = net.effective_movechance()
         score = net.scores(t)
-        p = self.paths
-        npaths = np.diff(p.ptr)
         self._wcache.clear()
         self._wcache.update(version=version, decay=decay, base=self._base_weights(score),
-                            has_paths=npaths > 0, all_paths=bool((npaths > 0).all()),
-                            last_path=np.where(npaths > 0, p.ptr[1:] - 1, -1),
-                            origin=np.repeat(np.arange(len(npaths)), npaths),
-                            first_path=p.ptr[:-1],
-                            max_paths=int(npaths.max()) if len(npaths) else 0)
+                            **self._path_constants())
         dormant = self.mce < DORMANT_MOVECHANCE
         self._dormant_q = float(self.mce[dormant].max()) if dormant.any() else 0.0
         q = self._dormant_q if self._dormant_q > 0 else 1.0

@@ -207,19 +207,21 @@ class Network:
         return changed
 
     def conflict_decay(self, t: int) -> np.ndarray:
-        """Per-location conflict decay multiplier on day ``t`` (1 without a decay list)."""
+        """Conflict decay multiplier of each conflict zone on day ``t`` (1 at the other
+        locations, and everywhere without a decay list)."""
         decay = self.settings.conflict_spawn_decay
         if not decay:
             return np.ones(self.n)
         for v, t0, t1, out in self._decay:  # valid from day t0 to t1 at version v
             if v == self.state_version and t0 <= t <= t1:
                 return out
+        zone = self.conflict > 0  # (zones start and end with a new state version)
         raw = (t - self.time_of_conflict) // 30
         k = np.minimum(raw.astype(np.int64), len(decay) - 1)
-        out = np.asarray(decay, dtype=np.float64)[np.maximum(k, 0)]
+        out = np.where(zone, np.asarray(decay, dtype=np.float64)[np.maximum(k, 0)], 1.0)
         out.flags.writeable = False  # shared by the callers
-        # the same values until a location's 30-day period ends while its decay can change
-        moving = raw < len(decay) - 1
+        # the same values until a zone's 30-day period ends while its decay can change
+        moving = zone & (raw < len(decay) - 1)
         until = (int((self.time_of_conflict[moving] + 30 * (raw[moving] + 1)).min()) - 1
                  if moving.any() else 2**62)
         self._decay = [self._decay[-1], (self.state_version, t, until, out)] if self._decay \
