@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from ranks import kernels, rng
-from ranks.arrays import unique
+from ranks.arrays import unique, unique_first_inverse
 from ranks.population import People, State
 
 from .conftest import DEMO, ROOT
@@ -123,6 +123,19 @@ def test_unique_by_sort_equals_numpy(dtype: type) -> None:
             assert got.dtype == want.dtype and np.array_equal(got, want), (n, hi)
     two_d = np.arange(12).reshape(3, 4) % 5
     assert np.array_equal(unique(two_d), np.unique(two_d))
+
+
+def test_unique_first_inverse_equals_numpy() -> None:
+    """ranks.arrays.unique_first_inverse gives np.unique's values, first indices and
+    inverse, with repeats and any size."""
+    g = np.random.default_rng(5)
+    for n in (0, 1, 2, 9, 500, 30_000):
+        for hi in (3, 60, 10**9):
+            a = g.integers(-hi, hi, n)
+            got = unique_first_inverse(a)
+            want = np.unique(a, return_index=True, return_inverse=True)
+            for x, y in zip(got, want, strict=True):
+                assert np.array_equal(x, y.reshape(-1)), (n, hi)
     x = np.array([3, 1, 3, 2])
     u = unique(x)
     u[0] = 99  # a copy, never a view of the input
