@@ -3,7 +3,7 @@ and skill, and where the time goes (simulation against Dask overhead).
 
 1. ``ranks calibrate`` with scenarios/deir-ezzor-2014-2017/priors.yaml against the
    scenario's targets (fitted targets with a value are fitted; the others are held out) at
-   ``--scale``, ``--budget`` training simulations (default 500, the command's default) and
+   ``--scale``, ``--budget`` training simulations (default 240, the command's default) and
    its default SBC share, on ``--workers`` Dask workers; resumable (run again after a kill).
 2. ``ranks run --posterior`` with ``--replicates`` posterior draws at the same scale.
 3. Held-out coverage of the 50/80/95% intervals, CRPS and skill against the prior
@@ -14,7 +14,7 @@ share of worker-time not spent inside simulations (Dask scheduling, transfers, r
 files, idle workers at the end): ``1 - sum(task seconds) / (wall * workers)`` over the
 simulation phase.
 
-    python benchmarks/calibration_flagship.py [--budget 500] [--scale 0.05] [--workers 2]
+    python benchmarks/calibration_flagship.py [--budget 240] [--scale 0.05] [--workers 2]
         [--replicates 20] [--work /tmp/ranks-flagship-calibration] [--status]
 
 Every invocation is logged in ``WORK/timing.json`` (a heartbeat a minute: elapsed time,
@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ranks.calibrate.core import DEFAULT_BUDGET
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "deir-ezzor-2014-2017.yaml"
@@ -165,7 +167,7 @@ def main() -> None:
     from ranks.runner import load as load_scenario
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--budget", type=int, default=500)
+    ap.add_argument("--budget", type=int, default=DEFAULT_BUDGET)
     ap.add_argument("--sbc", type=int, default=None)
     ap.add_argument("--scale", type=float, default=0.05)
     ap.add_argument("--workers", type=int, default=2)

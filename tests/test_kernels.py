@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from ranks import kernels, rng
-from ranks.arrays import unique
+from ranks.arrays import unique, unique_first_inverse
 from ranks.population import People, State
 
 from .conftest import DEMO, ROOT
@@ -123,7 +123,50 @@ def test_unique_by_sort_equals_numpy(dtype: type) -> None:
             assert got.dtype == want.dtype and np.array_equal(got, want), (n, hi)
     two_d = np.arange(12).reshape(3, 4) % 5
     assert np.array_equal(unique(two_d), np.unique(two_d))
+
+
+def test_unique_first_inverse_equals_numpy() -> None:
+    """ranks.arrays.unique_first_inverse gives np.unique's values, first indices and
+    inverse, with repeats and any size."""
+    g = np.random.default_rng(5)
+    for n in (0, 1, 2, 9, 500, 30_000):
+        for hi in (3, 60, 10**9):
+            a = g.integers(-hi, hi, n)
+            got = unique_first_inverse(a)
+            want = np.unique(a, return_index=True, return_inverse=True)
+            for x, y in zip(got, want, strict=True):
+                assert np.array_equal(x, y.reshape(-1)), (n, hi)
     x = np.array([3, 1, 3, 2])
     u = unique(x)
     u[0] = 99  # a copy, never a view of the input
     assert x.tolist() == [3, 1, 3, 2]
+
+
+@needs_numba
+def test_compiled_return_candidates_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The returns module's displaced members of candidate parties, whether each may go and
+    whether its party has a man of service age: the same arrays compiled and in NumPy, on a
+    run with people displaced (in camps, in towns, abroad)."""
+    from ranks.engine import Simulation
+    from ranks.modules.returns import Returns
+    from ranks.runner import load
+
+    sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2017-2020.yaml"), scale=0.02)
+    for day in range(240):
+        sim.step(day)
+        sim.next_day = day + 1
+    ret = sim.get(Returns)
+    assert ret is not None
+    day = sim.next_day
+    w = sim.world
+    keys = unique(ret.flight.displaced_parties(sim, day))
+    assert keys.size > 100  # people are displaced: the comparison has something to compare
+    ctrl = w.control[day].astype(np.int64)
+    for home_ok in (ctrl >= 0, np.ones(w.n_places, dtype=bool)):
+        fast = ret._candidates(sim, day, keys, home_ok, ctrl)
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        slow = ret._candidates(sim, day, keys, home_ok, ctrl)
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        for a, b in zip(fast, slow, strict=True):
+            assert a.dtype.kind == b.dtype.kind and np.array_equal(a, b)
+        assert fast[2].any() and (~fast[2]).any() and fast[3].any()  # both ways, men too

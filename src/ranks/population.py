@@ -200,6 +200,7 @@ class People:
         self._members = np.zeros(0, dtype=np.int64)
         self._touched: list[np.ndarray] = []
         self._mark = np.zeros(self.n, dtype=bool)
+        self._seen = np.zeros(self.n, dtype=bool)  # scratch of the compiled set()
 
     # -- columns -------------------------------------------------------------------------
     @property
@@ -275,6 +276,17 @@ class People:
         ids = np.asarray(ids, dtype=np.int64)
         if ids.size == 0:
             return
+        if kernels.ENABLED:  # the same, in one compiled loop (ranks.kernels)
+            if kernels.set_people(
+                    ids, day, _values(state), _values(place), _values(actor),
+                    _values(assignment), state is not None, place is not None,
+                    actor is not None, assignment is not None, State.DEAD, self._seen,
+                    self.state, self.place, self.actor, self.assignment, self.since,
+                    self.birth, self.by_place_state.reshape(-1), N_STATES,
+                    self.strength.reshape(-1), N_ASSIGN, self.members_by_birth.reshape(-1),
+                    self._n_buckets, BIRTH_SPAN_DAYS, BIRTH_BUCKET_DAYS):
+                self._touched.append(ids.copy())
+            return
         if ids.size > 1 and not (ids[1:] > ids[:-1]).all():  # not already sorted and unique
             ids, first = np.unique(ids, return_index=True)  # a person moves once
             for name, v in (("state", state), ("place", place), ("actor", actor),
@@ -295,17 +307,6 @@ class People:
             state is not None and bool(np.any(np.asarray(state) == State.DEAD)))
         if do_strength:
             self._touched.append(ids.copy())
-        if kernels.ENABLED:  # the same, in one compiled loop (ranks.kernels)
-            n = ids.size
-            kernels.set_people(
-                ids, day, _values(state, n), _values(place, n), _values(actor, n),
-                _values(assignment, n), state is not None, place is not None,
-                actor is not None, assignment is not None, do_strength, State.DEAD,
-                self.state, self.place, self.actor, self.assignment, self.since, self.birth,
-                self.by_place_state.reshape(-1), N_STATES, self.strength.reshape(-1), N_ASSIGN,
-                self.members_by_birth.reshape(-1), self._n_buckets, BIRTH_SPAN_DAYS,
-                BIRTH_BUCKET_DAYS)
-            return
         S = N_STATES
         if state is not None or place is not None:
             old = self.place[ids].astype(np.int64) * S + self.state[ids]
@@ -359,13 +360,13 @@ class People:
 _NONE = np.zeros(0, dtype=np.int64)
 
 
-def _values(v: int | np.ndarray | None, n: int) -> np.ndarray:
-    """A column's new values as int64, one per person (empty when not given)."""
+def _values(v: int | np.ndarray | None) -> np.ndarray:
+    """A column's new values as int64: one per person, one for all, or none (empty)."""
     if v is None:
         return _NONE
     if np.ndim(v) == 0:
-        return np.full(n, int(v), dtype=np.int64)
-    return np.ascontiguousarray(v, dtype=np.int64)
+        return np.full(1, int(v), dtype=np.int64)
+    return np.ascontiguousarray(v, dtype=np.int64).reshape(-1)
 
 
 #: Below this many people, counters are updated with ``np.add.at`` instead of a full-length

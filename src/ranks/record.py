@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ranks.arrays import unique
 from ranks.population import ASSIGN_NAMES, STATE_NAMES
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class Recorder:
         self.n_places = len(place_names)
         self._codes: dict[str, int] = {}
         self._names: list[str] = []
+        self._reason_codes: dict[tuple[str, ...], np.ndarray] = {}  # codes of label lists
         self._today: dict[tuple[int, int, int, int], np.ndarray] = {}
         self._cols: dict[str, list[np.ndarray]] = {
             k: [] for k in ("day", "actor", "place", "event", "reason", "destination", "count")}
@@ -104,21 +106,25 @@ class Recorder:
         if np.ndim(reason) > 0:
             if reasons is None:
                 raise ValueError("a reason code array needs its labels (reasons=)")
-            codes = np.array([self._code(r) for r in reasons], dtype=np.int64)
+            codes = self._reason_codes.get(tuple(reasons))
+            if codes is None:
+                codes = np.array([self._code(r) for r in reasons], dtype=np.int64)
+                self._reason_codes[tuple(reasons)] = codes
             rc: int | np.ndarray = codes[np.asarray(reason, dtype=np.int64)]
         else:
             rc = self._code(str(reason))
         n_code = len(self._names)
         P1 = self.n_places + 1
-        combo = np.broadcast_to(((a + 1) * P1 + (d + 1)) * n_code + rc, (n,))
+        combo = ((a + 1) * P1 + (d + 1)) * n_code + rc  # one key, or one per person
         w = None if not _is_array(count) and count == 1 else np.broadcast_to(count, (n,))
         P = self.n_places
-        if (combo == combo[0]).all():  # one key (most calls): no grouping to do
-            uk = combo[:1]
+        flat = combo.reshape(-1)
+        if flat.size == 1 or (flat == flat[0]).all():  # one key (most calls): no grouping
+            uk = flat[:1]
             cell = places
         else:
-            uk, inv = np.unique(combo, return_inverse=True)
-            cell = inv.ravel() * P + places
+            uk = unique(flat)
+            cell = np.searchsorted(uk, flat) * P + places
         counts = np.bincount(cell, weights=w, minlength=uk.size * P).astype(
             np.int64).reshape(uk.size, P)
         ev = self._code(name)

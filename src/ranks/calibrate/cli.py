@@ -28,7 +28,8 @@ def calibrate(
                                                  "scenarios/<name>/targets.yaml).")
                        ] = None,
     budget: Annotated[int, typer.Option(min=20, help="Simulations drawn from the prior "
-                                        "to train the estimator.")] = 500,
+                                        "to train the estimator (240 by default: "
+                                        "docs/calibration.md, 'The default budget').")] = 240,
     scale: Annotated[float, typer.Option(help="Fraction of the population per "
                                          "simulation.")] = 0.1,
     sbc: Annotated[int | None, typer.Option(min=0, help="Extra held-out prior "

@@ -40,6 +40,11 @@ from ranks.report.targets import LoadedTargets, Target, load_targets
 SBC_LEVELS = (0.5, 0.8, 0.9, 0.95)
 #: Posterior draws per held-out simulation in SBC.
 SBC_DRAWS = 500
+
+#: Training simulations by default: enough for calibrated intervals on 6-8 parameters
+#: (benchmarks/calibration_sbc.py: 90% intervals held the truth 90% of the time at 200), and
+#: a reduced-scale flagship calibration fits 2 hours on 2 cores (docs/calibration.md).
+DEFAULT_BUDGET = 240
 #: Fewest finished training simulations to train on, as a share of the budget.
 MIN_OK_SHARE = 0.8
 
@@ -89,7 +94,7 @@ class Calibration:
 
 
 def calibrate(scenario: Path, priors: Path, out: Path, *, targets: Path | None = None,
-              budget: int = 500, scale: float = 0.1, seed: int | None = None,
+              budget: int = DEFAULT_BUDGET, scale: float = 0.1, seed: int | None = None,
               until: dt.date | None = None, sbc: int | None = None, samples: int = 4000,
               workers: int = 1, scheduler: str | None = None, force: bool = False,
               on_start: Callable[[int, int], None] | None = None,

@@ -42,12 +42,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ranks import kernels
 from ranks.arrays import unique
 from ranks.conditions import front_distance, mine_contamination, place_distances, service_damage
 from ranks.modules.actors import NonNeg, NonNegInt, PosF, Prob
 from ranks.modules.base import Module, ModuleParams, Problem
 from ranks.modules.flight import SPONSORED, Flight
 from ranks.modules.flight.camp_rules import EXITS
+from ranks.modules.flight.camps import DISPLACED_STATE
+from ranks.modules.flight.parties import FLED, LONE
 from ranks.modules.flight.sieges import return_barred
 from ranks.population import State
 from ranks.scenario.model import FRONT_KINDS, P, Scenario
@@ -174,6 +177,41 @@ class Returns(Module[ReturnsParams]):
         #: front_min_intensity that is not calm, a siege): return waves start from it
         self.safe_since = np.zeros(w.n_places, dtype=np.int64)
 
+    def _candidates(self, sim: Simulation, day: int, keys: np.ndarray, home_ok: np.ndarray,
+                    ctrl_p: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Displaced members of candidate parties ``keys`` and their party keys; whether each
+        may go home today (``safe``: home held by someone other than the actor fled and
+        ``home_ok`` by place, away at least ``min_days_away``, let out by the camp's exit
+        rule, M25); whether each one's party has a displaced man of service age. In one
+        compiled loop when Numba is on (:func:`ranks.kernels.return_candidates`, the same
+        arrays)."""
+        flight, people, p = self.flight, sim.people, self.params
+        lo, hi = flight.params.service_ages.value
+        if kernels.ENABLED:
+            pt = flight.parties
+            return kernels.return_candidates(
+                np.ascontiguousarray(keys, dtype=np.int64), pt.H, pt.hh_ptr, pt.hh_members,
+                pt.bits, pt.fled_from, DISPLACED_STATE, people.state, people.place,
+                people.home, people.since, people.sex, people.birth, day, home_ok, ctrl_p,
+                int(State.CAMP), flight.camps.exit, EXITS.index("free"),
+                EXITS.index("sponsorship"), FLED, LONE, SPONSORED, p.min_days_away.value,
+                lo, hi)
+        ids, k = flight.party_members(sim, keys)
+        home = people.home[ids].astype(np.int64)
+        at = people.place[ids].astype(np.int64)
+        st = people.state[ids]
+        safe = (home_ok[home] & (ctrl_p[home] != flight.fled_from[ids])
+                & (day - people.since[ids] >= p.min_days_away.value) & (at != home))
+        rule = flight.camps.exit[at]
+        safe &= (st != State.CAMP) | (rule == EXITS.index("free")) | (
+            (rule == EXITS.index("sponsorship")) & ((flight.bits[ids] & SPONSORED) != 0))
+        years = people.age_years(day, ids)
+        man = (people.sex[ids] == 1) & (years >= lo) & (years <= hi)
+        _, party = np.unique(k, return_inverse=True)
+        has_man = np.bincount(party, weights=man, minlength=1)[party] > 0
+        return ids, k, safe, has_man
+
     def step(self, sim: Simulation, day: int) -> None:
         flight = self.flight
         p, people, w = self.params, sim.people, sim.world
@@ -192,38 +230,32 @@ class Returns(Module[ReturnsParams]):
         keys = unique(sim.thin_candidates("returns.candidates", day, p_max, pool))
         if keys.size == 0:
             return
-        ids, k = flight.party_members(sim, keys)
-        if ids.size == 0:
+        # the conditions at home are the same for everyone of a home place: one value per
+        # place, then looked up by each returnee's home (the same numbers element by element)
+        front, kind = w.front[day], w.front_kind[day]
+        ctrl_p = w.control[day].astype(np.int64)
+        calm_p = kind == _CALM
+        home_ok = ((ctrl_p >= 0) & ((front < p.safe_front_max.value) | calm_p)
+                   & ~return_barred(flight.expulsions, day, w.n_places))
+        ids, k, safe, has_man = self._candidates(sim, day, keys, home_ok, ctrl_p)
+        sel = np.flatnonzero(safe)
+        if sel.size == 0:
             return
+        ids, k, has_man = ids[sel], k[sel], has_man[sel]
         home = people.home[ids].astype(np.int64)
-        at = people.place[ids].astype(np.int64)
+        ctrl = ctrl_p[home]
         st = people.state[ids]
-        ctrl = w.control[day].astype(np.int64)[home]
-        calm = w.front_kind[day][home] == _CALM
-        safe = ((ctrl >= 0) & (ctrl != flight.fled_from[ids])
-                & ((w.front[day][home] < p.safe_front_max.value) | calm)
-                & (day - people.since[ids] >= p.min_days_away.value)
-                & (at != home) & ~return_barred(flight.expulsions, day, w.n_places)[home])
-        # camps let residents out only as their exit rule allows (M25)
-        rule = flight.camps.exit[at]
-        safe &= (st != State.CAMP) | (rule == EXITS.index("free")) | (
-            (rule == EXITS.index("sponsorship")) & ((flight.bits[ids] & SPONSORED) != 0))
-        # the conditions at home
         wave = p.wave_floor.value + (1.0 - p.wave_floor.value) * 0.5 ** (
-            (day - self.safe_since[home]) / p.wave_half_life_days.value)
-        near = front_distance(w, day, self.dist, p.front_min_intensity.value)[home]
-        at_home = np.where(calm, 0.0, w.front[day][home].astype(np.float64))
-        cond = (wave * np.clip(near / p.front_safe_km.value, 0.0, 1.0) * (1.0 - at_home)
-                * (1.0 - self.mines[day][home]) * (1.0 - self.damage[day][home]))
-        lo, hi = flight.params.service_ages.value
-        years = people.age_years(day, ids)
-        man = (people.sex[ids] == 1) & (years >= lo) & (years <= hi)
-        _, party = np.unique(k, return_inverse=True)
-        has_man = np.bincount(party, weights=man)[party] > 0
+            (day - self.safe_since) / p.wave_half_life_days.value)
+        near = front_distance(w, day, self.dist, p.front_min_intensity.value)
+        at_home = np.where(calm_p, 0.0, front.astype(np.float64))
+        cond_p = (wave * np.clip(near / p.front_safe_km.value, 0.0, 1.0) * (1.0 - at_home)
+                  * (1.0 - self.mines[day]) * (1.0 - self.damage[day]))
+        # a party with a man of service age fears a conscripting holder
         fear = has_man & self.conscripting[np.where(ctrl >= 0, ctrl, w.n_actors)]
-        cond = cond * np.where(fear, p.conscription_return_factor.value, 1.0)
+        cond = cond_p[home] * np.where(fear, p.conscription_return_factor.value, 1.0)
         u = sim.person_uniform("returns.accept", k)
-        go = safe & (u * p_max < rate[st] * cond)
+        go = u * p_max < rate[st] * cond
         ids, home, ctrl = ids[go], home[go], ctrl[go]
         if ids.size == 0:
             return

@@ -256,18 +256,22 @@ class WantedBook:
         if ids.size == 0:
             return codes
         wanted = np.asarray(kind) == WANTED
+        present = np.bincount(codes, minlength=KILLED + 1) > 0  # outcomes to carry out
         for code, price in ((FINED, fine_usd), (PASSED, fee_usd)):
-            sel = codes == code
-            if sel.any():
+            if present[code] and price > 0:
+                sel = codes == code
                 ok = self.pay(sim, ids[sel], price)
                 fallback = np.where(wanted[sel], DETAINED, RETURNED)
                 codes[np.flatnonzero(sel)[~ok]] = fallback[~ok]
-        codes[codes == FINED] = RETURNED  # paid: sent home
-        det = ids[codes == DETAINED]
-        self.detain(sim, det, actor, day, how)
-        con = ids[codes == CONSCRIPTED]
-        self.conscript(sim, con, conscript_for if conscript_for >= 0 else actor, day, how)
-        dead = ids[codes == KILLED]
+        present = np.bincount(codes, minlength=KILLED + 1) > 0
+        if present[FINED]:
+            codes[codes == FINED] = RETURNED  # paid: sent home
+        if present[DETAINED]:
+            self.detain(sim, ids[codes == DETAINED], actor, day, how)
+        if present[CONSCRIPTED]:
+            self.conscript(sim, ids[codes == CONSCRIPTED],
+                           conscript_for if conscript_for >= 0 else actor, day, how)
+        dead = ids[codes == KILLED] if present[KILLED] else ids[:0]
         if dead.size:
             sim.record.events("killed_caught", sim.people.place[dead], actor=actor, reason=how)
             sim.request_death(dead, "caught", actor)

@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
+#: Reason labels of event ``interdicted`` by hazard: ``hazard:outcome``.
+_INTERDICTED = {h: tuple(f"{h.name.lower()}:{o}" for o in OUTCOME_NAMES) for h in Hazard}
+
+
 class Flight(Module[FlightParams]):
     """Deciding to flee, smugglers, hazards, camps (M22-M25). See the package docstring."""
 
@@ -741,19 +745,24 @@ class Flight(Module[FlightParams]):
              else np.ones(ids.size))
         settle = town & (u < s_ch)
         host = town & ~settle & (u < s_ch + (1.0 - s_ch) * p.host_chance.value)
-        for mask, state in ((camp, State.CAMP), (abroad, State.ABROAD),
-                            (settle, State.CIVILIAN)):
-            if not mask.any():
-                continue
-            sel_ids = ids[mask]
+        end = camp | abroad | settle
+        if end.any():  # journeys end: in a camp, abroad, or settled in a safe town
+            sel = np.flatnonzero(end)
+            sel_ids = ids[sel]
+            state = np.where(camp[sel], int(State.CAMP), np.where(
+                abroad[sel], int(State.ABROAD), int(State.CIVILIAN)))
             people.set(sel_ids, day, state=state)
             self.displaced_book.count(sel_ids, +1)
-            sim.record.events("arrived", people.home[sel_ids], actor=ctrl[mask],
-                              destination=at[mask])
-            free = (self.camps.exit[at[mask]] == EXITS.index("free")) & (
-                state == State.CAMP)
-            self.displaced_book.remember(keys[mask], free)
-            out |= mask
+            sim.record.events("arrived", people.home[sel_ids], actor=ctrl[sel],
+                              destination=at[sel])
+            # the pool takes camps' parties first, then those abroad, then the settled
+            if camp.any():
+                self.displaced_book.remember(
+                    keys[camp], self.camps.exit[at[camp]] == EXITS.index("free"))
+            for mask in (abroad, settle):
+                if mask.any():
+                    self.displaced_book.remember(keys[mask])
+            out |= end
         if host.any():
             days = -np.log(np.maximum(sim.person_uniform(f"flight.host_days.{wave}",
                                                          keys[host]), 1e-12))
@@ -795,11 +804,11 @@ class Flight(Module[FlightParams]):
             b_ids = ids[back]
             sim.record.events("turned_back", where[back], actor=actor[back])
             wanted = (fl[back] & Flag.WANTED) != 0
-            people.set(b_ids[~wanted], day, state=State.CIVILIAN,
-                       place=people.home[b_ids[~wanted]])
-            people.set(b_ids[wanted], day, state=State.HIDING, place=people.home[b_ids[wanted]])
+            people.set(b_ids, day, state=np.where(wanted, int(State.HIDING),
+                                                  int(State.CIVILIAN)),
+                       place=people.home[b_ids])
         sim.record.events("interdicted", where, actor=actor, reason=oc, destination=toward,
-                          reasons=[f"{hazard.name.lower()}:{o}" for o in OUTCOME_NAMES])
+                          reasons=_INTERDICTED[hazard])
         for a in unique(actor[deserter]):
             s_ids = ids[deserter & (actor == a)]
             if book.punish_deserters is not None:
