@@ -143,10 +143,10 @@ def test_unique_first_inverse_equals_numpy() -> None:
 
 
 @needs_numba
-def test_compiled_return_candidates_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The returns module's displaced members of candidate parties, whether each may go and
-    whether its party has a man of service age: the same arrays compiled and in NumPy, on a
-    run with people displaced (in camps, in towns, abroad)."""
+def test_compiled_displaced_members_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The displaced members of parties (flight's book) and the returns module's candidates
+    (whether each may go, whether its party has a man of service age): the same arrays
+    compiled and in NumPy, on a run with people displaced (in camps, in towns, abroad)."""
     from ranks.engine import Simulation
     from ranks.modules.returns import Returns
     from ranks.runner import load
@@ -170,3 +170,13 @@ def test_compiled_return_candidates_equal_numpy(monkeypatch: pytest.MonkeyPatch)
         for a, b in zip(fast, slow, strict=True):
             assert a.dtype.kind == b.dtype.kind and np.array_equal(a, b)
         assert fast[2].any() and (~fast[2]).any() and fast[3].any()  # both ways, men too
+    # the displaced members of parties (any order, repeats), by state or displaced at all
+    book = ret.flight.displaced_book
+    mixed = np.concatenate([keys[::-1], keys[:50]])
+    for state in (None, State.CAMP, State.ABROAD, State.CIVILIAN):
+        fast = book.members(mixed, state)
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        slow = book.members(mixed, state)
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        assert fast[0].size and all(np.array_equal(a, b) for a, b in zip(fast, slow,
+                                                                          strict=True))
