@@ -24,15 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import machine, run_figures, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "deir-ezzor-2014-2020.yaml"
@@ -73,20 +70,6 @@ CAMP_DATES = {
     "Mabrouka camp": ["2017-11-22", "2018-03-01", "2018-10-25"],
     "Rukban camp": ["2016-06-30", "2018-06-30", "2019-04-21"],
 }
-
-
-def timed(cmd: list[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child process pinned to one core."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    if shutil.which("taskset"):
-        cmd = ["taskset", "-c", os.environ.get("RANKS_BENCH_CPU", "0"), *cmd]
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) not in ok_codes:
-        raise RuntimeError(f"{cmd} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024
 
 
 def month_sums(ev, event: str, **filters: str) -> dict[str, float]:
@@ -196,17 +179,8 @@ def main() -> None:
     peer = statistics.median(p[0] for p in peers)
     res = {
         "scenario": str(Path(args.scenario).relative_to(ROOT)),
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(), "load_avg": os.getloadavg(),
-                    "pinned_to_one_core": bool(shutil.which("taskset"))},
-        "seed": args.seed, "people": manifest["people"], "days": manifest["days"],
-        "modules": manifest["modules"],
-        "run_wall_s_median": round(wall, 2),
-        "run_wall_s_all": [round(r[0], 2) for r in runs],
-        "run_peak_rss_mb": round(max(r[1] for r in runs), 1),
-        "in_run": {"synthesis_s": manifest["synthesis_s"][0], "loop_s": manifest["loop_s"][0],
-                   "module_s": manifest["module_s"][0]},
-        "ms_per_day": round(manifest["loop_s"][0] / manifest["days"] * 1000, 2),
+        "machine": machine(),
+        "seed": args.seed, **run_figures(runs, manifest),
         "reference_wall_s_median": round(peer, 2),
         "reference": "one full pass over 1,239,000 people a day (a mask, a draw, two "
                      "bincounts), as many days as the run (issue 11's reference workload)",

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import machine, run_figures, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "deir-ezzor-2014-2017.yaml"
@@ -40,20 +38,6 @@ loaded = load(sys.argv[2], overrides={"period.start": flag.period.start,
 r = run_replicate(loaded, flag.seed, 1.0, None)
 assert r.info.days == flag.n_days and r.info.people > 1_000_000
 """
-
-
-def timed(cmd: list[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child process pinned to one core."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    if shutil.which("taskset"):
-        cmd = ["taskset", "-c", os.environ.get("RANKS_BENCH_CPU", "0"), *cmd]
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) not in ok_codes:
-        raise RuntimeError(f"{cmd} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -77,17 +61,8 @@ def main() -> None:
     peer = statistics.median(p[0] for p in peers)
     res = {
         "scenario": str(Path(args.scenario).relative_to(ROOT)),
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(), "load_avg": os.getloadavg(),
-                    "pinned_to_one_core": bool(shutil.which("taskset"))},
-        "people": manifest["people"], "days": manifest["days"],
-        "modules": manifest["modules"],
-        "run_wall_s_median": round(wall, 2),
-        "run_wall_s_all": [round(r[0], 2) for r in runs],
-        "run_peak_rss_mb": round(max(r[1] for r in runs), 1),
-        "in_run": {"synthesis_s": manifest["synthesis_s"][0], "loop_s": manifest["loop_s"][0],
-                   "module_s": manifest["module_s"][0]},
-        "ms_per_day": round(manifest["loop_s"][0] / manifest["days"] * 1000, 2),
+        "machine": machine(),
+        **run_figures(runs, manifest),
         "peer_core_only_wall_s_median": round(peer, 2),
         "ratio_flagship_over_core_only": round(wall / peer, 2),
         "goal_s": 60, "aim_s": 20, "goal_rss_mb": 2048,

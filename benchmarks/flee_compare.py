@@ -29,6 +29,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _flee31 import flee_importable, import_flee, load_flee, quiet
+from _timing import stamp, worker_env
+
 REPO = Path(__file__).resolve().parents[1]
 FLEE_DATA = REPO.parent / "shared" / "flee"
 RESULTS = REPO / "benchmarks" / "results" / "flee_compare.json"
@@ -50,14 +53,6 @@ SCENARIOS: dict[str, dict[str, str]] = {
         "settings": "simsetting.yml",
     },
 }
-
-SINGLE_THREAD_ENV = {
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "NUMEXPR_NUM_THREADS": "1",
-}
-
 
 # --------------------------------------------------------------------------- workers
 
@@ -90,73 +85,34 @@ def flee_worker(scenario: str, seed: int, days: int | None) -> dict[str, Any]:
     random.seed(seed)
     np.random.seed(seed)
 
-    devnull = open(os.devnull, "w")  # noqa: SIM115 - Flee prints a lot
-    real_stdout, real_stderr = sys.stdout, sys.stderr
-    sys.stdout = sys.stderr = devnull
-    try:
-        from flee import InputGeography, flee, spawning
-        from flee.datamanager import handle_refugee_data, read_period
-        from flee.SimulationSettings import SimulationSettings
-
+    with quiet():
+        import_flee()
         wall0, cpu0 = time.perf_counter(), time.process_time()  # imports excluded, as Ranks
-        SimulationSettings.ReadFromYML(str(settings))
-        SimulationSettings.ConflictInputFile = str(inp / "conflicts.csv")
-        period = inp / "sim_period.csv"
-        if not period.exists():
-            period = inp / "conflict_period.csv"
-        start_date, end_time = read_period.read_conflict_period(str(period))
-        if days:
-            end_time = min(end_time, days)
-        e = flee.Ecosystem()
-        ig = InputGeography.InputGeography()
-        ig.ReadConflictInputCSV(SimulationSettings.ConflictInputFile)
-        ig.ReadLocationsFromCSV(str(inp / "locations.csv"))
-        ig.ReadLinksFromCSV(str(inp / "routes.csv"))
-        ig.ReadClosuresFromCSV(str(inp / "closures.csv"))
-        e, lm = ig.StoreInputGeographyInEcosystem(e)
-        d = handle_refugee_data.RefugeeTable(
-            csvformat="generic",
-            data_directory=str(val),
-            start_date=start_date,
-            data_layout="data_layout.csv",
-            population_scaledown_factor=SimulationSettings.optimisations[
-                "PopulationScaleDownFactor"
-            ],
-        )
-        d.ReadL1Corrections(str(inp / "registration_corrections.csv"))
-        camps = e.get_camp_names()
-        for name in camps:
-            spawning.add_initial_refugees(e, d, lm[name])
+        m = load_flee(inp, val, settings, days, ("sim_period.csv", "conflict_period.csv"),
+                      agents_csv=False)
         sim: list[list[int]] = []
         obs: list[list[float]] = []
         raw: list[float] = []
         agent_steps = 0
         loop0 = time.perf_counter()
-        for t in range(end_time):
-            ig.AddNewConflictZones(e, t)
-            _new, refugees_raw, _debt = spawning.spawn_daily_displaced(e, t, d)
-            spawning.refresh_spawn_weights(e)
-            e.enact_border_closures(t)
-            agent_steps += len(e.agents)
-            e.evolve()
-            sim.append([lm[c].numAgents for c in camps])
-            obs.append([d.get_field(c, t) for c in camps])
+        for t in range(m.days):
+            agents, refugees_raw = m.day(t)
+            agent_steps += agents
+            sim.append([m.lm[c].numAgents for c in m.camps])
+            obs.append([m.d.get_field(c, t) for c in m.camps])
             raw.append(refugees_raw)
         loop_s = time.perf_counter() - loop0
-    finally:
-        sys.stdout, sys.stderr = real_stdout, real_stderr
-        devnull.close()
     out = {
         "engine": "flee-3.1",
         "scenario": scenario,
         "seed": seed,
-        "days": end_time,
-        "agents_final": len(e.agents),
+        "days": m.days,
+        "agents_final": len(m.e.agents),
         "agent_steps": agent_steps,
         "wall_s": time.perf_counter() - wall0,
         "cpu_s": time.process_time() - cpu0,
         "loop_s": loop_s,
-        "camps": camps,
+        "camps": m.camps,
         "final_sim": sim[-1],
         "final_obs": obs[-1],
     }
@@ -208,9 +164,7 @@ def _run_sub(python: str, engine: str, scenario: str, seed: int, days: int | Non
                "--seed", str(seed), "--json-out", str(out)]
         if days:
             cmd += ["--days", str(days)]
-        env = dict(os.environ, **SINGLE_THREAD_ENV)
-        env["PYTHONPATH"] = str(REPO / "src") + os.pathsep + env.get("PYTHONPATH", "")
-        proc = subprocess.Popen(cmd, cwd=tmp, env=env)
+        proc = subprocess.Popen(cmd, cwd=tmp, env=worker_env())
         _pid, status, rusage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
@@ -218,14 +172,6 @@ def _run_sub(python: str, engine: str, scenario: str, seed: int, days: int | Non
         res = json.loads(out.read_text())
     res["peak_rss_mb"] = rusage.ru_maxrss / 1024.0  # Linux: KiB
     return res
-
-
-def _flee_importable(python: str) -> bool:
-    try:
-        r = subprocess.run([python, "-c", "import flee.flee"], capture_output=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return r.returncode == 0
 
 
 def _mean(xs: list[float]) -> float | None:
@@ -279,11 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Flee data not found at {FLEE_DATA}", file=sys.stderr)
         return 2
     names = [s for s in args.scenarios.split(",") if s]
-    have_flee = args.flee_seeds > 0 and _flee_importable(args.flee_python)
+    have_flee = args.flee_seeds > 0 and flee_importable(args.flee_python, timeout=120)
     report: dict[str, Any] = {
-        "generated_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "platform": sys.platform,
-                    "python": sys.version.split()[0]},
+        **stamp(),
         "method": (
             "each run is a separate single-threaded subprocess (OMP/BLAS threads = 1), run one "
             "at a time; peak_rss_mb is the subprocess's ru_maxrss; agent_steps = sum over days "

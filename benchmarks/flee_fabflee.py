@@ -43,6 +43,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _flee31 import flee_importable, import_flee, load_flee, quiet
+from _timing import stamp, worker_env
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "flee_fabflee.json"
 
@@ -71,13 +74,6 @@ DEFAULT_CONFLICTS = [
     "nigeria2016_adm2",
     "validation/SWEEP/venezuela2022",
 ]
-
-SINGLE_THREAD_ENV = {
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "NUMEXPR_NUM_THREADS": "1",
-}
 
 HASTEN_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
@@ -143,77 +139,43 @@ def flee_worker(config: Path, settings: Path, seed: int, days: int | None) -> di
     work = Path(tempfile.mkdtemp(prefix="flee-run-"))
     (work / "input_csv").symlink_to(inp.resolve())  # Flee reads input_csv/demographics_*.csv
     os.chdir(work)
-    devnull = open(os.devnull, "w")  # noqa: SIM115 - Flee prints a lot
-    real_stdout, real_stderr = sys.stdout, sys.stderr
-    sys.stdout = sys.stderr = devnull
     try:
-        from flee import InputGeography, flee, spawning
-        from flee.datamanager import handle_refugee_data, read_period
-        from flee.SimulationSettings import SimulationSettings
+        with quiet():
+            import_flee()
+            from flee import spawning
 
-        if os.environ.get("RANKS_FLEE_PATCH_MOVING_IMPORT") == "1":
-            # Flee 3.1's moving.py uses spawning.getAttributeRatio (Match*Ethnicity rules)
-            # without importing spawning, so those rules stop with a NameError; the tests
-            # add the missing import to compare with the rule as written.
-            import flee.moving as flee_moving
+            if os.environ.get("RANKS_FLEE_PATCH_MOVING_IMPORT") == "1":
+                # Flee 3.1's moving.py uses spawning.getAttributeRatio (Match*Ethnicity rules)
+                # without importing spawning, so those rules stop with a NameError; the tests
+                # add the missing import to compare with the rule as written.
+                import flee.moving as flee_moving
 
-            flee_moving.spawning = spawning
+                flee_moving.spawning = spawning
 
-        import gc
+            import gc
 
-        gc.collect()
-        gc.freeze()  # as for Ranks: the imports' objects are left out of collections
-        wall0, cpu0 = time.perf_counter(), time.process_time()
-        SimulationSettings.ReadFromYML(str(settings))
-        SimulationSettings.ConflictInputFile = str(inp / "conflicts.csv")
-        period = inp / "conflict_period.csv"
-        if not period.exists():
-            period = inp / "sim_period.csv"
-        start_date, end_time = read_period.read_conflict_period(str(period))
-        if days:
-            end_time = min(end_time, days)
-        e = flee.Ecosystem()
-        ig = InputGeography.InputGeography()
-        ig.ReadConflictInputCSV(SimulationSettings.ConflictInputFile)
-        ig.ReadLocationsFromCSV(str(inp / "locations.csv"))
-        ig.ReadLinksFromCSV(str(inp / "routes.csv"))
-        ig.ReadClosuresFromCSV(str(inp / "closures.csv"))
-        e, lm = ig.StoreInputGeographyInEcosystem(e)
-        if SimulationSettings.spawn_rules["read_from_agents_csv_file"]:
-            ig.ReadAgentsFromCSV(e, str(inp / "agents.csv"))
-        d = handle_refugee_data.RefugeeTable(
-            csvformat="generic", data_directory=str(val), start_date=start_date,
-            data_layout="data_layout.csv",
-            population_scaledown_factor=SimulationSettings.optimisations[
-                "PopulationScaleDownFactor"])
-        d.ReadL1Corrections(str(inp / "registration_corrections.csv"))
-        camps = e.get_camp_names()
-        for name in camps:
-            spawning.add_initial_refugees(e, d, lm[name])
-        sim: list[list[int]] = []
-        obs: list[list[float]] = []
-        total: list[float] = []
-        agent_steps = 0
-        loop0 = time.perf_counter()
-        for t in range(end_time):
-            ig.AddNewConflictZones(e, t)
-            spawning.spawn_daily_displaced(e, t, d)
-            spawning.refresh_spawn_weights(e)
-            e.enact_border_closures(t)
-            agent_steps += len(e.agents)
-            e.evolve()
-            sim.append([lm[c].numAgents for c in camps])
-            obs.append([d.get_field(c, t) for c in camps])
-            total.append(d.get_field("total", t))
-        loop_s = time.perf_counter() - loop0
-        wall_s = time.perf_counter() - wall0
-        cpu_s = time.process_time() - cpu0
+            gc.collect()
+            gc.freeze()  # as for Ranks: the imports' objects are left out of collections
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            m = load_flee(inp, val, settings, days, ("conflict_period.csv", "sim_period.csv"),
+                          agents_csv=True)
+            sim: list[list[int]] = []
+            obs: list[list[float]] = []
+            total: list[float] = []
+            agent_steps = 0
+            loop0 = time.perf_counter()
+            for t in range(m.days):
+                agent_steps += m.day(t)[0]
+                sim.append([m.lm[c].numAgents for c in m.camps])
+                obs.append([m.d.get_field(c, t) for c in m.camps])
+                total.append(m.d.get_field("total", t))
+            loop_s = time.perf_counter() - loop0
+            wall_s = time.perf_counter() - wall0
+            cpu_s = time.process_time() - cpu0
     finally:
-        sys.stdout, sys.stderr = real_stdout, real_stderr
-        devnull.close()
         shutil.rmtree(work, ignore_errors=True)
-    return {"engine": "flee-3.1", "seed": seed, "days": end_time, "camps": camps,
-            "agents_final": len(e.agents), "agent_steps": agent_steps, "wall_s": wall_s,
+    return {"engine": "flee-3.1", "seed": seed, "days": m.days, "camps": m.camps,
+            "agents_final": len(m.e.agents), "agent_steps": agent_steps, "wall_s": wall_s,
             "cpu_s": cpu_s, "loop_s": loop_s, "sim": sim, "obs": obs, "total": total}
 
 
@@ -272,8 +234,7 @@ def run_sub(python: str, engine: str, config: Path, settings: Path, seed: int,
                "--json-out", str(out)]
         if days:
             cmd += ["--days", str(days)]
-        env = dict(os.environ, **SINGLE_THREAD_ENV)
-        env["PYTHONPATH"] = str(REPO / "src") + os.pathsep + env.get("PYTHONPATH", "")
+        env = worker_env()
         with open(err, "w") as fh:
             proc = subprocess.Popen(cmd, cwd=tmp, env=env, stderr=fh,
                                     stdout=subprocess.DEVNULL)
@@ -297,15 +258,6 @@ def run_sub(python: str, engine: str, config: Path, settings: Path, seed: int,
     res["loadavg_1m_at_end"] = os.getloadavg()[0]  # the machine's load while it ran
     res["finished_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return res
-
-
-def flee_importable(python: str) -> bool:
-    """True when ``python`` can import Flee."""
-    try:
-        r = subprocess.run([python, "-c", "import flee.flee"], capture_output=True, timeout=300)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return r.returncode == 0
 
 
 def estimate_agent_steps(config: Path, tmpdir: Path, days: int | None) -> int:
@@ -409,11 +361,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     root = Path(args.fabflee)
     args.cache.mkdir(parents=True, exist_ok=True)
-    have_flee = args.flee_seeds > 0 and flee_importable(args.flee_python)
+    have_flee = args.flee_seeds > 0 and flee_importable(args.flee_python, timeout=300)
     report: dict[str, Any] = {
-        "generated_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "platform": sys.platform,
-                    "python": sys.version.split()[0]},
+        **stamp(),
         "method": (
             "each run is a separate single-threaded subprocess, one at a time; Ranks' seeds of "
             "a conflict run just before Flee's, except where a run comes from --cache (marked "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -40,6 +41,14 @@ population: {POPULATION}
 modules:
   mortality: {{}}
 """
+
+
+def replace_control(rows: list[dict[str, Any]], given: list[dict[str, Any]] | None
+                    ) -> list[dict[str, Any]]:
+    """Control ``rows`` with each row of ``given`` replacing the row of its place and date:
+    the rows not replaced, in their order, then ``given`` (the same dicts)."""
+    at = {(c["place"], str(c["date"])) for c in given or []}
+    return [*(r for r in rows if (r["place"], str(r["date"])) not in at), *(given or [])]
 
 
 @pytest.fixture

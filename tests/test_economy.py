@@ -14,7 +14,7 @@ from ranks.modules.economy import Economy
 from ranks.population import Flag, Role
 from ranks.runner import load
 from tests.actor_settings import ISIS_ECONOMY, ISIS_JOINING
-from tests.conftest import POPULATION, SOURCES
+from tests.conftest import POPULATION, SOURCES, replace_control
 
 
 def make_scenario(tmp_path: Path, *, modules: dict[str, Any], timeline: list[dict] | None = None,
@@ -40,12 +40,10 @@ def make_scenario(tmp_path: Path, *, modules: dict[str, Any], timeline: list[dic
                    {"id": "Y", "name": "Y", "assumption": a},
                    {"id": "N", "name": "N", "kind": "none", "assumption": a}],
         # rows given in ``control`` replace the default row of their place and date
-        "control": [*(r for r in ({"date": start, "place": "A", "actor": "X", "assumption": a},
-                                  {"date": start, "place": "B", "actor": "X", "assumption": a},
-                                  {"date": start, "place": "C", "actor": "N", "assumption": a})
-                      if not any((c["place"], str(c["date"])) == (r["place"], str(r["date"]))
-                                 for c in control or [])),
-                    *(control or [])],
+        "control": replace_control([{"date": start, "place": "A", "actor": "X", "assumption": a},
+                                    {"date": start, "place": "B", "actor": "X", "assumption": a},
+                                    {"date": start, "place": "C", "actor": "N", "assumption": a}],
+                                   control),
         "fronts": fronts or [],
         "timeline": timeline or [],
         "population": str(POPULATION),

@@ -165,11 +165,20 @@ def test_suite_runs_every_conflict(tmp_path: Path) -> None:
     html = (out / "index.html").read_text()
     assert html.count('<img class="fig"') == 2 and "gamma" in html
     assert (out / "alpha" / "bands.csv").exists() and (out / "beta" / "out.csv").exists()
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["seeds"] == [0, 1, 2] and man["conflicts"]["beta"] == "ok"
     # refuses to overwrite, exit code 2 through the CLI
     from ranks.cli import app as main_app
 
     res = CliRunner().invoke(main_app, ["flee-suite", str(root), "--out", str(out)])
     assert res.exit_code == 2 and "--force" in res.output
+    # one conflict did not run: exit 0, or 1 with --strict; none ran: exit 1
+    args = ["flee-suite", str(root), "--out", str(out), "--force", "-q", "--days", "5"]
+    assert CliRunner().invoke(main_app, args).exit_code == 0
+    res = CliRunner().invoke(main_app, [*args, "--strict"])
+    assert res.exit_code == 1 and "1 of 3 conflicts did not run" in res.output
+    res = CliRunner().invoke(main_app, [*args, "--only", "gamma"])
+    assert res.exit_code == 1 and "1 of 1 conflicts did not run" in res.output
 
 
 def test_suite_on_fabflee_conflicts(tmp_path: Path) -> None:

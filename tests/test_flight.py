@@ -16,6 +16,7 @@ from ranks.errors import ScenarioError
 from ranks.modules.flight import EVER_FLED, FLED, LONE, Flight
 from ranks.population import State
 from ranks.runner import load
+from tests.conftest import replace_control
 
 ROOT = Path(__file__).resolve().parents[1]
 POPULATION = ROOT / "scenarios" / "common" / "population-deir-ezzor.yaml"
@@ -344,9 +345,8 @@ def _variant(tmp_path: Path, name: str, *, flight: dict | None = None,
     if camps is not None:
         data["camps"] = camps
     if control:  # a row for a place and date replaces the one there
-        given = {(c["place"], str(c["date"])) for c in control}
-        kept = [c for c in data["control"] if (c["place"], str(c["date"])) not in given]
-        data["control"] = sorted(kept + control, key=lambda e: str(e["date"]))
+        data["control"] = sorted(replace_control(data["control"], control),
+                                 key=lambda e: str(e["date"]))
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path

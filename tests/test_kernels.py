@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from ranks import kernels, rng
-from ranks.arrays import unique
+from ranks.arrays import unique, unique_first_inverse
 from ranks.population import People, State
 
 from .conftest import DEMO, ROOT
@@ -124,6 +124,19 @@ def test_unique_by_sort_equals_numpy(dtype: type) -> None:
             assert got.dtype == want.dtype and np.array_equal(got, want), (n, hi)
     two_d = np.arange(12).reshape(3, 4) % 5
     assert np.array_equal(unique(two_d), np.unique(two_d))
+
+
+def test_unique_first_inverse_equals_numpy() -> None:
+    """ranks.arrays.unique_first_inverse gives np.unique's values, first indices and
+    inverse, with repeats and any size."""
+    g = np.random.default_rng(5)
+    for n in (0, 1, 2, 9, 500, 30_000):
+        for hi in (3, 60, 10**9):
+            a = g.integers(-hi, hi, n)
+            got = unique_first_inverse(a)
+            want = np.unique(a, return_index=True, return_inverse=True)
+            for x, y in zip(got, want, strict=True):
+                assert np.array_equal(x, y.reshape(-1)), (n, hi)
     x = np.array([3, 1, 3, 2])
     u = unique(x)
     u[0] = 99  # a copy, never a view of the input
@@ -131,10 +144,10 @@ def test_unique_by_sort_equals_numpy(dtype: type) -> None:
 
 
 @needs_numba
-def test_compiled_return_candidates_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The returns module's displaced members of candidate parties, whether each may go and
-    whether its party has a man of service age: the same arrays compiled and in NumPy, on a
-    run with people displaced (in camps, in towns, abroad)."""
+def test_compiled_displaced_members_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The displaced members of parties (flight's book) and the returns module's candidates
+    (whether each may go, whether its party has a man of service age): the same arrays
+    compiled and in NumPy, on a run with people displaced (in camps, in towns, abroad)."""
     from ranks.engine import Simulation
     from ranks.modules.returns import Returns
     from ranks.runner import load
@@ -158,6 +171,16 @@ def test_compiled_return_candidates_equal_numpy(monkeypatch: pytest.MonkeyPatch)
         for a, b in zip(fast, slow, strict=True):
             assert a.dtype.kind == b.dtype.kind and np.array_equal(a, b)
         assert fast[2].any() and (~fast[2]).any() and fast[3].any()  # both ways, men too
+    # the displaced members of parties (any order, repeats), by state or displaced at all
+    book = ret.flight.displaced_book
+    mixed = np.concatenate([keys[::-1], keys[:50]])
+    for state in (None, State.CAMP, State.ABROAD, State.CIVILIAN):
+        fast = book.members(mixed, state)
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        slow = book.members(mixed, state)
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        assert fast[0].size and all(np.array_equal(a, b) for a, b in zip(fast, slow,
+                                                                          strict=True))
 
 
 # ----------------------------------------------------------------------------- Flee day

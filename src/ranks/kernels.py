@@ -176,6 +176,48 @@ def _return_candidates(keys: np.ndarray, n_households: int, hh_ptr: np.ndarray,
     return ids[:m], ks[:m], safe[:m], man[:m]
 
 
+def _displaced_members(keys: np.ndarray, n_households: int, hh_ptr: np.ndarray,
+                       hh_members: np.ndarray, bits: np.ndarray, fled_bit: int,
+                       lone_bit: int, displaced_state: np.ndarray, state: np.ndarray,
+                       place: np.ndarray, home: np.ndarray, want_state: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Members of parties ``keys`` (households' members in key order, then men alone, as
+    ``Parties.members`` lists them) flagged FLED with their party's LONE bit and either in
+    state ``want_state`` or, when it is -1, in a displaced state away from home; and the key
+    of each (``Displaced.members``)."""
+    n = 0
+    for j in range(keys.size):
+        kk = keys[j]
+        n += 1 if kk >= n_households else hh_ptr[kk + 1] - hh_ptr[kk]
+    ids = np.empty(n, dtype=np.int64)
+    ks = np.empty(n, dtype=np.int64)
+    m = 0
+    for lone_pass in range(2):
+        for j in range(keys.size):
+            kk = keys[j]
+            lone = kk >= n_households
+            if lone != (lone_pass == 1):
+                continue
+            lo = kk - n_households if lone else hh_ptr[kk]
+            hi = lo + 1 if lone else hh_ptr[kk + 1]
+            for q in range(lo, hi):
+                i = q if lone else hh_members[q]
+                b = bits[i]
+                if (b & fled_bit) == 0 or ((b & lone_bit) != 0) != lone:
+                    continue
+                st = state[i]
+                if want_state >= 0:
+                    if st != want_state:
+                        continue
+                elif not displaced_state[st] or place[i] == home[i]:
+                    continue
+                ids[m] = i
+                ks[m] = kk
+                m += 1
+    return ids[:m], ks[:m]
+
+
 set_people = _compile(_set_people)
 uniforms = _compile(_uniforms)
 return_candidates = _compile(_return_candidates)
+displaced_members = _compile(_displaced_members)

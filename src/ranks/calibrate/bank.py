@@ -36,7 +36,7 @@ import pandas as pd
 
 import ranks
 from ranks.calibrate.priors import Priors
-from ranks.ensemble.cluster import RETRIES, as_path, dask_client, describe, worker_loaded
+from ranks.ensemble.cluster import RETRIES, as_path, run_tasks, worker_loaded
 from ranks.errors import RanksInputError
 from ranks.io.writers import write_json, write_parquet
 
@@ -277,7 +277,6 @@ def run_bank(out: Path, spec: BankSpec, design: pd.DataFrame, *, workers: int = 
         on_start(len(args), len(args) - len(todo))
     failures: dict[int, str] = {}
     task_s = 0.0
-    executor: dict[str, Any] = {"kind": "serial"}
 
     def handle(a: SimArgs, so: SimOutput) -> None:
         nonlocal task_s
@@ -287,29 +286,10 @@ def run_bank(out: Path, spec: BankSpec, design: pd.DataFrame, *, workers: int = 
         if on_sim is not None:
             on_sim(so)
 
-    if todo and workers <= 1 and not scheduler:
-        for a in todo:
-            try:
-                so = task(a)
-            except Exception as e:  # as on Dask: a task that raises fails its run only
-                so = SimOutput(a.sim, "failed", error=f"{type(e).__name__}: {e}")
-            handle(a, so)
-    elif todo:
-        with dask_client(workers, scheduler) as client:
-            from distributed import as_completed
-
-            stamp = time.time_ns()
-            futures = {client.submit(task, a, key=f"ranks-calibrate-{a.sim}-{stamp}",
-                                     pure=False, retries=retries): a for a in todo}
-            for fut in as_completed(futures):
-                a = futures[fut]
-                try:
-                    so = fut.result()
-                except Exception as e:  # the task kept killing workers, or raised
-                    so = SimOutput(a.sim, "failed", error=f"{type(e).__name__}: {e}")
-                fut.release()
-                handle(a, so)
-            executor = describe(client, scheduler)
+    executor = run_tasks(todo, task, workers=workers, scheduler=scheduler, retries=retries,
+                         key=lambda a: f"ranks-calibrate-{a.sim}",
+                         failed=lambda a, err: SimOutput(a.sim, "failed", error=err),
+                         on_result=handle)
     table = bank_table(out, design, labels, failures)
     tmp = out / f".simulations.parquet.tmp-{os.getpid()}"
     write_parquet(table, tmp)

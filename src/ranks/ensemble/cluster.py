@@ -16,10 +16,11 @@ import json
 import logging
 import os
 import sys
+import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ranks.errors import RanksInputError
 
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 #: Times Dask re-runs a task that raised (a task that dies with its worker is rescheduled
 #: by the scheduler on its own, up to ``distributed.scheduler.allowed-failures`` times).
 RETRIES = 2
+
+#: A task's argument and its result (see :func:`run_tasks`).
+A = TypeVar("A")
+R = TypeVar("R")
 
 _CACHE: OrderedDict[tuple[str, str, str], Loaded] = OrderedDict()
 _CACHE_SIZE = 4
@@ -177,6 +182,54 @@ def describe(client: Client, scheduler: str | None, other_code: list[str] | None
     other = sorted(set(other_code or []) | set(workers_with_other_code(client)))
     return {"kind": "dask", "scheduler": scheduler or "local", "worker_threads": n,
             "code_digest": code_digest(), "workers_with_other_code": other}
+
+
+def run_tasks(todo: Sequence[A], task: Callable[[A], R], *, workers: int,
+              scheduler: str | None, retries: int, key: Callable[[A], str],
+              failed: Callable[[A, str], R], on_result: Callable[[A, R], None],
+              check_code: bool = False) -> dict[str, Any]:
+    """Run ``task`` on every item of ``todo``: one after the other in this process when
+    ``workers <= 1`` and no ``scheduler``, else on :func:`dask_client`.
+
+    Each result goes to ``on_result(item, result)`` as soon as it is in (in the order the
+    tasks finish). A task that raises (on Dask: after ``retries``, or when it kept killing
+    workers) fails its item only: its result is ``failed(item, "<Error>: <message>")``.
+    On Dask each task's key is ``key(item)`` plus a time stamp (a resumed run never meets
+    the keys of an earlier one) and each future is released once read.
+
+    Args:
+        check_code: also look for workers with other ``ranks`` sources before submitting
+            (they are always looked for after).
+
+    Returns:
+        Executor facts for the manifest: ``{"kind": "serial"}``, or :func:`describe`.
+    """
+    if not todo:
+        return {"kind": "serial"}
+    if workers <= 1 and not scheduler:
+        for a in todo:
+            try:
+                r = task(a)
+            except Exception as e:  # as on Dask: a task that raises fails its item only
+                r = failed(a, f"{type(e).__name__}: {e}")
+            on_result(a, r)
+        return {"kind": "serial"}
+    with dask_client(workers, scheduler) as client:
+        from distributed import as_completed
+
+        other = workers_with_other_code(client) if check_code else None
+        stamp = time.time_ns()
+        futures = {client.submit(task, a, key=f"{key(a)}-{stamp}", pure=False,
+                                 retries=retries): a for a in todo}
+        for fut in as_completed(futures):
+            a = futures[fut]
+            try:
+                r = fut.result()
+            except Exception as e:  # the task kept killing workers, or raised
+                r = failed(a, f"{type(e).__name__}: {e}")
+            fut.release()
+            on_result(a, r)
+        return describe(client, scheduler, other)
 
 
 def as_path(p: str | Path) -> str:

@@ -26,7 +26,7 @@ import os
 import shutil
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,14 +35,7 @@ import numpy as np
 import pandas as pd
 
 import ranks
-from ranks.ensemble.cluster import (
-    RETRIES,
-    as_path,
-    dask_client,
-    describe,
-    worker_loaded,
-    workers_with_other_code,
-)
+from ranks.ensemble.cluster import RETRIES, as_path, run_tasks, worker_loaded
 from ranks.ensemble.design import build_design, point_overrides
 from ranks.ensemble.spec import OutcomeSpec, SweepSpec, load_sweep, param_error
 from ranks.errors import RanksInputError, ScenarioError
@@ -495,16 +488,6 @@ class SweepReport:
     labels: list[str]
 
 
-def _serial(todo: list[RunArgs], task: Callable[[RunArgs], RunOutput]
-            ) -> Iterator[tuple[RunArgs, RunOutput]]:
-    for a in todo:
-        try:
-            ro = task(a)
-        except Exception as e:  # as on Dask: a task that raises fails its run only
-            ro = RunOutput(a.run_id, "failed", error=f"{type(e).__name__}: {e}")
-        yield a, ro
-
-
 def run_sweep(scenario: Path, sweep_file: Path, out: Path, *, workers: int = 1,
               scheduler: str | None = None, seed: int | None = None,
               scale: float | None = None, until: dt.date | None = None,
@@ -551,7 +534,6 @@ def _run_locked(out: Path, prep: Prepared, t0: float, force: bool, workers: int,
         on_start(len(prep.runs), done_before)
     failures: dict[str, str] = {}
     task_s = 0.0
-    executor: dict[str, Any] = {"kind": "serial"}
 
     def handle(a: RunArgs, ro: RunOutput) -> None:
         nonlocal task_s
@@ -561,26 +543,10 @@ def _run_locked(out: Path, prep: Prepared, t0: float, force: bool, workers: int,
         if on_run is not None:
             on_run(ro)
 
-    if todo and workers <= 1 and not scheduler:
-        for a, ro in _serial(todo, task):
-            handle(a, ro)
-    elif todo:
-        with dask_client(workers, scheduler) as client:
-            from distributed import as_completed
-
-            other = workers_with_other_code(client)
-            stamp = time.time_ns()
-            futures = {client.submit(task, a, key=f"ranks-sweep-{a.run_id}-{stamp}",
-                                     pure=False, retries=retries): a for a in todo}
-            for fut in as_completed(futures):
-                a = futures[fut]
-                try:
-                    ro = fut.result()
-                except Exception as e:  # the task kept killing workers, or raised
-                    ro = RunOutput(a.run_id, "failed", error=f"{type(e).__name__}: {e}")
-                fut.release()
-                handle(a, ro)
-            executor = describe(client, scheduler, other)
+    executor = run_tasks(todo, task, workers=workers, scheduler=scheduler, retries=retries,
+                         key=lambda a: f"ranks-sweep-{a.run_id}",
+                         failed=lambda a, err: RunOutput(a.run_id, "failed", error=err),
+                         on_result=handle, check_code=True)
     table = runs_table(out, prep, failures)
     _write_atomic(out / "runs.parquet", lambda p: write_parquet(table, p))
     return SweepReport(out, len(prep.runs), done_before, len(todo), len(failures),

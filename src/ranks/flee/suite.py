@@ -11,9 +11,12 @@ its own fresh process (so its peak memory is its own, and a failure stays its ow
   runs (MB; before plotting) and wall time;
 * ``index.html``: a self-contained page with the table and, per conflict, its per-camp series
   (band, median, observed data);
-* ``<conflict>/out.csv``, ``summary.json`` and, with replicates, ``bands.csv``.
+* ``<conflict>/out.csv``, ``summary.json`` and, with replicates, ``bands.csv``;
+* ``manifest.json``: the directory run, the seeds, the days and each conflict's status (it
+  marks the directory as a suite's: ``--force`` replaces only such a directory).
 
-A conflict that cannot be read (bad input, a rule Ranks refuses) is listed with the reason.
+A conflict that cannot be read (bad input, a rule Ranks refuses) is listed with the reason;
+the command exits 1 when no conflict ran (``--strict``: when any did not).
 """
 
 from __future__ import annotations
@@ -111,6 +114,17 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def write_manifest(out: Path, root: Path, seed: int, replicates: int, days: int | None,
+                   rows: list[dict[str, Any]]) -> None:
+    """manifest.json: what was run (directory, seeds, days) and each conflict's status."""
+    from ranks import __version__
+
+    doc = {"ranks_version": __version__, "suite": str(root), "seed": seed,
+           "seeds": list(range(seed, seed + replicates)), "replicates": replicates,
+           "days": days, "conflicts": {r["conflict"]: r.get("status", "") for r in rows}}
+    (out / "manifest.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+
+
 def write_table(rows: list[dict[str, Any]], out: Path) -> None:
     """suite.csv (COLUMNS) and suite.json (rows without figures)."""
     with open(out / "suite.csv", "w", newline="", encoding="utf-8") as fh:
@@ -181,7 +195,7 @@ def run_suite(root: Path, out: Path, *, seed: int = 0, replicates: int = 1,
                               "found under it", file=root)
     console = Console(stderr=True, markup=False, emoji=False, highlight=False)
     rows: list[dict[str, Any]] = []
-    with atomic_dir(out, force) as tmp:
+    with atomic_dir(out, force, kind="flee-suite") as tmp:
         ctx = mp.get_context("spawn")
         with Progress(TextColumn("flee-suite {task.description}", markup=False,
                                  style="bold"), BarColumn(),
@@ -201,6 +215,7 @@ def run_suite(root: Path, out: Path, *, seed: int = 0, replicates: int = 1,
                                  "status": f"failed: worker process ended ({exc})"})
                 progress.update(task, advance=1, description=names[lay.root])
         rows.sort(key=lambda r: r["conflict"])
+        write_manifest(tmp, root, seed, replicates, days, rows)
         write_table(rows, tmp)
         write_html(rows, tmp, root, replicates)
     return rows
@@ -218,21 +233,28 @@ def suite_command(
     only: list[str] | None = typer.Option(None, "--only", help="Run only these conflicts "
                                           "(names as listed; repeatable)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing output directory."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when any conflict did not "
+                                "run (by default only when none ran)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Run every Flee conflict under DIRECTORY; write a table and an HTML page.
 
     Writes OUT/suite.csv and suite.json (per conflict: status, ARD, total error, MAAPE,
     coverage, agent-steps/s, peak memory), OUT/index.html (per-camp series) and each
-    conflict's out.csv / summary.json (/ bands.csv) in OUT/<conflict>/.
+    conflict's out.csv / summary.json (/ bands.csv) in OUT/<conflict>/. Exit code 1 when no
+    conflict ran (with --strict: when any did not), after writing the table.
     """
     show = not quiet and sys.stderr.isatty()
     rows = run_suite(directory, out, seed=seed, replicates=replicates, days=days, jobs=jobs,
                      force=force, show=show, only=only)
+    ok = sum(1 for r in rows if str(r.get("status", "")).startswith("ok"))
     if not quiet:
-        ok = sum(1 for r in rows if str(r.get("status", "")).startswith("ok"))
         typer.echo(f"{len(rows)} conflicts, {ok} run; wrote {out}/suite.csv and index.html")
         for r in rows:
             if not str(r.get("status", "")).startswith("ok"):
                 typer.echo(f"  {r['conflict']}: {r['status']}", err=True)
+    if rows and (ok == 0 or (strict and ok < len(rows))):
+        typer.echo(f"flee-suite: {len(rows) - ok} of {len(rows)} conflicts did not run "
+                   f"(see {out}/suite.csv)", err=True)
+        raise typer.Exit(1)
 

@@ -54,9 +54,11 @@ MARKERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "run": ("manifest.json", ("ranks_version", "scenario", "seed")),
     "sweep": ("sweep.json", ("ranks_version", "key")),
     "flee": ("summary.json", ("averaged_relative_difference", "agent_steps")),
+    "flee-suite": ("manifest.json", ("ranks_version", "suite", "seed")),
 }
 #: What each kind is called in messages.
-WHAT = {"run": "run directory", "sweep": "sweep directory", "flee": "Flee output directory"}
+WHAT = {"run": "run directory", "sweep": "sweep directory", "flee": "Flee output directory",
+        "flee-suite": "Flee suite directory"}
 #: Generator tag written into every HTML page Ranks makes (see report/htmlkit.py).
 HTML_TAG = '<meta name="generator" content="ranks">'
 #: Longest file name most filesystems take, in bytes (used when pathconf cannot tell).

@@ -73,12 +73,19 @@ class Tolerance(BaseModel):
         return f"± {100 * (self.relative or 0.0):g}%"
 
 
-class Target(Evidenced):
-    """One calibration target (see docs/calibration.md)."""
+class _Filters(Evidenced):
+    """What a target and a series share: its id, description and ``metric``, and what it
+    reads from the run: a ``stock`` or ``event`` (names), filtered by ``actor``, ``place``,
+    ``category`` (stocks), ``reason`` and ``destination`` (events), each a name or a list.
+
+    ``metric`` is here only to keep a target's fields in their order (the first error of a
+    bad file, and the list of allowed fields, follow it); each kind narrows it. A series'
+    ``measure`` comes after the filters.
+    """
 
     id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
     description: Annotated[str, Field(min_length=1)]
-    metric: Literal["stock_max", "stock_mean", "stock_min", "stock_at", "event_sum"]
+    metric: str
     stock: str | None = None
     event: Names = None
     actor: Names = None
@@ -86,6 +93,21 @@ class Target(Evidenced):
     category: Names = None
     reason: Names = None
     destination: Names = None
+
+    def _scaled(self, scaled: bool | None, events: bool) -> bool:
+        """Whether simulated counts are divided by the run's scale: ``scaled`` when given,
+        else for events (``events``), people under control and people-count stocks."""
+        if scaled is not None:
+            return scaled
+        if events or self.stock == PEOPLE_UNDER_CONTROL:
+            return True
+        return is_count_stock(self.stock or "")
+
+
+class Target(_Filters):
+    """One calibration target (see docs/calibration.md)."""
+
+    metric: Literal["stock_max", "stock_mean", "stock_min", "stock_at", "event_sum"]
     window: tuple[dt.date, dt.date]
     value: float
     tolerance: Tolerance
@@ -147,11 +169,7 @@ class Target(Evidenced):
 
     def is_scaled(self) -> bool:
         """Whether simulated counts are divided by the run's scale."""
-        if self.scaled is not None:
-            return self.scaled
-        if self.metric == "event_sum" or self.stock == PEOPLE_UNDER_CONTROL:
-            return True
-        return is_count_stock(self.stock or "")
+        return self._scaled(self.scaled, self.metric == "event_sum")
 
 
 #: How each point of a series is computed from the run.
@@ -206,24 +224,15 @@ class SeriesPoint(Evidenced):
         return max((self.high - self.low) / 3.92, 0.01 * abs(self.value), 1e-9)
 
 
-class SeriesTarget(Evidenced):
+class SeriesTarget(_Filters):
     """A dated public series (see the module docstring and docs/calibration.md).
 
     ``measure`` says how each point is computed; filters as for :class:`Target`. The
     series' own ``source``/``assumption`` says where the series as a whole comes from (each
     point cites its own figure)."""
 
-    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-    description: Annotated[str, Field(min_length=1)]
     metric: Literal["series"]
     measure: Literal["stock_at", "stock_mean", "stock_max", "stock_min", "event_sum"]
-    stock: str | None = None
-    event: Names = None
-    actor: Names = None
-    place: Names = None
-    category: Names = None
-    reason: Names = None
-    destination: Names = None
     scaled: bool | None = None
     points: Annotated[list[SeriesPoint], Field(min_length=1)]
 
@@ -250,11 +259,7 @@ class SeriesTarget(Evidenced):
 
     def is_scaled(self) -> bool:
         """Whether simulated counts are divided by the run's scale."""
-        if self.scaled is not None:
-            return self.scaled
-        if self.measure == "event_sum" or self.stock == PEOPLE_UNDER_CONTROL:
-            return True
-        return is_count_stock(self.stock or "")
+        return self._scaled(self.scaled, self.measure == "event_sum")
 
 
 AnyTarget = Target | SeriesTarget

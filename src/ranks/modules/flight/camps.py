@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ranks import kernels
 from ranks.arrays import unique
 from ranks.modules.flight.parties import FLED, LONE, SPONSORED, KeyPool, Parties
 from ranks.population import People, State
@@ -71,6 +72,11 @@ class Displaced:
         """Displaced members of parties ``keys`` (optionally only those in ``state``):
         flagged FLED, of this party, in a camp, abroad or living away from home."""
         pt, people = self.parties, self.people
+        if kernels.ENABLED:  # the same arrays, in one compiled loop (ranks.kernels)
+            return kernels.displaced_members(
+                np.ascontiguousarray(keys, dtype=np.int64), pt.H, pt.hh_ptr, pt.hh_members,
+                pt.bits, FLED, LONE, DISPLACED_STATE, people.state, people.place,
+                people.home, -1 if state is None else int(state))
         ids, k = pt.members(keys)
         b = pt.bits[ids]
         ok = ((b & FLED) != 0) & (((b & LONE) != 0) == (k >= pt.H))

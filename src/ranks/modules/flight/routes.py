@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ranks.arrays import unique_first_inverse
 from ranks.errors import RanksInputError
 from ranks.modules.flight.params import FLEE, FlightParams
 from ranks.routing import capacity_multiplier, path_tree
@@ -129,7 +130,7 @@ class Routes:
         A = n_actors
         f = np.where(feared >= 0, feared, A)
         g = (((at * (A + 1) + f) * 2 + nocamp) * 2 + smuggled) * (self.P + 1) + prev + 1
-        ug, first, inv = np.unique(g, return_index=True, return_inverse=True)
+        ug, first, inv = unique_first_inverse(g)
         r_at, r_f, r_nc, r_sm, r_prev = (at[first], f[first], nocamp[first], smuggled[first],
                                          prev[first])
         paths = self.path_of[r_at]  # (groups, K)
