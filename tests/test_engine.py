@@ -171,8 +171,10 @@ def test_conservation_under_random_scenarios(tmp_path_factory, pops, seed, days,
         f"tribe: T{i % 2}, assumption: t}}" for i, n in enumerate(pops))
     ctrl = [f"  - {{date: {start}, place: P{i}, actor: X, assumption: t}}"
             for i in range(len(pops))]
-    for d, pl, a in sorted(switch):
-        if d < days and pl < len(pops):
+    seen: set[tuple[int, int]] = set()
+    for d, pl, a in sorted(switch):  # one row per place and day (a second is refused)
+        if d < days and pl < len(pops) and (d, pl) not in seen:
+            seen.add((d, pl))
             ctrl.append(f"  - {{date: {start + dt.timedelta(days=d)}, place: P{pl}, "
                         f"actor: {'XY'[a]}, assumption: t}}")
     text = TINY.split("places:")[0].replace("end: 2014-03-01",
