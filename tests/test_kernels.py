@@ -282,3 +282,119 @@ def test_compiled_flee_day_equals_numpy(monkeypatch: pytest.MonkeyPatch, tmp_pat
             assert x.dtype.kind == y.dtype.kind and np.array_equal(x, y), t
         moved += int((a[1] >= 0).sum())
     assert moved > 0 and fast[-1][0].size > 50  # agents were made and travelled
+
+
+def test_seeded_day_state_and_multinomial_follow_numpy() -> None:
+    """``daymoves.seed_day`` sets the same PCG64 state as ``default_rng([seed, t])`` and
+    ``daymoves.multinomial`` draws numpy's multinomial from it (the compiled day runs)."""
+    from ranks.flee import daymoves
+    from ranks.flee.engine import day_seed_words
+
+    gen = np.random.default_rng(99)
+    view = daymoves.state_view(gen)
+    assert view is not None
+    words = day_seed_words(2024, 50)
+    g = np.random.default_rng(1)
+    for t in (0, 1, 17, 49):
+        daymoves.seed_day(words[t], view[0], view[1])
+        ref = np.random.default_rng([2024, t])
+        k = int(g.integers(2, 40))
+        p = g.random(k) ** 3
+        p[g.random(k) < 0.3] = 0.0
+        p[0] += 1e-9
+        p /= p.sum()
+        n = np.int64(g.integers(0, 50_000))
+        assert np.array_equal(daymoves.multinomial(gen, n, p), ref.multinomial(n, p))
+        assert np.array_equal(daymoves.geometric_gaps(gen, 0.02, 300),
+                              ref.geometric(0.02, size=int(0.02 * 300 + 6 * 6 ** 0.5 + 16)))
+        assert gen.random() == ref.random()
+
+
+def _random_flee_data(root: Path, g: np.random.Generator, days: int) -> Path:
+    """A random network whose agents come from refugee totals with flat stretches (days
+    with no new agents) and rises, conflicts that start and end, closures and, at random,
+    a conflict decay list (the spawn shares and scores change every 30 days)."""
+    from .test_flee_engine import write_scenario
+
+    n = int(g.integers(5, 10))
+    kinds = ["conflict_zone", "conflict_zone", "camp", "camp"] + [
+        str(g.choice(["town", "camp", "town"])) for _ in range(n - 4)]
+    names = ["A", "B", "C1", "C2"] + [f"L{i}" for i in range(4, n)]
+    locs = []
+    for i, k in enumerate(kinds):
+        cap = str(int(g.integers(30, 600))) if k == "camp" and g.random() < 0.7 else ""
+        locs.append([names[i], "R", "Home" if k != "camp" else f"X{i % 2}", "0", "0", k, "0",
+                     "10000" if k != "camp" else (cap or "0")])
+    routes = [[names[int(g.integers(0, i))], names[i],
+               f"{float(g.choice([5, 20, 60, 150, 700])):g}", "0"] for i in range(1, n)]
+    for _ in range(int(g.integers(0, n))):
+        a, b = (int(x) for x in g.choice(n, 2, replace=False))
+        routes.append([names[a], names[b], f"{float(g.integers(3, 400)):g}", "0"])
+    closures = []
+    if g.random() < 0.5:
+        closures.append(["location", names[int(g.integers(4, n))] if n > 4 else "C2", "",
+                         str(int(g.integers(10, 30))), str(int(g.integers(30, days)))])
+    decay = "  conflict_spawn_decay: [1.0, 0.7, 0.4]\n" if g.random() < 0.5 else ""
+    yml = ("spawn_rules:\n" + (decay or "  take_from_population: False\n") +
+           "move_rules:\n"
+           f"  max_move_speed: {float(g.choice([30, 200, 400])):g}\n"
+           f"  avoid_short_stints: {bool(g.random() < 0.5)}\n"
+           f"  capacity_buffer: {float(g.choice([0.5, 0.9, 1.0])):g}\n"
+           f"  camp_movechance: {float(g.choice([0.001, 0.02, 0.3])):g}\n"
+           f"  conflict_weight: {float(g.choice([0.0, 0.25])):g}\n")
+    end_b = int(g.integers(days // 2, days))
+    conflicts = {"A": [1.0] * days,
+                 "B": [0.0] * 8 + [0.5] * (end_b - 8) + [0.0] * (days - end_b)}
+    # refugee totals: rises and flat stretches (interpolated between the dates)
+    dates = np.sort(g.choice(np.arange(1, days - 1), 6, replace=False))
+    level, totals = 0, [("2020-01-01", 0)]
+    for d in dates:
+        level += int(g.choice([0, 0, 150, 900, 4000]))
+        day = np.datetime64("2020-01-01") + int(d)
+        totals.append((str(day), level))
+    inp, _ = write_scenario(root, days=days, locations=locs, routes=routes, closures=closures,
+                            settings=yml, conflicts=conflicts, totals=totals)
+    return inp
+
+
+@needs_numba
+@pytest.mark.parametrize("case", range(10))
+def test_quiet_runs_equal_day_by_day(tmp_path: Path, case: int) -> None:
+    """Runs of quiet days in one compiled call (``FleeEngine._run_quiet``, spawning from
+    the refugee totals included) give the day-by-day engine's series and agents bit for
+    bit, on random networks with closures, conflicts that start and end, decay lists and
+    camps that fill up."""
+    from ranks.flee.engine import FleeEngine
+    from ranks.flee.reader import read_scenario
+
+    days = 140
+    inp = _random_flee_data(tmp_path, np.random.default_rng(case), days)
+    scen = read_scenario(inp, tmp_path / "validation")
+    out = []
+    for quiet in (True, False):
+        eng = FleeEngine(scen, case)
+        eng.quiet_runs = quiet
+        calls = []
+        if quiet:
+            real = eng._run_quiet
+
+            def spy(t: int, t_end: int, rec: Any, real: Any = real,
+                    calls: list[int] = calls) -> Any:
+                got = real(t, t_end, rec)
+                calls.append(got[0] - t)
+                return got
+
+            eng._run_quiet = spy  # type: ignore[method-assign]
+        out.append((eng.run(), eng, sum(calls)))
+    (a, ea, quiet_days), (b, eb, _) = out
+    n = eb.ag.n
+    assert quiet_days > days // 3  # most days ran in the compiled runs
+    for f in ("camp_sim", "agents", "on_links", "new_agents", "debt"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert a.agent_steps == b.agent_steps and a.warnings == b.warnings
+    assert ea.ag.n == eb.ag.n == n and n > 100 and b.new_agents.max() > 0
+    for col in ("loc", "link", "d_link", "epoch", "recent"):
+        assert np.array_equal(getattr(ea.ag, col)[:n], getattr(eb.ag, col)[:n]), col
+    assert np.array_equal(ea.count, eb.count)
+    assert np.array_equal(ea.awake, eb.awake)
+    assert np.array_equal(ea.trav, eb.trav)

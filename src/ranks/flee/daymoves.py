@@ -468,12 +468,160 @@ def _day_moves(aw: np.ndarray, u_aw: np.ndarray, gaps: np.ndarray, dormant_p: np
     return keep_id[:n_keep], keep_link[:n_keep], awake[:n_awake], cut
 
 
+def _seed_day(w: np.ndarray, pcg: np.ndarray, low_first: bool) -> None:
+    """Set the PCG64 state held in ``pcg`` (a :func:`state_view`, ``low_first`` its word
+    order) to ``numpy.random.default_rng([seed, t])``'s, from that day's SeedSequence
+    words ``w`` (4 uint64; ``ranks.flee.engine.day_seed_words``): numpy's
+    ``pcg64_set_seed``, state = (inc + initstate) x multiplier + inc (mod 2**128) with
+    inc = initseq x 2 + 1."""
+    one = np.uint64(1)
+    zero = np.uint64(0)
+    inc_hi = (w[2] << one) | (w[3] >> np.uint64(63))
+    inc_lo = (w[3] << one) | one
+    s_lo = inc_lo + w[1]
+    s_hi = inc_hi + w[0] + (one if s_lo < inc_lo else zero)
+    hi, lo = mul_64(s_lo, _MULT_LO)
+    hi = hi + s_hi * _MULT_LO + s_lo * _MULT_HI
+    new_lo = lo + inc_lo
+    hi = hi + inc_hi + (one if new_lo < lo else zero)
+    words = (hi, new_lo, inc_hi, inc_lo)
+    for k in range(4):
+        pcg[k ^ 1 if low_first else k] = words[k]
+
+
+def _multinomial(gen: np.random.Generator, n: np.int64, p: np.ndarray) -> np.ndarray:
+    """``gen.multinomial(n, p)`` with the same draws: numpy's ``random_multinomial``, one
+    binomial per category on what is left (Numba has no ``Generator.multinomial``)."""
+    out = np.zeros(p.size, dtype=np.int64)
+    left = 1.0
+    dn = np.int64(n)
+    for j in range(p.size - 1):
+        out[j] = gen.binomial(dn, p[j] / left)
+        dn -= out[j]
+        if dn <= 0:
+            break
+        left -= p[j]
+    if dn > 0:
+        out[p.size - 1] = dn
+    return out
+
+
+def _geometric_gaps(gen: np.random.Generator, q: float, n: int) -> np.ndarray:
+    """``FleeEngine._dormant_gaps``: geometric gaps at chance ``q`` enough to pass agent
+    index ``n`` - 1, with the same draws."""
+    if n == 0 or q <= 0.0:
+        return np.zeros(0, dtype=np.int64)
+    m = int(q * n + 6.0 * np.sqrt(q * n) + 16)
+    gaps = gen.geometric(q, size=m)
+    total = gaps.sum()
+    while total - 1 < n:
+        more = gen.geometric(q, size=m)
+        total += more.sum()
+        gaps = np.concatenate((gaps, more))
+    return gaps
+
+
+def _run_days(t0: int, t1: int, stop: np.ndarray, day_words: np.ndarray,
+              gen: np.random.Generator, pcg: np.ndarray, pcg_low_first: bool,
+              total: np.ndarray, debt: np.int64, spawn_here: bool, insert_day0: bool,
+              pvals: np.ndarray, n_cap: int, dormant_q: float, dormant_p: np.ndarray,
+              awake: np.ndarray, trav: np.ndarray, trav_link: np.ndarray,
+              loc: np.ndarray, link: np.ndarray, d_link: np.ndarray, epoch: np.ndarray,
+              recent: np.ndarray, cls: np.ndarray, n_agents: int, count: np.ndarray,
+              dormant: np.ndarray, mce: np.ndarray, town: np.ndarray, speed: np.ndarray,
+              dist: np.ndarray, src: np.ndarray, dst: np.ndarray, is_open: np.ndarray,
+              close_count: np.ndarray, arrive_fresh: np.ndarray, first_link: np.ndarray,
+              ptr: np.ndarray, last_path: np.ndarray, has_paths: np.ndarray,
+              path_origin: np.ndarray, base_ext: np.ndarray, slot_ext: np.ndarray,
+              campcap: np.ndarray, cap_idx: np.ndarray, cap_lo: np.ndarray,
+              cap_val: np.ndarray, denom: np.ndarray, buf_ge1: bool, n_cls: int,
+              track_epoch: bool, fix_bounce: bool, stints: bool, max_speed: float,
+              camp_idx: np.ndarray, camp_sim: np.ndarray, agents_rec: np.ndarray,
+              links_rec: np.ndarray, new_rec: np.ndarray, debt_rec: np.ndarray
+              ) -> tuple[int, int, np.int64, np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Days ``t0`` .. ``t1`` - 1 of ``FleeEngine.step`` in one compiled call, for days on
+    which the network stays as it is: no conflict change, closure or refresh (``stop[t]``
+    marks the days this call must leave to the engine), spawning only from the refugee
+    totals (``spawn_here``; ``total`` per day, ``pvals`` the spawn shares per location,
+    fixed while the conflicts are) or none.  Each day draws from ``default_rng([seed,
+    t])`` (seeded from ``day_words``) in the engine's order: the spawn multinomial, the
+    idle agents' uniforms, the dormant gaps, then :func:`day_moves`, so the results are
+    the engine's bit for bit.  Stops early (before touching the day) on a ``stop`` day and
+    when the day's new agents would not fit the agent columns (``n_cap``).  Records the
+    engine's per-day series (camp counts, agents, agents on links, new agents, debt).
+    Returns (first day not done, agents, debt, awake, on links, their links, agent-steps,
+    days whose travel waves were cut)."""
+    steps = 0
+    n_cut = 0
+    t = t0
+    while t < t1:
+        if stop[t]:
+            break
+        new = np.int64(0)
+        debt_after = debt
+        if spawn_here:
+            diff = total[t] - (total[t - 1] if t > 0 else 0)
+            new = diff - debt
+            if insert_day0 and t == 0:
+                new = np.int64(0)
+            if new < 0:
+                debt_after = -new
+                new = np.int64(0)
+            elif debt > 0:
+                debt_after = np.int64(0)
+            if new > 0 and (pvals.size == 0 or n_agents + new > n_cap):
+                break  # no spawn shares (the engine warns) or the columns must grow
+        debt = debt_after
+        seed_day(day_words[t], pcg, pcg_low_first)
+        if new > 0:
+            per_loc = multinomial(gen, new, pvals)
+            n_wake = 0
+            for lc in range(per_loc.size):
+                if not dormant[lc]:
+                    n_wake += per_loc[lc]
+            woke = np.empty(awake.size + n_wake, dtype=np.int64)
+            woke[:awake.size] = awake
+            k = awake.size
+            for lc in range(per_loc.size):
+                for _ in range(per_loc[lc]):
+                    loc[n_agents] = lc
+                    if not dormant[lc]:
+                        woke[k] = n_agents
+                        k += 1
+                    n_agents += 1
+                count[lc] += per_loc[lc]
+            awake = woke
+        u_aw = gen.random(awake.size)
+        gaps = geometric_gaps(gen, dormant_q, n_agents)
+        trav, trav_link, awake, cut = day_moves(
+            awake, u_aw, gaps, dormant_p, trav, trav_link, loc, link, d_link, epoch, recent,
+            cls, n_agents, count, dormant, mce, town, speed, dist, src, dst, is_open,
+            close_count, arrive_fresh, first_link, ptr, last_path, has_paths, path_origin,
+            base_ext, slot_ext, campcap, cap_idx, cap_lo, cap_val, denom, buf_ge1, n_cls,
+            track_epoch, fix_bounce, stints, max_speed, pcg, pcg_low_first)
+        if cut:
+            n_cut += 1
+        for j in range(camp_idx.size):
+            camp_sim[t, j] = count[camp_idx[j]]
+        agents_rec[t] = n_agents
+        links_rec[t] = trav.size
+        new_rec[t] = new
+        debt_rec[t] = debt
+        steps += n_agents
+        t += 1
+    return t, n_agents, debt, awake, trav, trav_link, steps, n_cut
+
+
 mul_64 = _compile(_mul_64, inline=True)
 pcg_uniform = _compile(_pcg_uniform, inline=True)
 cumulate = _compile(_cumulate)
 weights = _compile(_weights)
 pick = _compile(_pick, inline=True)
 day_moves = _compile(_day_moves)
+seed_day = _compile(_seed_day)
+multinomial = _compile(_multinomial)
+geometric_gaps = _compile(_geometric_gaps)
+run_days = _compile(_run_days)
 
 
 def warm_up() -> float:
@@ -488,17 +636,27 @@ def warm_up() -> float:
     ids = np.array([0, 1], dtype=i64)
     two = np.zeros(2, dtype=i64)
     one_b = np.ones(2, dtype=b1)
+    agents = (two.astype(np.intp), np.full(2, -1, dtype=np.intp), np.zeros(2), two.copy(),
+              np.zeros(2), two.astype(np.intp))
+    net = (np.array([2, 0], dtype=i64), np.zeros(2, dtype=b1), np.ones(2),
+           np.zeros(2, dtype=b1), np.full(2, 10.0), np.full(2, 50.0),
+           np.array([0, 1], dtype=np.intp), np.array([1, 0], dtype=np.intp), one_b,
+           two.copy(), np.zeros(2, dtype=b1), np.array([0, 1], dtype=i64),
+           np.array([0, 1, 2], dtype=i64), np.array([0, 1], dtype=i64), one_b,
+           np.array([0, 1], dtype=i64), np.array([0.0, 1.0, 1.0]),
+           np.array([1, 0, 1], dtype=i64), np.array([False, True]),
+           np.array([1], dtype=i64), np.array([0.9]), np.array([1.0]),
+           np.array([0.1]), False, 1, True, False, True, 200.0)
     day_moves(ids, np.zeros(2), np.zeros(0, dtype=i64), np.zeros(2), np.zeros(0, dtype=i64),
-              np.zeros(0, dtype=i64), two.astype(np.intp), np.full(2, -1, dtype=np.intp),
-              np.zeros(2), two.copy(), np.zeros(2), two.astype(np.intp), 2,
-              np.array([2, 0], dtype=i64), np.zeros(2, dtype=b1), np.ones(2),
-              np.zeros(2, dtype=b1), np.full(2, 10.0), np.full(2, 50.0),
-              np.array([0, 1], dtype=np.intp), np.array([1, 0], dtype=np.intp), one_b,
-              two.copy(), np.zeros(2, dtype=b1), np.array([0, 1], dtype=i64),
-              np.array([0, 1, 2], dtype=i64), np.array([0, 1], dtype=i64), one_b,
-              np.array([0, 1], dtype=i64), np.array([0.0, 1.0, 1.0]),
-              np.array([1, 0, 1], dtype=i64), np.array([False, True]),
-              np.array([1], dtype=i64), np.array([0.9]), np.array([1.0]),
-              np.array([0.1]), False, 1, True, False, True, 200.0,
+              np.zeros(0, dtype=i64), *agents, 2, *net,
               pcg_state(np.random.default_rng(0)), False)
+    gen = np.random.default_rng(0)
+    view = state_view(gen)
+    if view is not None:  # run_days, as FleeEngine._run_quiet calls it
+        rec = np.zeros(1, dtype=i64)
+        run_days(0, 1, np.zeros(1, dtype=b1), np.zeros((1, 4), dtype=np.uint64), gen,
+                 view[0], view[1], np.zeros(1, dtype=i64), np.int64(0), True, False,
+                 np.array([1.0, 0.0]), 2, 0.5, np.array([0.0, 0.5]), ids, two[:0].copy(),
+                 two[:0].copy(), *agents, 2, *net, np.array([1], dtype=i64),
+                 np.zeros((1, 1), dtype=i64), rec, rec.copy(), rec.copy(), rec.copy())
     return time.process_time() - t0

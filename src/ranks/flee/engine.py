@@ -98,6 +98,7 @@ class RunResult:
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+_EMPTY_F = np.zeros(0, dtype=np.float64)
 
 # numpy's SeedSequence and PCG64 seeding constants (numpy/random/bit_generator.pyx, pcg64.c)
 _SS_INIT_A, _SS_MULT_A, _SS_INIT_B, _SS_MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
@@ -106,8 +107,9 @@ _PCG_MULT = (2549297995355413924 << 64) | 4865540595714422341
 _M128 = (1 << 128) - 1
 
 
-def day_seed_words(seed: int, days: int) -> list[list[int]]:
-    """``SeedSequence([seed, t]).generate_state(4, uint64)`` for t = 0..days-1, vectorized.
+def day_seed_words(seed: int, days: int) -> np.ndarray:
+    """``SeedSequence([seed, t]).generate_state(4, uint64)`` for t = 0..days-1, vectorized
+    (a (days, 4) uint64 array).
 
     The same uint32 hash as numpy's SeedSequence (pool size 4, entropy [seed, t]), computed
     for all days at once; valid for 0 <= seed, t < 2**32.
@@ -140,7 +142,7 @@ def day_seed_words(seed: int, days: int) -> list[list[int]]:
             v = v * hb
             words.append((v ^ (v >> u(16))).astype(np.uint64))
     w64 = [words[2 * i] | (words[2 * i + 1] << np.uint64(32)) for i in range(4)]
-    return np.stack(w64, axis=1).tolist()
+    return np.stack(w64, axis=1)
 
 
 class DayRng:
@@ -152,7 +154,9 @@ class DayRng:
 
     def __init__(self, seed: int, days: int) -> None:
         self.seed = seed
-        self.words = day_seed_words(seed, days) if 0 <= seed < 2**32 and days < 2**32 else []
+        ok = 0 <= seed < 2**32 and days < 2**32
+        self.word_array = day_seed_words(seed, days) if ok else np.zeros((0, 4), np.uint64)
+        self.words: list[list[int]] = self.word_array.tolist()
         self.bg = np.random.PCG64(0)
         self.gen = np.random.Generator(self.bg)
 
@@ -189,6 +193,10 @@ class FleeEngine:
         self.seed = int(seed)
         # The streamlined code paths (same results; False runs the general ones, for tests)
         self.fast_paths = True
+        # Runs of days on which the network stays as it is go to one compiled call
+        # (:meth:`_run_quiet`; same results; False: every day through step(), for tests)
+        self.quiet_runs = True
+        self._quiet: tuple[np.ndarray, bool] | None = None
         self.day_rng = DayRng(self.seed, scen.days)
         self._pcg_view: tuple[np.ndarray, bool] | None = None  # (see _pcg_words)
         self._pcg_looked = False
@@ -348,21 +356,8 @@ class FleeEngine:
             self.debt = 0
         if new == 0:
             return 0
-        # Spawn weights change with conflicts (state_version) and, with a decay list or
-        # take_from_population, with the day or the population: cache them otherwise.
-        # (the decay multipliers are the same array while they do not change)
-        key = None if self.s.take_from_population else net.state_version
-        decay = (net.conflict_decay(self.spawn_time) if self.s.conflict_spawn_decay
-                 else None)
-        hit = self._spawn_cache
-        if key is not None and hit is not None and hit[0] == key and hit[1] is decay:
-            wsum, pvals = hit[2], hit[3]
-        else:
-            w = net.spawn_weights(self.spawn_time)
-            wsum = w.sum()
-            pvals = w / wsum if wsum > 0 else None
-            self._spawn_cache = (key, decay, wsum, pvals)
-        if wsum <= 0:
+        wsum, pvals = self._spawn_shares()
+        if wsum <= 0 or pvals is None:
             if not self.unspawned:
                 self.warnings.append(f"day {t}: no conflict zone with population to spawn "
                                      "from (Flee 3.1 would stop); such agents are skipped")
@@ -371,6 +366,25 @@ class FleeEngine:
         n = rng.multinomial(new, pvals)
         self._spawn_at(np.repeat(self._loc_ids, n), per_loc=n)
         return new
+
+    def _spawn_shares(self) -> tuple[float, np.ndarray | None]:
+        """The spawn weights' total and each location's share of new agents (None when
+        the total is 0), as of ``spawn_time``."""
+        net = self.net
+        # Spawn weights change with conflicts (state_version) and, with a decay list or
+        # take_from_population, with the day or the population: cache them otherwise.
+        # (the decay multipliers are the same array while they do not change)
+        key = None if self.s.take_from_population else net.state_version
+        decay = (net.conflict_decay(self.spawn_time) if self.s.conflict_spawn_decay
+                 else None)
+        hit = self._spawn_cache
+        if key is not None and hit is not None and hit[0] == key and hit[1] is decay:
+            return hit[2], hit[3]
+        w = net.spawn_weights(self.spawn_time)
+        wsum = float(w.sum())
+        pvals = w / wsum if wsum > 0 else None
+        self._spawn_cache = (key, decay, wsum, pvals)
+        return wsum, pvals
 
     # ------------------------------------------------------------------ route weights
 
@@ -1151,12 +1165,24 @@ class FleeEngine:
     def _moves_compiled(self, rng: np.random.Generator) -> None:
         """Phases 1 and 2 of :meth:`step` in one compiled call, with the same draws and
         results as the NumPy code (see :mod:`ranks.flee.daymoves`)."""
-        ag, c = self.ag, self._wcache
+        ag = self.ag
         aw = self.awake
         u_aw = rng.random(len(aw))
         gaps = self._dormant_gaps(rng)
+        fixed = self._fixed_moves()
+        trav_link = self._trav_links()
+        self.trav, self._trav_link, self.awake, cut = daymoves.day_moves(
+            aw, u_aw, gaps, self._dormant_p, self.trav, trav_link, ag.loc, ag.link,
+            ag.d_link, ag.epoch, ag.recent, ag.cls, ag.n, *fixed, *self._pcg_words(rng))
+        if cut:
+            self.warnings.append("travel waves did not settle in 10000 steps")
+
+    def _fixed_moves(self) -> tuple[Any, ...]:
+        """The arguments of :func:`ranks.flee.daymoves.day_moves` that stay the same while
+        the weight cache does (cached in it)."""
+        c = self._wcache
         fixed = c.get("day_moves")
-        if fixed is None:  # arrays that stay the same while the weight cache does
+        if fixed is None:
             net, s = self.net, self.s
             if "lean" not in c:
                 c["lean"] = self._lean_table()
@@ -1169,14 +1195,88 @@ class FleeEngine:
                 self.cap_val, denom, s.capacity_buffer >= 1.0, self.n_cls, self.track_epoch,
                 s.compat.fix_reopened_link_bounce, s.avoid_short_stints,
                 float(s.max_move_speed))
+        return fixed
+
+    def _trav_links(self) -> np.ndarray:
+        """The links of the agents on links (int64), known or looked up."""
         trav_link = self._trav_link
         if trav_link is None or len(trav_link) != len(self.trav):
-            trav_link = ag.link[self.trav].astype(np.int64)
-        self.trav, self._trav_link, self.awake, cut = daymoves.day_moves(
-            aw, u_aw, gaps, self._dormant_p, self.trav, trav_link, ag.loc, ag.link,
-            ag.d_link, ag.epoch, ag.recent, ag.cls, ag.n, *fixed, *self._pcg_words(rng))
-        if cut:
-            self.warnings.append("travel waves did not settle in 10000 steps")
+            trav_link = self.ag.link[self.trav].astype(np.int64)
+        return trav_link
+
+    # ------------------------------------------------------------------ runs of quiet days
+
+    def _quiet_plan(self) -> tuple[np.ndarray, bool] | None:
+        """Which days :meth:`_run_quiet` must leave to :meth:`step` (a bool per day) and
+        whether it spawns from the refugee totals itself; None when it cannot run at all
+        (no Numba, rules beyond the compiled day's, a seed outside the precomputed day
+        generators, or state that follows the population).  Computed once per run."""
+        s, scen, T = self.s, self.scen, self.scen.days
+        if not (self.fast_paths and self._compiled_day()) or self._state_by_pop:
+            return None
+        if len(self.day_rng.words) < T or self.cds:
+            return None  # (conflict-driven spawning makes agents on every conflict day)
+        self._pcg_words(self.day_rng.gen)
+        if self._pcg_view is None:
+            return None  # the generator's live words cannot be reached
+        stop = np.zeros(T, dtype=bool)
+        stop[0] = True
+        n_ch = min(T, len(self._conflict_change))
+        stop[:n_ch] |= self._conflict_change[:n_ch]
+        stop[n_ch:] = True
+        for c in scen.closures:
+            for d in (c.start, c.end):
+                if 0 <= d < T:
+                    stop[d] = True
+        # (with a decay list the spawn shares change where the scores do, at the ends of
+        # the state windows that bound every run; see _run_quiet)
+        spawn_here = (self.total_int is not None and not s.take_from_population
+                      and self.n_cls == 1)
+        tot = self.total_int
+        if tot is None:
+            return None
+        t_days = min(T, len(tot))
+        stop[t_days:] = True
+        if not spawn_here:  # days with new agents (or a changing debt) go to step()
+            diff = np.diff(np.asarray(tot[:t_days], dtype=np.int64), prepend=0)
+            stop[:t_days] |= diff != 0
+        return stop, spawn_here
+
+    def _run_quiet(self, t: int, t_end: int, rec: dict[str, np.ndarray]) -> tuple[int, int]:
+        """Days ``t`` .. ``t_end`` - 1 (as far as they stay quiet) in one compiled call
+        (:func:`ranks.flee.daymoves.run_days`); returns (first day not done, agent-steps)."""
+        assert self._quiet is not None
+        stop, spawn_here = self._quiet
+        view = self._pcg_view
+        if view is None or self._state_key != (self.net.structure_version,
+                                               self.net.state_version):
+            return t, 0
+        t1 = min(t_end, self._state_days[1] + 1)
+        if t1 <= t or stop[t]:
+            return t, 0
+        ag, s = self.ag, self.s
+        if spawn_here:
+            # spawn_time is t - 1, inside the state window (t - 1 >= its first day): the
+            # decay multipliers of the shares are those of every day of the run
+            wsum, pvals = self._spawn_shares()
+            shares = pvals if (wsum > 0 and pvals is not None) else _EMPTY_F
+            total = np.asarray(self.total_int, dtype=np.int64)
+        else:
+            shares, total = _EMPTY_F, _EMPTY
+        t_done, n, debt, awake, trav, trav_link, steps, n_cut = daymoves.run_days(
+            t, t1, stop, self.day_rng.word_array, self.day_rng.gen, view[0], view[1],
+            total, np.int64(self.debt), spawn_here, bool(s.insert_day0), shares,
+            ag.cap, self._dormant_q, self._dormant_p, self.awake, self.trav,
+            self._trav_links(), ag.loc, ag.link, ag.d_link, ag.epoch, ag.recent, ag.cls,
+            ag.n, *self._fixed_moves(), self.camp_idx, rec["camp_sim"], rec["agents"],
+            rec["on_links"], rec["new_agents"], rec["debt"])
+        if t_done > t:
+            ag.n, self.debt = int(n), int(debt)
+            self.awake, self.trav, self._trav_link = awake, trav, trav_link
+            self.spawn_time = t_done - 1
+            for _ in range(n_cut):
+                self.warnings.append("travel waves did not settle in 10000 steps")
+        return int(t_done), int(steps)
 
     def _pcg_words(self, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
         """``rng``'s PCG64 state for :func:`ranks.flee.daymoves.day_moves`: a view of its
@@ -1272,7 +1372,20 @@ class FleeEngine:
         debt = np.zeros(T, dtype=np.int64)
         steps = 0
         loop0 = time.perf_counter()
-        for t in range(T):
+        self._quiet = self._quiet_plan() if self.quiet_runs else None
+        rec = {"camp_sim": camp_sim, "agents": agents, "on_links": on_links,
+               "new_agents": new_agents, "debt": debt}
+        t = 0
+        while t < T:
+            if self._quiet is not None:
+                t_done, k = self._run_quiet(t, T, rec)
+                if t_done > t:
+                    steps += k
+                    if on_day is not None:
+                        for d in range(t, t_done):
+                            on_day(d)
+                    t = t_done
+                    continue
             n0 = self.ag.n
             steps += self.step(t)
             new_agents[t] = self.ag.n - n0
@@ -1282,6 +1395,7 @@ class FleeEngine:
             on_links[t] = len(self.trav)
             if on_day is not None:
                 on_day(t)
+            t += 1
         loop_s = time.perf_counter() - loop0
         if self.unspawned:
             self.warnings.append(f"{self.unspawned} agents in all were not spawned")

@@ -12,18 +12,21 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import difflib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from ranks.errors import RanksInputError
 from ranks.flee.csvio import csv_rows, parse_date, parse_float, parse_int
 from ranks.flee.demographics import Attribute, RouteClasses, read_demographics, route_classes
 from ranks.flee.fabflee import resolve_layout
-from ranks.flee.settings import FleeSettings, load_settings
+from ranks.flee.settings import _FAST_LOADER, _KEYS, CompatSettings, FleeSettings, load_settings
 from ranks.flee.validation import ValidationData, read_validation
+from ranks.resources import MEMORY_SHARE, available_bytes, fmt_bytes
 
 LOCATION_COLUMNS = ("name", "region", "country", "latitude", "longitude", "location_type",
                     "conflict_date", "population")
@@ -382,6 +385,9 @@ def _plain_conflicts(path: Path) -> tuple[list[str], np.ndarray] | None:
     plain: every day row as long, at most as long as the header, every named field a finite
     number from 0 to 1 (a cell left empty, a wider row or a bad value: None, and
     :func:`_read_conflict_rows` reads it row by row, with the line of any error)."""
+    quick = _numeric_conflicts(path)
+    if quick is not None:
+        return quick
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             records = [r for r in csv.reader(fh, skipinitialspace=True) if any(r)]
@@ -402,6 +408,30 @@ def _plain_conflicts(path: Path) -> tuple[list[str], np.ndarray] | None:
     except ValueError:  # an empty cell or not a number
         return None
     arr = arr.reshape(len(rows), len(named))
+    if not (np.isfinite(arr).all() and (arr >= 0.0).all() and (arr <= 1.0).all()):
+        return None
+    return [header[i] for i in named], arr
+
+
+def _numeric_conflicts(path: Path) -> tuple[list[str], np.ndarray] | None:
+    """:func:`_plain_conflicts` for the common file, parsed by NumPy's C reader: a header
+    line, then rows of numbers only (the day too), all as wide, none wider than the
+    header.  Anything else (a quote, an empty cell, a date, a ragged row): None, and the
+    csv module reads it.  The same values as ``float`` of each cell."""
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            first = fh.readline()
+            arr = np.loadtxt(fh, delimiter=",", ndmin=2, comments=None, dtype=np.float64)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not first.strip() or arr.shape[0] == 0:
+        return None
+    header = [h.strip() for h in next(csv.reader([first], skipinitialspace=True))]
+    named = [i for i in range(1, len(header)) if header[i]]
+    width = arr.shape[1]
+    if not named or not (named[-1] < width <= len(header)):
+        return None
+    arr = np.ascontiguousarray(arr[:, named])
     if not (np.isfinite(arr).all() and (arr >= 0.0).all() and (arr <= 1.0).all()):
         return None
     return [header[i] for i in named], arr
@@ -460,8 +490,6 @@ BYTES_PER_DAY_LOCATION = 8 * 6
 
 def _check_memory(days: int, n_locations: int, period: Path) -> None:
     """Refuse a period whose day-by-day arrays would not fit in memory, with the estimate."""
-    from ranks.resources import MEMORY_SHARE, available_bytes, fmt_bytes
-
     need = days * max(n_locations, 1) * BYTES_PER_DAY_LOCATION
     have = available_bytes()
     if need > have * MEMORY_SHARE:
@@ -497,14 +525,8 @@ def _check_observed(val_dir: Path) -> None:
 def _unknown_setting_keys(path: Path) -> list[str]:
     """Warnings for settings keys that look like a misspelling of a key Ranks reads (Flee's
     files hold many keys Ranks does not use, so unknown keys are not errors)."""
-    import difflib
-
-    import yaml
-
-    from ranks.flee.settings import _KEYS, CompatSettings
-
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_FAST_LOADER)  # noqa: S506
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []
     if not isinstance(data, dict):
