@@ -284,6 +284,7 @@ def test_compiled_flee_day_equals_numpy(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert moved > 0 and fast[-1][0].size > 50  # agents were made and travelled
 
 
+@needs_numba
 def test_seeded_day_state_and_multinomial_follow_numpy() -> None:
     """``daymoves.seed_day`` sets the same PCG64 state as ``default_rng([seed, t])`` and
     ``daymoves.multinomial`` draws numpy's multinomial from it (the compiled day runs)."""
@@ -378,9 +379,9 @@ def test_quiet_runs_equal_day_by_day(tmp_path: Path, case: int) -> None:
         if quiet:
             real = eng._run_quiet
 
-            def spy(t: int, t_end: int, rec: Any, real: Any = real,
+            def spy(t: int, t_end: int, rec: Any, ready: int | None = None, real: Any = real,
                     calls: list[int] = calls) -> Any:
-                got = real(t, t_end, rec)
+                got = real(t, t_end, rec, ready)
                 calls.append(got[0] - t)
                 return got
 
@@ -398,3 +399,21 @@ def test_quiet_runs_equal_day_by_day(tmp_path: Path, case: int) -> None:
     assert np.array_equal(ea.count, eb.count)
     assert np.array_equal(ea.awake, eb.awake)
     assert np.array_equal(ea.trav, eb.trav)
+
+
+@needs_numba
+def test_day_rng_seeded_through_the_state_view_matches_default_rng() -> None:
+    """With the generator's state words known, ``DayRng`` seeds each day in compiled code;
+    the draws stay ``default_rng([seed, day])``'s."""
+    from ranks.flee import daymoves
+    from ranks.flee.engine import DayRng
+
+    day_rng = DayRng(4321, 300)
+    day_rng.view = daymoves.state_view(day_rng.gen)
+    assert day_rng.view is not None
+    for t in (0, 1, 77, 299, 5, 300):
+        ref = np.random.default_rng([4321, t])
+        got = day_rng(t)
+        assert np.array_equal(got.random(9), ref.random(9))
+        assert np.array_equal(got.multinomial(1000, [0.2, 0.3, 0.5]),
+                              ref.multinomial(1000, [0.2, 0.3, 0.5]))

@@ -524,7 +524,8 @@ def _geometric_gaps(gen: np.random.Generator, q: float, n: int) -> np.ndarray:
 def _run_days(t0: int, t1: int, stop: np.ndarray, day_words: np.ndarray,
               gen: np.random.Generator, pcg: np.ndarray, pcg_low_first: bool,
               total: np.ndarray, debt: np.int64, spawn_here: bool, insert_day0: bool,
-              pvals: np.ndarray, n_cap: int, dormant_q: float, dormant_p: np.ndarray,
+              pvals: np.ndarray, first_ready: bool, first_new: np.int64, n_cap: int,
+              dormant_q: float, dormant_p: np.ndarray,
               awake: np.ndarray, trav: np.ndarray, trav_link: np.ndarray,
               loc: np.ndarray, link: np.ndarray, d_link: np.ndarray, epoch: np.ndarray,
               recent: np.ndarray, cls: np.ndarray, n_agents: int, count: np.ndarray,
@@ -547,7 +548,10 @@ def _run_days(t0: int, t1: int, stop: np.ndarray, day_words: np.ndarray,
     t])`` (seeded from ``day_words``) in the engine's order: the spawn multinomial, the
     idle agents' uniforms, the dormant gaps, then :func:`day_moves`, so the results are
     the engine's bit for bit.  Stops early (before touching the day) on a ``stop`` day and
-    when the day's new agents would not fit the agent columns (``n_cap``).  Records the
+    when the day's new agents would not fit the agent columns (``n_cap``).
+    ``first_ready``: the engine did day ``t0`` up to its moves (its generator, conflicts,
+    ``first_new`` new agents); the call starts with that day's moves, whatever ``stop``
+    says of it.  Records the
     engine's per-day series (camp counts, agents, agents on links, new agents, debt).
     Returns (first day not done, agents, debt, awake, on links, their links, agent-steps,
     days whose travel waves were cut)."""
@@ -555,11 +559,12 @@ def _run_days(t0: int, t1: int, stop: np.ndarray, day_words: np.ndarray,
     n_cut = 0
     t = t0
     while t < t1:
-        if stop[t]:
+        ready = first_ready and t == t0
+        if stop[t] and not ready:
             break
-        new = np.int64(0)
+        new = first_new if ready else np.int64(0)
         debt_after = debt
-        if spawn_here:
+        if spawn_here and not ready:
             diff = total[t] - (total[t - 1] if t > 0 else 0)
             new = diff - debt
             if insert_day0 and t == 0:
@@ -572,8 +577,9 @@ def _run_days(t0: int, t1: int, stop: np.ndarray, day_words: np.ndarray,
             if new > 0 and (pvals.size == 0 or n_agents + new > n_cap):
                 break  # no spawn shares (the engine warns) or the columns must grow
         debt = debt_after
-        seed_day(day_words[t], pcg, pcg_low_first)
-        if new > 0:
+        if not ready:
+            seed_day(day_words[t], pcg, pcg_low_first)
+        if new > 0 and not ready:
             per_loc = multinomial(gen, new, pvals)
             n_wake = 0
             for lc in range(per_loc.size):
@@ -652,11 +658,12 @@ def warm_up() -> float:
               pcg_state(np.random.default_rng(0)), False)
     gen = np.random.default_rng(0)
     view = state_view(gen)
-    if view is not None:  # run_days, as FleeEngine._run_quiet calls it
+    if view is not None:  # seed_day as DayRng calls it, run_days as FleeEngine._run_quiet
+        seed_day(np.zeros((1, 4), dtype=np.uint64)[0], view[0], view[1])
         rec = np.zeros(1, dtype=i64)
         run_days(0, 1, np.zeros(1, dtype=b1), np.zeros((1, 4), dtype=np.uint64), gen,
                  view[0], view[1], np.zeros(1, dtype=i64), np.int64(0), True, False,
-                 np.array([1.0, 0.0]), 2, 0.5, np.array([0.0, 0.5]), ids, two[:0].copy(),
-                 two[:0].copy(), *agents, 2, *net, np.array([1], dtype=i64),
+                 np.array([1.0, 0.0]), False, np.int64(0), 2, 0.5, np.array([0.0, 0.5]), ids,
+                 two[:0].copy(), two[:0].copy(), *agents, 2, *net, np.array([1], dtype=i64),
                  np.zeros((1, 1), dtype=i64), rec, rec.copy(), rec.copy(), rec.copy())
     return time.process_time() - t0

@@ -159,10 +159,16 @@ class DayRng:
         self.words: list[list[int]] = self.word_array.tolist()
         self.bg = np.random.PCG64(0)
         self.gen = np.random.Generator(self.bg)
+        # the generator's live state words (daymoves.state_view), set by the engine: the
+        # state is then written there by compiled code instead of through a dict
+        self.view: tuple[np.ndarray, bool] | None = None
 
     def __call__(self, t: int) -> np.random.Generator:
         if t >= len(self.words):
             return np.random.default_rng([self.seed, t])
+        if self.view is not None:
+            daymoves.seed_day(self.word_array[t], self.view[0], self.view[1])
+            return self.gen
         w = self.words[t]
         inc = (((w[2] << 64) | w[3]) << 1 | 1) & _M128
         state = (((inc + ((w[0] << 64) | w[1])) & _M128) * _PCG_MULT + inc) & _M128
@@ -237,6 +243,7 @@ class FleeEngine:
         self.dormant = np.zeros(net.n, bool)
         self._dormant_q = 0.0  # selection probability covering every dormant move chance
         self._dormant_p = np.zeros(net.n)  # keep probability p_l / q at dormant locations
+        self._dormant_set = False  # whether the three above follow mce
         self.mce = net.effective_movechance()
         self._arrive_fresh = net.speed > net.dist  # set out this wave and arrive at once
         self._dst64 = net.dst.astype(np.intp, copy=False)  # intp: indices without a cast
@@ -1141,11 +1148,16 @@ class FleeEngine:
         if (self._wcache.get("version") == version and self._wcache.get("decay") is decay
                 and not by_pop):
             return
-        self.mce = net.effective_movechance()
+        mce = net.effective_movechance()
+        same_mce = self._dormant_set and np.array_equal(mce, self.mce)
+        self.mce = mce
         score = net.scores(t)
         self._wcache.clear()
         self._wcache.update(version=version, decay=decay, base=self._base_weights(score),
                             **self._path_constants())
+        if same_mce:  # (a new decay window: the move chances, hence the dormant set, stay)
+            return
+        self._dormant_set = True
         dormant = self.mce < DORMANT_MOVECHANCE
         self._dormant_q = float(self.mce[dormant].max()) if dormant.any() else 0.0
         q = self._dormant_q if self._dormant_q > 0 else 1.0
@@ -1242,9 +1254,12 @@ class FleeEngine:
             stop[:t_days] |= diff != 0
         return stop, spawn_here
 
-    def _run_quiet(self, t: int, t_end: int, rec: dict[str, np.ndarray]) -> tuple[int, int]:
+    def _run_quiet(self, t: int, t_end: int, rec: dict[str, np.ndarray],
+                   ready: int | None = None) -> tuple[int, int]:
         """Days ``t`` .. ``t_end`` - 1 (as far as they stay quiet) in one compiled call
-        (:func:`ranks.flee.daymoves.run_days`); returns (first day not done, agent-steps)."""
+        (:func:`ranks.flee.daymoves.run_days`); returns (first day not done, agent-steps).
+        ``ready``: day ``t`` went through :meth:`_prepare` (any day), with that many new
+        agents; the call starts with its moves."""
         assert self._quiet is not None
         stop, spawn_here = self._quiet
         view = self._pcg_view
@@ -1252,8 +1267,10 @@ class FleeEngine:
                                                self.net.state_version):
             return t, 0
         t1 = min(t_end, self._state_days[1] + 1)
-        if t1 <= t or stop[t]:
+        if t1 <= t or (stop[t] and ready is None) or not self._compiled_day():
             return t, 0
+        if ready is not None and (t + 1 >= t1 or stop[t + 1]):
+            return t, 0  # a single day: its moves cost less through day_moves
         ag, s = self.ag, self.s
         if spawn_here:
             # spawn_time is t - 1, inside the state window (t - 1 >= its first day): the
@@ -1266,6 +1283,7 @@ class FleeEngine:
         t_done, n, debt, awake, trav, trav_link, steps, n_cut = daymoves.run_days(
             t, t1, stop, self.day_rng.word_array, self.day_rng.gen, view[0], view[1],
             total, np.int64(self.debt), spawn_here, bool(s.insert_day0), shares,
+            ready is not None, np.int64(ready or 0),
             ag.cap, self._dormant_q, self._dormant_p, self.awake, self.trav,
             self._trav_links(), ag.loc, ag.link, ag.d_link, ag.epoch, ag.recent, ag.cls,
             ag.n, *self._fixed_moves(), self.camp_idx, rec["camp_sim"], rec["agents"],
@@ -1284,6 +1302,8 @@ class FleeEngine:
         if rng is self.day_rng.gen:
             if not self._pcg_looked:
                 self._pcg_view, self._pcg_looked = daymoves.state_view(rng), True
+                if kernels.ENABLED:  # (compiled: the Python twin's uint64 math warns)
+                    self.day_rng.view = self._pcg_view
             if self._pcg_view is not None:
                 return self._pcg_view
         return daymoves.pcg_state(rng), False
@@ -1306,7 +1326,12 @@ class FleeEngine:
 
     def step(self, t: int) -> int:
         """Simulate day ``t``; return the number of agents evolved (agent-steps)."""
-        scen, net, ag = self.scen, self.net, self.ag
+        return self._moves(self._prepare(t))
+
+    def _prepare(self, t: int) -> np.random.Generator:
+        """Day ``t`` up to its moves: conflicts, spawning, closures, the daily state;
+        returns the day's generator (its draws go on in :meth:`_moves`)."""
+        scen, net = self.scen, self.net
         rng = self.day_rng(t)
         if not self.fast_paths or t >= len(self._conflict_change) or self._conflict_change[t]:
             prev = scen.conflicts[t - 1] if t > 0 else None
@@ -1318,6 +1343,12 @@ class FleeEngine:
         net.enact_closures(scen.closures, t)
         self._refresh_structure()
         self._daily_state(t)
+        return rng
+
+    def _moves(self, rng: np.random.Generator) -> int:
+        """The day's moves (phases 1 and 2) after :meth:`_prepare`; returns the agents
+        evolved (agent-steps)."""
+        net, ag = self.net, self.ag
         n = ag.n
         if self._compiled_day():
             self._moves_compiled(rng)
@@ -1387,7 +1418,21 @@ class FleeEngine:
                     t = t_done
                     continue
             n0 = self.ag.n
-            steps += self.step(t)
+            if self._quiet is not None:
+                # the day's changes in Python, its moves and the quiet days after it in one
+                # compiled call
+                rng = self._prepare(t)
+                t_done, k = self._run_quiet(t, T, rec, ready=self.ag.n - n0)
+                if t_done > t:
+                    steps += k
+                    if on_day is not None:
+                        for d in range(t, t_done):
+                            on_day(d)
+                    t = t_done
+                    continue
+                steps += self._moves(rng)
+            else:
+                steps += self.step(t)
             new_agents[t] = self.ag.n - n0
             debt[t] = self.debt
             camp_sim[t] = self.count[self.camp_idx]

@@ -102,9 +102,14 @@ def interpolate(table: np.ndarray, days: int) -> np.ndarray:
     t = np.arange(days, dtype=np.float64)
     out = np.full(days, np.trunc(v[-1]))
     if len(d) > 1:
-        later = t[:, None] < d[None, 1:]
-        has = later.any(axis=1)
-        i = np.argmax(later, axis=1) + 1
+        if (np.diff(d[1:]) >= 0).all():  # dates in order: the first later one by bisection
+            i = np.searchsorted(d[1:], t, side="right")
+            has = i < len(d) - 1
+            i = np.minimum(i, len(d) - 2) + 1
+        else:  # Flee takes the first later entry in file order
+            later = t[:, None] < d[None, 1:]
+            has = later.any(axis=1)
+            i = np.argmax(later, axis=1) + 1
         old_d, old_v = d[i - 1], v[i - 1]
         with np.errstate(divide="ignore", invalid="ignore"):
             frac = (t - old_d) / (d[i] - old_d)
