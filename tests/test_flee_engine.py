@@ -183,6 +183,29 @@ def test_interpolation_matches_flee_loop(points: list[tuple[int, float]]) -> Non
     assert interpolate(table, 40).tolist() == [flee(t) for t in range(40)]
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(-20, 60), st.floats(0, 1e6)), min_size=1, max_size=8),
+       st.booleans())
+def test_interpolation_in_file_order_matches_flee_loop(points: list[tuple[int, float]],
+                                                       in_order: bool) -> None:
+    """Dates in order (bisection) or not (Flee's first later entry in file order), with
+    repeated dates: the same integers as Flee 3.1's loop."""
+    if in_order:
+        points = sorted(points, key=lambda p: p[0])
+    table = np.array(points, float)
+
+    def flee(day: int) -> int:
+        if day <= table[0, 0]:
+            return int(table[0, 1])
+        for i in range(1, len(table)):
+            if day < table[i, 0]:
+                frac = (day - table[i - 1, 0]) / (table[i, 0] - table[i - 1, 0])
+                return int(table[i - 1, 1] + frac * (table[i, 1] - table[i - 1, 1]))
+        return int(table[-1, 1])
+
+    assert interpolate(table, 40).tolist() == [flee(t) for t in range(40)]
+
+
 def test_metric_definition() -> None:
     sim = np.array([[10, 0], [5, 5]], float)
     obs = np.array([[8, 2], [0, 0]], float)

@@ -65,6 +65,7 @@ class Network:
         self.time_of_conflict = np.full(n, -1, dtype=np.int64)
         self.pop = np.array([loc.pop for loc in locs], dtype=np.int64)
         self.capacity = np.array([loc.capacity for loc in locs], dtype=np.float64)
+        self._pop_factor: np.ndarray | None = None  # (effective_movechance's, while fixed)
 
         src, dst, dist, speed, walk = [], [], [], [], []
         fix_dup = s.compat.fix_forced_redirection_duplicates
@@ -251,19 +252,28 @@ class Network:
     def scores(self, t: int) -> np.ndarray:
         """Location attractiveness (Flee's score 1) on day ``t``."""
         s = self.settings
-        sc = np.ones(self.n)
-        sc[self.foreign] *= s.foreign_weight
-        sc[self.camp] *= s.camp_weight
+        # (1 x foreign weight x camp weight, as products in that order)
+        sc = np.where(self.foreign, s.foreign_weight, 1.0)
+        sc *= np.where(self.camp, s.camp_weight, 1.0)
         c = self.conflict > 0
         if c.any():
-            sc[c] *= s.conflict_weight ** (self.conflict_decay(t)[c] * self.conflict[c])
+            level = self.conflict[c]
+            if s.conflict_spawn_decay:
+                level = self.conflict_decay(t)[c] * level  # (x 1.0 without decay: exact)
+            sc[c] *= s.conflict_weight ** level
         return sc
 
     def effective_movechance(self) -> np.ndarray:
         """Daily move chance including Flee's population scaling."""
         s = self.settings
-        base = np.maximum(self.pop.astype(np.float64), self.capacity) / s.movechance_pop_base
-        return self.movechance * base ** s.movechance_pop_scale_factor
+        factor = self._pop_factor
+        if factor is None:
+            base = (np.maximum(self.pop.astype(np.float64), self.capacity)
+                    / s.movechance_pop_base)
+            factor = base ** s.movechance_pop_scale_factor
+            if not s.take_from_population:  # the populations, hence the factor, stay
+                self._pop_factor = factor
+        return self.movechance * factor
 
     def cap_multiplier(self, count: np.ndarray) -> np.ndarray:
         """Flee's capacity multiplier from agents present (1 below buffer x cap, 0 at cap);

@@ -111,9 +111,9 @@ def interpolate(table: np.ndarray, days: int) -> np.ndarray:
             has = later.any(axis=1)
             i = np.argmax(later, axis=1) + 1
         old_d, old_v = d[i - 1], v[i - 1]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # (repeated dates: unused)
             frac = (t - old_d) / (d[i] - old_d)
-        val = np.trunc(old_v + frac * (v[i] - old_v))
+            val = np.trunc(old_v + frac * (v[i] - old_v))
         out = np.where(has, val, out)
     return np.where(t <= d[0], np.trunc(v[0]), out)
 
