@@ -44,8 +44,8 @@ def stamp() -> dict[str, Any]:
                         "python": sys.version.split()[0]}}
 
 
-def timed(cmd: list[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child process pinned to one core
+def timed_usage(cmd: list[str], ok_codes: tuple[int, ...] = (0,)) -> dict[str, float]:
+    """Wall and CPU seconds and peak RSS (MB) of a child process pinned to one core
     (``RANKS_BENCH_CPU``, default 0, where ``taskset`` exists)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     if shutil.which("taskset"):
@@ -55,8 +55,16 @@ def timed(cmd: list[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, floa
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
     if os.waitstatus_to_exitcode(status) not in ok_codes:
-        raise RuntimeError(f"{cmd} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise RuntimeError(f"{cmd} failed: {err[-2000:]}")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def timed(cmd: list[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of a child process pinned to one core."""
+    u = timed_usage(cmd, ok_codes)
+    return u["wall_s"], u["peak_rss_mb"]
 
 
 def machine() -> dict[str, Any]:

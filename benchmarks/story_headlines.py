@@ -22,15 +22,15 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from _timing import timed_usage
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -82,18 +82,9 @@ SOURCE_FIGURES = {
 
 def timed(cmd: list[str]) -> dict[str, float]:
     """Wall and CPU seconds and peak RSS (MB) of a child process pinned to one core."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    if shutil.which("taskset"):
-        cmd = ["taskset", "-c", os.environ.get("RANKS_BENCH_CPU", "0"), *cmd]
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) != 0:
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise RuntimeError(f"{cmd} failed: {err[-2000:]}")
-    return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    u = timed_usage(cmd)
+    return {"wall_s": round(u["wall_s"], 2), "cpu_s": round(u["cpu_s"], 2),
+            "peak_rss_mb": round(u["peak_rss_mb"], 1)}
 
 
 def headlines(run: Path) -> dict[str, Any]:

@@ -199,6 +199,20 @@ def _pick(vo: np.int64, u: float, cw: np.ndarray, lo: np.ndarray, tot: np.ndarra
     return a
 
 
+def _settle(i: np.int64, where: np.int64, dm: float, stints: bool, done_id: np.ndarray,
+            done_loc: np.ndarray, n_done: int, km_id: np.ndarray, km: np.ndarray,
+            n_km: int) -> tuple[int, int]:
+    """Agent ``i`` ends the day at ``where`` after ``dm`` km (kept for the short-stint
+    rule): appended to the settled lists; returns their new lengths."""
+    done_id[n_done] = i
+    done_loc[n_done] = where
+    if stints:
+        km_id[n_km] = i
+        km[n_km] = dm
+        n_km += 1
+    return n_done + 1, n_km
+
+
 def _day_moves(aw: np.ndarray, u_aw: np.ndarray, gaps: np.ndarray, dormant_p: np.ndarray,
                trav: np.ndarray, trav_link: np.ndarray, loc: np.ndarray, link: np.ndarray,
                d_link: np.ndarray, epoch: np.ndarray, recent: np.ndarray, cls: np.ndarray,
@@ -389,13 +403,8 @@ def _day_moves(aw: np.ndarray, u_aw: np.ndarray, gaps: np.ndarray, dormant_p: np
             if go:
                 n_go += 1
             else:
-                done_id[n_done] = i
-                done_loc[n_done] = where
-                n_done += 1
-                if stints:
-                    km_id[n_km] = i
-                    km[n_km] = dm
-                    n_km += 1
+                n_done, n_km = settle(i, where, dm, stints, done_id, done_loc, n_done, km_id,
+                                      km, n_km)
         if n_go == 0:
             break
         # those who go on pick a route (one uniform each), with the counts after arrival
@@ -414,13 +423,8 @@ def _day_moves(aw: np.ndarray, u_aw: np.ndarray, gaps: np.ndarray, dormant_p: np
             vo = where + n * np.int64(cls[i]) if n_cls > 1 else where
             p = pick(vo, pcg_uniform(rng), cw, lo, tot, ptr, last_path)
             if not (p >= 0 and ok[p]):  # no usable route: settles here
-                done_id[n_done] = i
-                done_loc[n_done] = where
-                n_done += 1
-                if stints:
-                    km_id[n_km] = i
-                    km[n_km] = dm
-                    n_km += 1
+                n_done, n_km = settle(i, where, dm, stints, done_id, done_loc, n_done, km_id,
+                                      km, n_km)
                 continue
             lk = np.int64(first_link[p])
             count[where] -= 1
@@ -623,6 +627,7 @@ pcg_uniform = _compile(_pcg_uniform, inline=True)
 cumulate = _compile(_cumulate)
 weights = _compile(_weights)
 pick = _compile(_pick, inline=True)
+settle = _compile(_settle, inline=True)
 day_moves = _compile(_day_moves)
 seed_day = _compile(_seed_day)
 multinomial = _compile(_multinomial)
