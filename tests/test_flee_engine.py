@@ -164,6 +164,17 @@ def test_registration_corrections_rescale_level1(tmp_path: Path) -> None:
     assert v.observed("C1")[:7].tolist() == [25, 31, 37, 43, 50, 50, 50]
 
 
+def _flee_interpolated(table: np.ndarray, day: int) -> int:
+    """Flee 3.1's ``DataTable.get_interpolated_data``, entry by entry in file order."""
+    if day <= table[0, 0]:
+        return int(table[0, 1])
+    for i in range(1, len(table)):
+        if day < table[i, 0]:
+            frac = (day - table[i - 1, 0]) / (table[i, 0] - table[i - 1, 0])
+            return int(table[i - 1, 1] + frac * (table[i, 1] - table[i - 1, 1]))
+    return int(table[-1, 1])
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(-20, 60), st.floats(0, 1e6)), min_size=1, max_size=8))
 def test_interpolation_matches_flee_loop(points: list[tuple[int, float]]) -> None:
@@ -171,16 +182,7 @@ def test_interpolation_matches_flee_loop(points: list[tuple[int, float]]) -> Non
     days = sorted({d for d, _ in points})
     table = np.array([(d, next(v for dd, v in points if dd == d)) for d in days], float)
 
-    def flee(day: int) -> int:  # Flee 3.1 DataTable.get_interpolated_data
-        if day <= table[0, 0]:
-            return int(table[0, 1])
-        for i in range(1, len(table)):
-            if day < table[i, 0]:
-                frac = (day - table[i - 1, 0]) / (table[i, 0] - table[i - 1, 0])
-                return int(table[i - 1, 1] + frac * (table[i, 1] - table[i - 1, 1]))
-        return int(table[-1, 1])
-
-    assert interpolate(table, 40).tolist() == [flee(t) for t in range(40)]
+    assert interpolate(table, 40).tolist() == [_flee_interpolated(table, t) for t in range(40)]
 
 
 @settings(max_examples=80, deadline=None)
@@ -194,16 +196,7 @@ def test_interpolation_in_file_order_matches_flee_loop(points: list[tuple[int, f
         points = sorted(points, key=lambda p: p[0])
     table = np.array(points, float)
 
-    def flee(day: int) -> int:
-        if day <= table[0, 0]:
-            return int(table[0, 1])
-        for i in range(1, len(table)):
-            if day < table[i, 0]:
-                frac = (day - table[i - 1, 0]) / (table[i, 0] - table[i - 1, 0])
-                return int(table[i - 1, 1] + frac * (table[i, 1] - table[i - 1, 1]))
-        return int(table[-1, 1])
-
-    assert interpolate(table, 40).tolist() == [flee(t) for t in range(40)]
+    assert interpolate(table, 40).tolist() == [_flee_interpolated(table, t) for t in range(40)]
 
 
 def test_metric_definition() -> None:

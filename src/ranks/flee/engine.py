@@ -993,6 +993,16 @@ class FleeEngine:
         keep_link: list[np.ndarray] = []
         settled: list[np.ndarray] = []
         settled_loc: list[np.ndarray] = []
+
+        def settle(stop: np.ndarray, active: np.ndarray, where: np.ndarray,
+                   dm: np.ndarray) -> None:
+            """Agents ``active[stop]`` end the day at ``where`` after ``dm`` km."""
+            settled.append(active[stop])
+            settled_loc.append(where[stop])
+            if stints:
+                moved_id.append(settled[-1])
+                moved_km.append(dm[stop])
+
         dl0 = _EMPTY  # km done by wave 0's agents who stay on their link
         epoch = self.track_epoch
         new_id: list[np.ndarray] = []  # (epoch) agents who set out today, still on a link
@@ -1051,12 +1061,7 @@ class FleeEngine:
                 go &= rng.random(len(active)) < mce[where]
             n_go = int(count_nonzero(go))
             if n_go < len(active):
-                stop = ~go
-                settled.append(active[stop])
-                settled_loc.append(where[stop])
-                if stints:
-                    moved_id.append(settled[-1])
-                    moved_km.append(dm[stop])
+                settle(~go, active, where, dm)
                 if n_go == 0:
                     break
                 active, where, dm = active[go], where[go], dm[go]
@@ -1070,12 +1075,7 @@ class FleeEngine:
             n_dep = len(active) if dep is None else int(count_nonzero(dep))
             if n_dep < len(active):
                 assert dep is not None  # None means every agent departs
-                stop = ~dep
-                settled.append(active[stop])
-                settled_loc.append(where[stop])
-                if stints:
-                    moved_id.append(settled[-1])
-                    moved_km.append(dm[stop])
+                settle(~dep, active, where, dm)
                 if n_dep == 0:
                     break
                 active, dm = active[dep], dm[dep]
