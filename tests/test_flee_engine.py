@@ -507,3 +507,32 @@ def test_fast_paths_give_the_same_run(tmp_path: Path, case: str) -> None:
         slow = _run_paths(scen, seed, False)
         for a, b in zip(fast, slow, strict=True):
             assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("text", [
+    "Date,count\n2020-01-01,0\n2020-01-05, 12.5\n,\n# note,3\n2020-02-01,40\n",
+    "2020-01-01,7\r\n2020-01-03,9\r\n\r\n2020-01-09,1e3,extra\r\n",
+    "date,n\n2020-01-01,\n2019-12-30,4\n",
+    '"Date","n"\n"2020-01-01","5"\n',  # quoted: the csv module reads it
+    "Date,n\r2020-01-01,5\r2020-01-02,6\r",  # lone CR line ends (universal newlines)
+])
+def test_plain_series_read_like_the_csv_reader(tmp_path: Path, text: str) -> None:
+    """The quick series reader gives the csv reader's table, or leaves the file to it."""
+    import datetime as dt
+
+    from ranks.flee import validation as v
+
+    path = tmp_path / "s.csv"
+    path.write_bytes(text.encode())
+    start = dt.date(2020, 1, 1)
+    quick = v._quick_series(path, start, 3)
+    rows = [[float((dt.date.fromisoformat(f[0]) - start).days), float(f[1]) / 3]
+            for k, (_, f) in enumerate(v._csv_rows(path))
+            if len(f) >= 2 and f[1] and not f[0].startswith("#") and not (
+                k == 0 and not f[0][:1].isdigit())]
+    assert rows
+    if '"' in text:
+        assert quick is None
+    else:
+        assert quick is not None and quick.tolist() == rows
+    assert v._read_series(path, start, 3).tolist() == rows

@@ -498,6 +498,19 @@ def _check_memory(days: int, n_locations: int, period: Path) -> None:
                               f"{fmt_bytes(have)} is available", file=period, field="Length")
 
 
+def _no_minus_counts(path: Path) -> bool:
+    """Whether a plain series file (no quotes) has no minus sign in any second field."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeError):
+        return False
+    text = text.replace("\r\n", "\n")
+    if '"' in text or "\r" in text:
+        return False
+    return not any("-" in parts[1] for parts in (ln.split(",", 2) for ln in text.split("\n"))
+                   if len(parts) > 1)
+
+
 def _check_observed(val_dir: Path) -> None:
     """Observed counts are people: refuse a negative one, naming its file and line."""
     layout = val_dir / "data_layout.csv"
@@ -510,6 +523,8 @@ def _check_observed(val_dir: Path) -> None:
             path = val_dir / name
             if not name or not path.is_file():
                 continue
+            if _no_minus_counts(path):
+                continue  # (no count field holds a minus sign: none is negative)
             for line, row in csv_rows(path):
                 if len(row) < 2:
                     continue
