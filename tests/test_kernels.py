@@ -417,3 +417,120 @@ def test_day_rng_seeded_through_the_state_view_matches_default_rng() -> None:
         assert np.array_equal(got.random(9), ref.random(9))
         assert np.array_equal(got.multinomial(1000, [0.2, 0.3, 0.5]),
                               ref.multinomial(1000, [0.2, 0.3, 0.5]))
+
+
+# ----------------------------------------------------------------------------- flight day
+
+
+
+
+@needs_numba
+def test_compiled_route_choice_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flee's pick over paths (Routes.choose): the same links compiled and in NumPy, for
+    travellers in many groups (place, feared actor, camp-averse, smuggled, previous place),
+    with closed places (no weight: -1), uniforms near 0 and 1, and repeats."""
+    from ranks.engine import Simulation
+    from ranks.modules.flight.module import Flight
+    from ranks.runner import load
+
+    sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2014-2017.yaml"), scale=0.01)
+    fl = sim.get(Flight)
+    assert fl is not None
+    routes, A, P = fl.routes, fl.A, fl.P
+    g = np.random.default_rng(8)
+    for trial in range(6):
+        n = int(g.integers(1, 4000))
+        at = g.integers(0, P, n)
+        prev = np.where(g.random(n) < 0.3, -1, routes.l_from[g.integers(0, routes.l_from.size,
+                                                                         n)])
+        feared = g.integers(-1, A, n)
+        nocamp, smuggled = g.random(n) < 0.3, g.random(n) < 0.4
+        u = g.random(n)
+        u[: n // 10] = np.where(g.random(n // 10) < 0.5, 0.0, 1.0 - 1e-16)
+        closed = g.random(P) < 0.15 * trial  # up to 3 in 4 places closed
+        score = routes.scores(sim.world.control[trial * 200], sim.world.front[trial * 200],
+                              g.integers(0, 500, P).astype(np.int64), A, closed)
+        fast = routes.choose(at, prev, feared, nocamp, smuggled, score, u, A)
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        slow = routes.choose(at, prev, feared, nocamp, smuggled, score, u, A)
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        assert fast.dtype == slow.dtype and np.array_equal(fast, slow), trial
+        assert (fast >= 0).any() and (trial == 0 or (fast < 0).any())
+
+
+@needs_numba
+def test_compiled_link_hazards_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hazards of links crossed (hazard_chances): the same chances and actors compiled
+    and in NumPy, with and without checkpoint campaigns and patrols, exit bans, minefields,
+    smuggled parties, places held by nobody."""
+    from ranks.modules.flight.hazards import HazardRates, Window, hazard_chances
+
+    g = np.random.default_rng(9)
+    P, A, L = 40, 5, 90
+    for trial in range(8):
+        n = int(g.integers(1, 3000))
+        link = g.integers(0, L, n)
+        frm, to = g.integers(0, P, n), g.integers(0, P, n)
+        kind = g.integers(0, 4, n)
+        control = g.integers(-1, A, P).astype(np.int8)
+        feared, wanted = g.integers(-1, A, n), g.integers(-1, A, n)
+        smuggled = g.random(n) < 0.3
+        ban = np.where(g.random(A + 1) < 0.4, g.random(A + 1) * 3, 0.0)
+        ban[A] = 0.0
+        rates = HazardRates(
+            checkpoint_by_kind=g.random(4) * 0.5, smuggled_factor=float(g.random()),
+            campaign=g.random(P) * 2 if trial % 2 else None, campaign_scale=1.7,
+            patrol_desert=float(g.random() * 0.3),
+            patrols=g.random(P) if trial % 3 else None, mine_by_kind=g.random(4) * 0.01,
+            ban=ban, minefields=[Window(0, 9, 0.3, int(g.integers(-1, A)),
+                                        g.integers(0, L, 20)) for _ in range(trial % 3)])
+        fast = hazard_chances(rates, link, frm, to, kind, control, feared, wanted, smuggled)
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        slow = hazard_chances(rates, link, frm, to, kind, control, feared, wanted, smuggled)
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        for f in ("p_checkpoint", "checkpoint_actor", "p_patrol", "patrol_actor", "p_mine",
+                  "mine_actor", "p_stop"):
+            a, b = getattr(fast, f), getattr(slow, f)
+            assert a.dtype == b.dtype and np.array_equal(a, b), (trial, f)
+        assert (fast.p_checkpoint > 0).any() and (fast.p_checkpoint == 0).any()
+
+
+@needs_numba
+def test_compiled_punishment_flight_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wanted men who flee today (decide.punishment: who can leave, planned or not,
+    deserter or evader, family ties): the same men and reasons compiled and in NumPy, at
+    the scenario's chances and at high ones (so that every branch is taken)."""
+    from types import SimpleNamespace
+
+    from ranks.engine import Simulation
+    from ranks.modules.flight import decide
+    from ranks.modules.flight.module import Flight
+    from ranks.modules.wanted import WantedBook
+    from ranks.runner import load
+
+    sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2017-2020.yaml"), scale=0.02)
+    for day in range(200):
+        sim.step(day)
+        sim.next_day = day + 1
+    sim.day = sim.next_day
+    fl, book = sim.get(Flight), sim.get(WantedBook)
+    assert fl is not None and book is not None
+    assert book.wanted(sim).size > 50  # wanted men: the comparison has something to compare
+    book.plan_flight(book.wanted(sim)[::3])  # some chose flight under an order
+
+    def v(x: float) -> SimpleNamespace:
+        return SimpleNamespace(value=x)
+
+    high = SimpleNamespace(planned_flight_per_day=v(0.6), deserter_flight_per_day=v(0.5),
+                           evader_flight_per_day=v(0.4), family_ties=v(0.5))
+    for p in (fl.params, high):
+        sim._drawn.clear()
+        (fast,) = decide.punishment(sim, p, fl.parties)  # type: ignore[arg-type]
+        sim._drawn.clear()
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        (slow,) = decide.punishment(sim, p, fl.parties)  # type: ignore[arg-type]
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        assert np.array_equal(fast.units, slow.units)
+        assert fast.reason.dtype == slow.reason.dtype
+        assert np.array_equal(fast.reason, slow.reason)
+    assert (fast.reason == 1).any() and (fast.reason == 2).any()

@@ -221,3 +221,170 @@ set_people = _compile(_set_people)
 uniforms = _compile(_uniforms)
 return_candidates = _compile(_return_candidates)
 displaced_members = _compile(_displaced_members)
+
+
+def _choose_links(at: np.ndarray, prev: np.ndarray, f: np.ndarray, nocamp: np.ndarray,
+                  smuggled: np.ndarray, u: np.ndarray, score: np.ndarray,
+                  path_of: np.ndarray, path_end: np.ndarray, path_dist_w: np.ndarray,
+                  path_next: np.ndarray, path_link: np.ndarray, path_desert: np.ndarray,
+                  is_camp: np.ndarray, desert_pref: float, back_factor: float,
+                  n_places: int) -> np.ndarray:
+    """The loop of ``Routes.choose`` (Flee's pick over paths), as its NumPy twin computes it:
+    travellers grouped by (place, feared actor ``f`` >= 0, camp-averse, smuggled, previous
+    place) in ascending key order; each group's path weights (``K`` a group) laid end to end
+    and summed in one running sum; each traveller's pick the first position whose running
+    sum exceeds ``lo + u x total`` of its group (clamped into the group). -1 when the group
+    has no weight."""
+    n = at.size
+    K = path_of.shape[1]
+    A1 = score.shape[0]
+    g = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        g[j] = ((((np.int64(at[j]) * A1 + f[j]) * 2 + np.int64(nocamp[j])) * 2
+                 + np.int64(smuggled[j])) * (n_places + 1) + prev[j] + 1)
+    order = np.argsort(g, kind="mergesort")
+    inv = np.empty(n, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    G = 0
+    for q in range(n):
+        j = order[q]
+        if q == 0 or g[j] != g[order[q - 1]]:
+            first[G] = j
+            G += 1
+        inv[j] = G - 1
+    cw = np.empty(G * K, dtype=np.float64)
+    run = 0.0
+    for r in range(G):
+        j = first[r]
+        a, fr, nc, sm, pv = at[j], f[j], nocamp[j], smuggled[j], prev[j]
+        for k in range(K):
+            path = path_of[a, k]
+            w = 0.0
+            if path >= 0:
+                e = path_end[path]
+                w = score[fr, e] * path_dist_w[path]
+                if nc and is_camp[e]:
+                    w = 0.0
+                if sm:
+                    w *= desert_pref if path_desert[path] else 1.0
+                if path_next[path] == pv:
+                    w *= back_factor
+            run += w
+            cw[r * K + k] = run
+    out = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        r = inv[j]
+        lo = cw[r * K - 1] if r > 0 else 0.0
+        tot = cw[r * K + K - 1] - lo
+        if not tot > 0:
+            out[j] = -1
+            continue
+        pos = np.searchsorted(cw, lo + u[j] * tot, side="right")
+        pos = min(max(pos, r * K), r * K + K - 1)
+        path = path_of[at[j], pos - r * K]
+        out[j] = path_link[path if path >= 0 else 0]
+    return out
+
+
+choose_links = _compile(_choose_links)
+
+
+def _link_hazards(frm: np.ndarray, to: np.ndarray, kind: np.ndarray, control: np.ndarray,
+                  feared: np.ndarray, wanted: np.ndarray, smuggled: np.ndarray,
+                  checkpoint_by_kind: np.ndarray, smuggled_factor: float,
+                  campaign: np.ndarray, has_campaign: bool, campaign_scale: float,
+                  patrol_desert: float, patrols: np.ndarray, has_patrols: bool,
+                  mine_by_kind: np.ndarray, ban: np.ndarray, desert: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                             np.ndarray]:
+    """The loop of ``hazard_chances`` before minefields (its NumPy twin, operation for
+    operation): checkpoint chance and actor, patrol chance and actor, the route kind's mine
+    chance and the actor holding the link's start."""
+    n = frm.size
+    A = ban.size - 1
+    p_cp = np.empty(n, dtype=np.float64)
+    cp_actor = np.empty(n, dtype=np.int64)
+    p_pat = np.empty(n, dtype=np.float64)
+    pat_actor = np.empty(n, dtype=np.int64)
+    p_mine = np.empty(n, dtype=np.float64)
+    for j in range(n):
+        c_to = np.int64(control[to[j]])
+        c_frm = np.int64(control[frm[j]])
+        ca = c_to if c_to >= 0 else c_frm
+        b = ban[ca if ca >= 0 else A]
+        hostile = ca >= 0 and (ca == feared[j] or ca == wanted[j] or b > 0)
+        cp = checkpoint_by_kind[kind[j]] * (smuggled_factor if smuggled[j] else 1.0)
+        if has_campaign:
+            cp = cp * (1.0 + campaign_scale * campaign[to[j]])
+        p_cp[j] = min(cp * (1.0 + b), 1.0) * (1.0 if hostile else 0.0)
+        cp_actor[j] = ca
+        pb = ban[c_frm if c_frm >= 0 else A]
+        pat_hostile = c_frm >= 0 and (c_frm == feared[j] or c_frm == wanted[j] or pb > 0)
+        patrol = patrol_desert if kind[j] == desert else 0.0
+        if has_patrols:
+            patrol = patrol * (1.0 + patrols[frm[j]])
+        p_pat[j] = min(patrol * (1.0 + pb), 1.0) * (1.0 if pat_hostile else 0.0)
+        pat_actor[j] = c_frm
+        p_mine[j] = mine_by_kind[kind[j]]
+    return p_cp, cp_actor, p_pat, pat_actor, p_mine, pat_actor.copy()
+
+
+link_hazards = _compile(_link_hazards)
+
+
+def _uniform_of(i: np.int64, base: np.uint64, gold: np.uint64, m1: np.uint64,
+                m2: np.uint64) -> float:
+    """One id's number of :func:`_uniforms` (``person_uniform``)."""
+    z = np.uint64(i) * gold ^ base
+    z = z + gold
+    z = (z ^ (z >> np.uint64(30))) * m1
+    z = (z ^ (z >> np.uint64(27))) * m2
+    z = z ^ (z >> np.uint64(31))
+    return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+uniform_of = _compile(_uniform_of, inline=True)
+
+
+def _punishment_flight(W: np.ndarray, state: np.ndarray, flags: np.ndarray,
+                       role: np.ndarray, household: np.ndarray, flight_bits: np.ndarray,
+                       book_bits: np.ndarray, n_wives: np.ndarray, n_children: np.ndarray,
+                       n_parents: np.ndarray, leave_state: np.ndarray, fled_bit: int,
+                       flee_bit: int, was_member: int, evader: int,
+                       deserted: int, head: int, p_planned: float, p_deserter: float,
+                       p_evader: float, family_ties: float, base_go: np.uint64,
+                       base_ties: np.uint64, gold: np.uint64, m1: np.uint64, m2: np.uint64
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """The loop of ``decide.punishment`` (its NumPy twin): of the wanted ``W``, those who
+    can leave (``leave_state`` by state, not fleeing) and go today at their daily chance
+    (planned, deserter, evader; one uniform each from ``base_go``), family ties holding the
+    unplanned heads with dependants (a uniform from ``base_ties``); their ids in the order
+    of ``W`` and the reason of each (1 planned, 2 punishment)."""
+    out = np.empty(W.size, dtype=np.int64)
+    why = np.empty(W.size, dtype=np.int64)
+    m = 0
+    for j in range(W.size):
+        i = W[j]
+        st = state[i]
+        if not leave_state[st] or (flight_bits[i] & fled_bit) != 0:
+            continue
+        planned = (book_bits[i] & flee_bit) != 0
+        fl = flags[i]
+        deserter = st == deserted or ((fl & was_member) != 0 and (fl & evader) == 0)
+        daily = p_planned if planned else (p_deserter if deserter else p_evader)
+        if not uniform_of(i, base_go, gold, m1, m2) < daily:
+            continue
+        if not planned:
+            h = household[i]
+            deps = (np.int64(n_wives[h]) + np.int64(n_children[h])
+                    + np.int64(n_parents[h])) > 0
+            if role[i] == head and deps and not (
+                    uniform_of(i, base_ties, gold, m1, m2) >= family_ties):
+                continue
+        out[m] = i
+        why[m] = 1 if planned else 2
+        m += 1
+    return out[:m], why[:m]
+
+
+punishment_flight = _compile(_punishment_flight)

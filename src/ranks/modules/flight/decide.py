@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ranks import kernels, rng
 from ranks.arrays import unique
 from ranks.conditions import conflict_chance
 from ranks.modules.flight.params import FlightParams
 from ranks.modules.flight.parties import FLED, Parties
-from ranks.modules.wanted import WantedBook
-from ranks.population import Flag, Role, State
+from ranks.modules.wanted import FLEE_BIT, WantedBook
+from ranks.population import N_STATES, Flag, Role, State
 
 if TYPE_CHECKING:
     from ranks.engine import Simulation
@@ -77,6 +78,11 @@ class Fear:
     ages: tuple[int, int]
     key: str
     pool: np.ndarray | None = None
+
+
+#: States from which a party can set out (:func:`can_leave`), by state.
+_CAN_LEAVE = np.isin(np.arange(N_STATES), [State.CIVILIAN, State.HIDING, State.DESERTED])
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
 def can_leave(sim: Simulation, parties: Parties, ids: np.ndarray) -> np.ndarray:
@@ -142,6 +148,19 @@ def punishment(sim: Simulation, p: FlightParams, parties: Parties) -> list[Decis
         return []
     people = sim.people
     W = book.wanted(sim)
+    if kernels.ENABLED and W.size:  # the same, in one compiled loop (ranks.kernels)
+        hh, d = sim.households, sim.day
+        sim.person_uniform("flight.punishment", _EMPTY)  # the streams drawn today
+        sim.person_uniform("flight.ties.punishment", _EMPTY)
+        ids, why = kernels.punishment_flight(
+            W, people.state, people.flags, people.role, people.household, parties.bits,
+            book.bits, hh.n_wives, hh.n_children, hh.n_parents, _CAN_LEAVE, FLED, FLEE_BIT,
+            int(Flag.WAS_MEMBER), int(Flag.EVADER), int(State.DESERTED), int(Role.HEAD),
+            float(p.planned_flight_per_day.value), float(p.deserter_flight_per_day.value),
+            float(p.evader_flight_per_day.value), float(p.family_ties.value),
+            rng._base(sim.seed, "flight.punishment", d),
+            rng._base(sim.seed, "flight.ties.punishment", d), rng._GOLD, rng._M1, rng._M2)
+        return [_decision(ids, why, alone=True)]
     W = W[can_leave(sim, parties, W)]
     if W.size == 0:
         return []

@@ -15,6 +15,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from ranks import kernels
 from ranks.modules.flight.routes import DESERT
 from ranks.modules.practices import OTHERS, OUTCOMES
 
@@ -107,6 +108,17 @@ def hazard_chances(rates: HazardRates, link: np.ndarray, frm: np.ndarray, to: np
     """The hazards of travellers finishing ``link`` (from ``frm`` to ``to``, route ``kind``),
     each fleeing ``feared`` and wanted by ``wanted`` (-1 none); ``control`` is today's
     holder of each place. Pure: no state, no random numbers."""
+    if kernels.ENABLED:  # the same chances, in one compiled loop (ranks.kernels)
+        empty = np.zeros(0)
+        p_cp, cp_actor, p_pat, pat_actor, p_mine, mine_actor = kernels.link_hazards(
+            frm, to, kind, control, feared, wanted, smuggled, rates.checkpoint_by_kind,
+            float(rates.smuggled_factor),
+            rates.campaign if rates.campaign is not None else empty,
+            rates.campaign is not None, float(rates.campaign_scale),
+            float(rates.patrol_desert), rates.patrols if rates.patrols is not None else empty,
+            rates.patrols is not None, rates.mine_by_kind, rates.ban, DESERT)
+        return _minefields(rates, link, p_cp, cp_actor, p_pat, pat_actor, p_mine,
+                           mine_actor)
     A = rates.ban.size - 1
     ctrl = control.astype(np.int64)
     # checkpoints of the actor holding the link's end (else its start) and desert patrols
@@ -129,8 +141,15 @@ def hazard_chances(rates: HazardRates, link: np.ndarray, frm: np.ndarray, to: np
     p_pat = np.minimum(patrol * (1.0 + pat_ban), 1.0)
     p_pat = p_pat * pat_hostile
     # minefields on the link (everyone crossing)
-    p_mine = rates.mine_by_kind[kind].copy()
-    mine_actor = ctrl[frm].copy()
+    return _minefields(rates, link, p_cp, cp_actor, p_pat, pat_actor,
+                       rates.mine_by_kind[kind].copy(), ctrl[frm].copy())
+
+
+def _minefields(rates: HazardRates, link: np.ndarray, p_cp: np.ndarray,
+                cp_actor: np.ndarray, p_pat: np.ndarray, pat_actor: np.ndarray,
+                p_mine: np.ndarray, mine_actor: np.ndarray) -> LinkHazards:
+    """The hazards with today's minefields added to the route kind's mine chance
+    (``p_mine``, ``mine_actor``: arrays of their own, changed in place)."""
     for m in rates.minefields:
         if m.links is not None:
             on = np.isin(link, m.links)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ranks import kernels
 from ranks.arrays import unique_first_inverse
 from ranks.errors import RanksInputError
 from ranks.modules.flight.params import FLEE, FlightParams
@@ -129,6 +130,16 @@ class Routes:
             return _EMPTY
         A = n_actors
         f = np.where(feared >= 0, feared, A)
+        if kernels.ENABLED:  # the same picks, in one compiled loop (ranks.kernels)
+            return kernels.choose_links(
+                np.ascontiguousarray(at, dtype=np.int64),
+                np.ascontiguousarray(prev, dtype=np.int64),
+                f.astype(np.int64), np.ascontiguousarray(nocamp, dtype=np.bool_),
+                np.ascontiguousarray(smuggled, dtype=np.bool_),
+                np.ascontiguousarray(u, dtype=np.float64), score, self.path_of,
+                self.path_end, self.path_dist_w, self.path_next, self.path_link,
+                self.path_desert, self.is_camp, float(self.p.desert_preference.value),
+                BACK_FACTOR, self.P)
         g = (((at * (A + 1) + f) * 2 + nocamp) * 2 + smuggled) * (self.P + 1) + prev + 1
         ug, first, inv = unique_first_inverse(g)
         r_at, r_f, r_nc, r_sm, r_prev = (at[first], f[first], nocamp[first], smuggled[first],
