@@ -534,3 +534,86 @@ def test_compiled_punishment_flight_equals_numpy(monkeypatch: pytest.MonkeyPatch
         assert fast.reason.dtype == slow.reason.dtype
         assert np.array_equal(fast.reason, slow.reason)
     assert (fast.reason == 1).any() and (fast.reason == 2).any()
+
+
+@needs_numba
+def test_compiled_interceptions_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What happens to intercepted parties (flight's interceptions: kind, deserter,
+    outcome from the practice table): the same compiled and in NumPy, for men and women
+    of all ages, wanted or not, deserters, uniforms at the table's steps."""
+    from ranks.modules.flight.module import interceptions
+    from ranks.modules.practices import OUTCOMES
+    from ranks.population import Flag
+
+    p = _people(6000)
+    g = np.random.default_rng(12)
+    p.sex[:] = g.integers(0, 2, p.n)
+    p.flags[:] = g.choice([0, Flag.WANTED, Flag.WAS_MEMBER | Flag.WANTED, Flag.EVADER
+                           | Flag.WANTED | Flag.WAS_MEMBER, Flag.WAS_MEMBER], p.n)
+    A = 4
+    wanted_by = g.integers(-1, A, p.n).astype(np.int8)
+    shares = g.random((A, 2, len(OUTCOMES)))
+    table = np.cumsum(shares / shares.sum(axis=2, keepdims=True), axis=2)
+    table[..., -1] = 1.0
+    for trial in range(5):
+        n = int(g.integers(1, 3000))
+        ids = g.choice(p.n, n, replace=False).astype(np.int64)
+        actor = g.integers(0, A, n)
+        u = g.random(n)
+        u[: n // 5] = table[actor[: n // 5], 0, g.integers(0, len(OUTCOMES), n // 5)]
+        day = int(g.integers(0, 2000))
+        fast = interceptions(p, wanted_by, day, ids, actor, u, table)
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        slow = interceptions(p, wanted_by, day, ids, actor, u, table)
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        for a, b in zip(fast, slow, strict=True):
+            assert a.dtype == b.dtype and np.array_equal(a, b), trial
+        assert len(set(fast[0].tolist())) >= 4 and fast[2].any() and (fast[1] == 0).any()
+
+
+@needs_numba
+def test_compiled_travel_wave_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wave of travel (Flight._set_out, then _advance): the same links, travel times
+    left, budgets and arrivals compiled and in NumPy, for travellers of a run (at places
+    and on links, lone men and households, smuggled and camp-averse) with random budgets."""
+    from ranks.engine import Simulation
+    from ranks.modules.flight.module import Flight
+    from ranks.population import State as St
+    from ranks.runner import load
+
+    sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2017-2020.yaml"), scale=0.02)
+    fl = sim.get(Flight)
+    assert fl is not None
+    g = np.random.default_rng(13)
+    for day in range(120):
+        sim.step(day)
+        sim.next_day = day + 1
+    sim.day = day = sim.next_day
+    # travellers: everyone displaced by flight, some at a place, some on a link
+    ids = np.flatnonzero((fl.bits & 1) != 0)
+    assert ids.size > 200
+    n = ids.size
+    fl.t_ids = ids.astype(np.int64)
+    fl.t_link = np.where(g.random(n) < 0.4, g.integers(0, 2 * fl.routes.R, n), -1)
+    fl.t_left = np.where(fl.t_link >= 0, g.random(n) * 2, 0.0)
+    fl.t_prev = np.where(g.random(n) < 0.5, -1, g.integers(0, fl.P, n))
+    fl.bits[ids] |= np.where(g.random(n) < 0.3, 8, 0).astype(np.uint8)
+    sim.people.set(ids, day, state=St.TRANSIT)
+    control, front = sim.world.control[day], sim.world.front[day]
+    score = fl.routes.scores(control, front, sim.people.by_place_state[:, St.CAMP], fl.A)
+    start = (fl.t_link.copy(), fl.t_left.copy(), np.where(g.random(n) < 0.2, 0.0,
+                                                          g.random(n) + 0.01))
+    got = []
+    for enabled in (True, False):
+        monkeypatch.setattr(kernels, "ENABLED", enabled)
+        sim._drawn.clear()
+        fl.t_link, fl.t_left, budget = (a.copy() for a in start)
+        out = []
+        for wave in range(3):
+            fl._set_out(sim, wave, budget, score, control, front)
+            moving, arrive = fl._advance(budget)
+            out += [moving, arrive, fl.t_link.copy(), fl.t_left.copy(), budget.copy()]
+        got.append(out)
+    for a, b in zip(*got, strict=True):
+        assert np.asarray(a).dtype == np.asarray(b).dtype and np.array_equal(a, b)
+    assert got[0][1].size and (got[0][2] != start[0]).any()

@@ -388,3 +388,133 @@ def _punishment_flight(W: np.ndarray, state: np.ndarray, flags: np.ndarray,
 
 
 punishment_flight = _compile(_punishment_flight)
+
+
+def _interception(ids: np.ndarray, actor: np.ndarray, u: np.ndarray, cumulative: np.ndarray,
+                  sex: np.ndarray, birth: np.ndarray, flags: np.ndarray,
+                  wanted_by: np.ndarray, day: int, held_lo: int, held_hi: int,
+                  was_member: int, evader: int, wanted_flag: int, kind_wanted: int,
+                  kind_others: int, detained: int, returned: int, punished: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The outcomes of interceptions as ``Flight._interdict`` and ``interception_outcome``
+    compute them in NumPy: the kind of each person (wanted by the intercepting actor, or
+    others), whether a deserter, and the outcome drawn with ``u`` from the actor's
+    cumulative shares (women, children and elders among the others sent back rather than
+    held; deserters PUNISHED)."""
+    n = ids.size
+    n_out = cumulative.shape[2]
+    oc = np.empty(n, dtype=np.int64)
+    kind = np.empty(n, dtype=np.int64)
+    deserter = np.empty(n, dtype=np.bool_)
+    for j in range(n):
+        i = ids[j]
+        a = actor[j]
+        fl = flags[i]
+        k = kind_wanted if np.int64(wanted_by[i]) == a else kind_others
+        kind[j] = k
+        d = (fl & was_member) != 0 and (fl & evader) == 0 and (fl & wanted_flag) != 0
+        deserter[j] = d
+        c = 0
+        for q in range(n_out):
+            if cumulative[a, k, q] <= u[j]:
+                c += 1
+        c = min(max(c, 0), n_out - 1)
+        years = (day - np.int64(birth[i])) * 4 // 1461
+        man = sex[i] == 1 and held_lo <= years <= held_hi
+        if k == kind_others and not man and c >= detained:
+            c = returned
+        oc[j] = punished if d else c
+    return oc, kind, deserter
+
+
+interception = _compile(_interception)
+
+
+def _set_out_on_links(t_ids: np.ndarray, t_link: np.ndarray, t_left: np.ndarray,
+                      t_prev: np.ndarray, budget: np.ndarray, place: np.ndarray,
+                      fled_from: np.ndarray, bits: np.ndarray, household: np.ndarray,
+                      n_households: int, lone_bit: int, nocamp_bit: int, smuggled_bit: int,
+                      base: np.uint64, gold: np.uint64, m1: np.uint64, m2: np.uint64,
+                      control: np.ndarray, front: np.ndarray, safe_front_max: np.float32,
+                      town_movechance: float, score: np.ndarray, path_of: np.ndarray,
+                      path_end: np.ndarray, path_dist_w: np.ndarray, path_next: np.ndarray,
+                      path_link: np.ndarray, path_desert: np.ndarray, is_camp: np.ndarray,
+                      desert_pref: float, back_factor: float, n_places: int,
+                      l_km: np.ndarray, speed: np.ndarray, l_kind: np.ndarray) -> None:
+    """One wave of departures of ``Flight._travel`` (its NumPy twin): travellers at a place
+    with travel time left move on with Flee's move chance (one uniform per party from
+    ``base``), pick a link (:func:`_choose_links`, with the same uniform rescaled) and
+    start on it; the others stop for the day (``budget`` 0). Changes ``t_link``, ``t_left``
+    and ``budget`` in place."""
+    n = t_ids.size
+    pos = np.empty(n, dtype=np.int64)
+    at = np.empty(n, dtype=np.int64)
+    prev = np.empty(n, dtype=np.int64)
+    f = np.empty(n, dtype=np.int64)
+    nocamp = np.empty(n, dtype=np.bool_)
+    smuggled = np.empty(n, dtype=np.bool_)
+    v = np.empty(n, dtype=np.float64)
+    A = score.shape[0] - 1
+    m = 0
+    for q in range(n):
+        if not (t_link[q] < 0 and budget[q] > 0):
+            continue
+        i = t_ids[q]
+        b = bits[i]
+        key = n_households + i if (b & lone_bit) != 0 else np.int64(household[i])
+        u = uniform_of(key, base, gold, m1, m2)
+        a = np.int64(place[i])
+        feared = np.int64(fled_from[i])
+        safe = (np.int64(control[a]) != feared and front[a] < safe_front_max
+                and t_prev[q] >= 0)
+        mc = town_movechance if safe else 1.0
+        if not u < mc:
+            budget[q] = 0.0
+            continue
+        pos[m] = q
+        at[m] = a
+        prev[m] = t_prev[q]
+        f[m] = feared if feared >= 0 else A
+        nocamp[m] = (b & nocamp_bit) != 0
+        smuggled[m] = (b & smuggled_bit) != 0
+        v[m] = u / mc
+        m += 1
+    if m == 0:
+        return
+    link = choose_links(at[:m], prev[:m], f[:m], nocamp[:m], smuggled[:m], v[:m], score,
+                        path_of, path_end, path_dist_w, path_next, path_link, path_desert,
+                        is_camp, desert_pref, back_factor, n_places)
+    for r in range(m):
+        q = pos[r]
+        lk = link[r]
+        if lk >= 0:
+            t_link[q] = lk
+            t_left[q] = l_km[lk] / speed[l_kind[lk]]
+        else:
+            budget[q] = 0.0
+
+
+def _advance(t_link: np.ndarray, t_left: np.ndarray, budget: np.ndarray
+             ) -> tuple[bool, np.ndarray]:
+    """Travellers on a link with travel time left cover what they can of it today (as
+    ``Flight._travel`` in NumPy): whether any was moving, and the positions of those who
+    reach the link's end."""
+    n = t_link.size
+    out = np.empty(n, dtype=np.int64)
+    m = 0
+    moving = False
+    for q in range(n):
+        if not (t_link[q] >= 0 and budget[q] > 0):
+            continue
+        moving = True
+        step = min(t_left[q], budget[q])
+        t_left[q] -= step
+        budget[q] -= step
+        if t_left[q] <= 1e-9:
+            out[m] = q
+            m += 1
+    return moving, out[:m]
+
+
+set_out_on_links = _compile(_set_out_on_links)
+advance = _compile(_advance)

@@ -108,7 +108,9 @@ def hazard_chances(rates: HazardRates, link: np.ndarray, frm: np.ndarray, to: np
     """The hazards of travellers finishing ``link`` (from ``frm`` to ``to``, route ``kind``),
     each fleeing ``feared`` and wanted by ``wanted`` (-1 none); ``control`` is today's
     holder of each place. Pure: no state, no random numbers."""
-    if kernels.ENABLED:  # the same chances, in one compiled loop (ranks.kernels)
+    if kernels.ENABLED and all(a is None or a.dtype == np.float64
+                               for a in (rates.campaign, rates.patrols)):
+        # the same chances, in one compiled loop (ranks.kernels)
         empty = np.zeros(0)
         p_cp, cp_actor, p_pat, pat_actor, p_mine, mine_actor = kernels.link_hazards(
             frm, to, kind, control, feared, wanted, smuggled, rates.checkpoint_by_kind,

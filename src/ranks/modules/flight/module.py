@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ranks import kernels, rng
 from ranks.arrays import unique
 from ranks.errors import RanksInputError
 from ranks.modules.base import Module, Problem
@@ -30,12 +31,12 @@ from ranks.modules.flight.hazards import (
     interception_outcome,
 )
 from ranks.modules.flight.params import FlightParams
-from ranks.modules.flight.parties import NOCAMP, SMUGGLED, SPONSORED, Parties
-from ranks.modules.flight.routes import Routes
+from ranks.modules.flight.parties import LONE, NOCAMP, SMUGGLED, SPONSORED, Parties
+from ranks.modules.flight.routes import BACK_FACTOR, Routes
 from ranks.modules.flight.sieges import Evacuation, Expulsion, Siege, besieged
 from ranks.modules.practices import HELD_AGES, OTHERS, WANTED, default_interception_table
 from ranks.modules.wanted import WantedBook, wanted_book
-from ranks.population import Flag, State
+from ranks.population import Flag, People, State
 from ranks.scenario.model import FRONT_KINDS, ROUTE_KINDS, Scenario, TimelineEvent
 
 if TYPE_CHECKING:
@@ -46,6 +47,28 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 
 #: Reason labels of event ``interdicted`` by hazard: ``hazard:outcome``.
 _INTERDICTED = {h: tuple(f"{h.name.lower()}:{o}" for o in OUTCOME_NAMES) for h in Hazard}
+
+
+def interceptions(people: People, wanted_by: np.ndarray, day: int, ids: np.ndarray,
+                  actor: np.ndarray, u: np.ndarray, table: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What happens to people ``ids`` intercepted by ``actor`` (one each) on ``day``: the
+    outcome drawn with ``u`` from ``table`` (:func:`~ranks.modules.flight.hazards.
+    interception_outcome`), the kind of each (WANTED by that actor in ``wanted_by``, else
+    OTHERS) and whether each is a caught deserter."""
+    if kernels.ENABLED and table.shape[2] == len(OUTCOME_NAMES) - 1:  # one compiled loop
+        oc, kind, deserter = kernels.interception(
+            ids, actor, u, table, people.sex, people.birth, people.flags, wanted_by, day,
+            HELD_AGES[0], HELD_AGES[1], Flag.WAS_MEMBER, Flag.EVADER, Flag.WANTED, WANTED,
+            OTHERS, int(Outcome.DETAINED), int(Outcome.RETURNED), int(Outcome.PUNISHED))
+        return oc, kind, deserter
+    age = people.age_years(day, ids)
+    fl = people.flags[ids]
+    man = (people.sex[ids] == 1) & (age >= HELD_AGES[0]) & (age <= HELD_AGES[1])
+    deserter = (((fl & Flag.WAS_MEMBER) != 0) & ((fl & Flag.EVADER) == 0)
+                & ((fl & Flag.WANTED) != 0))
+    kind = np.where(wanted_by[ids].astype(np.int64) == actor, WANTED, OTHERS)
+    return interception_outcome(u, table, actor, kind, man, deserter), kind, deserter
 
 
 class Flight(Module[FlightParams]):
@@ -619,34 +642,10 @@ class Flight(Module[FlightParams]):
         self.t_wait[waiting] -= 1
         budget = np.where(waiting, 0.0, 1.0)  # days of travel left today
         for wave in range(self.params.max_legs_per_day.value):
-            at_place = (self.t_link < 0) & (budget > 0)
-            if at_place.any():
-                i = np.flatnonzero(at_place)
-                ids = self.t_ids[i]
-                at = people.place[ids].astype(np.int64)
-                u = sim.person_uniform(f"flight.move.{wave}", self.parties.key(ids))
-                feared = self.fled_from[ids].astype(np.int64)
-                mc = routes.move_chance(at, self.t_prev[i], feared, control, front)
-                move = u < mc
-                budget[i[~move]] = 0.0
-                i, ids, at, feared = i[move], ids[move], at[move], feared[move]
-                # given a move, u / mc is uniform again: it picks the path
-                b = self.bits[ids]
-                link = routes.choose(at, self.t_prev[i], feared, (b & NOCAMP) != 0,
-                                     (b & SMUGGLED) != 0, score, u[move] / mc[move], self.A)
-                go = link >= 0
-                self.t_link[i[go]] = link[go]
-                self.t_left[i[go]] = (routes.l_km[link[go]]
-                                      / routes.speed[routes.l_kind[link[go]]])
-                budget[i[~go]] = 0.0
-            moving = (self.t_link >= 0) & (budget > 0)
-            if not moving.any():
+            self._set_out(sim, wave, budget, score, control, front)
+            moving, arrive = self._advance(budget)
+            if not moving:
                 break
-            i = np.flatnonzero(moving)
-            step = np.minimum(self.t_left[i], budget[i])
-            self.t_left[i] -= step
-            budget[i] -= step
-            arrive = i[self.t_left[i] <= 1e-9]
             if arrive.size:
                 gone = self._arrive(sim, day, wave, arrive)
                 if gone.size:
@@ -655,6 +654,62 @@ class Flight(Module[FlightParams]):
                     budget = budget[keep]
                     self._subset(keep)
                 budget[self.t_wait > 0] = 0.0  # hosted by relatives: the next leg waits
+
+    def _set_out(self, sim: Simulation, wave: int, budget: np.ndarray, score: np.ndarray,
+                 control: np.ndarray, front: np.ndarray) -> None:
+        """Departures of a wave: travellers at a place with travel time left today
+        (``budget``, days) move on with Flee's move chance and pick a path (one uniform per
+        party: below the move chance, rescaled, it picks the path); those who start on a
+        link get its travel time, the others stop for the day. In place."""
+        people, routes, p = sim.people, self.routes, self.params
+        if kernels.ENABLED:  # the same numbers, in one compiled loop (ranks.kernels)
+            name = f"flight.move.{wave}"
+            sim.person_uniform(name, _EMPTY)  # the stream drawn today
+            kernels.set_out_on_links(
+                self.t_ids, self.t_link, self.t_left, self.t_prev, budget, people.place,
+                self.fled_from, self.bits, self.parties.household, self.H, LONE, NOCAMP,
+                SMUGGLED, rng._base(sim.seed, name, sim.day), rng._GOLD, rng._M1, rng._M2,
+                control, front, front.dtype.type(p.safe_front_max.value),
+                float(p.town_movechance.value), score, routes.path_of, routes.path_end,
+                routes.path_dist_w, routes.path_next, routes.path_link, routes.path_desert,
+                routes.is_camp, float(p.desert_preference.value), BACK_FACTOR, routes.P,
+                routes.l_km, routes.speed, routes.l_kind)
+            return
+        at_place = (self.t_link < 0) & (budget > 0)
+        if not at_place.any():
+            return
+        i = np.flatnonzero(at_place)
+        ids = self.t_ids[i]
+        at = people.place[ids].astype(np.int64)
+        u = sim.person_uniform(f"flight.move.{wave}", self.parties.key(ids))
+        feared = self.fled_from[ids].astype(np.int64)
+        mc = routes.move_chance(at, self.t_prev[i], feared, control, front)
+        move = u < mc
+        budget[i[~move]] = 0.0
+        i, ids, at, feared = i[move], ids[move], at[move], feared[move]
+        # given a move, u / mc is uniform again: it picks the path
+        b = self.bits[ids]
+        link = routes.choose(at, self.t_prev[i], feared, (b & NOCAMP) != 0,
+                             (b & SMUGGLED) != 0, score, u[move] / mc[move], self.A)
+        go = link >= 0
+        self.t_link[i[go]] = link[go]
+        self.t_left[i[go]] = (routes.l_km[link[go]] / routes.speed[routes.l_kind[link[go]]])
+        budget[i[~go]] = 0.0
+
+    def _advance(self, budget: np.ndarray) -> tuple[bool, np.ndarray]:
+        """Travellers on a link with travel time left today cover what they can of it:
+        whether any was moving, and the positions of those who reach the link's end."""
+        if kernels.ENABLED:  # the same, in one compiled loop (ranks.kernels)
+            moving_any, arrive = kernels.advance(self.t_link, self.t_left, budget)
+            return bool(moving_any), arrive
+        moving = (self.t_link >= 0) & (budget > 0)
+        if not moving.any():
+            return False, _EMPTY
+        i = np.flatnonzero(moving)
+        step = np.minimum(self.t_left[i], budget[i])
+        self.t_left[i] -= step
+        budget[i] -= step
+        return True, i[self.t_left[i] <= 1e-9]
 
     def _subset(self, keep: np.ndarray) -> None:
         self.t_ids, self.t_link, self.t_left = (self.t_ids[keep], self.t_link[keep],
@@ -783,13 +838,8 @@ class Flight(Module[FlightParams]):
         coercion = sim.get(Coercion)
         table = (coercion.interception if coercion is not None
                  else default_interception_table(self.A))
-        age = people.age_years(day, ids)
         fl = people.flags[ids]
-        man = (people.sex[ids] == 1) & (age >= HELD_AGES[0]) & (age <= HELD_AGES[1])
-        deserter = (((fl & Flag.WAS_MEMBER) != 0) & ((fl & Flag.EVADER) == 0)
-                    & ((fl & Flag.WANTED) != 0))
-        kind = np.where(book.wanted_by[ids].astype(np.int64) == actor, WANTED, OTHERS)
-        oc = interception_outcome(u, table, actor, kind, man, deserter)
+        oc, kind, deserter = interceptions(people, book.wanted_by, day, ids, actor, u, table)
         for a in unique(actor[~deserter]):  # fines, fees, detention, conscription, death
             sel = (actor == a) & ~deserter
             fine, fee, to = (coercion.caught_terms(int(a)) if coercion is not None
