@@ -617,3 +617,48 @@ def test_compiled_travel_wave_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> N
     for a, b in zip(*got, strict=True):
         assert np.asarray(a).dtype == np.asarray(b).dtype and np.array_equal(a, b)
     assert got[0][1].size and (got[0][2] != start[0]).any()
+
+
+@needs_numba
+def test_compiled_leaving_draws_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The members' daily draw of the leaving module (hazard terms, deterrence, safe exit,
+    leave or become suspected): the same masks compiled and in NumPy, with today's tables
+    and with every term switched on (random tables, foreign members)."""
+    from ranks.engine import Simulation
+    from ranks.modules.leaving import Leaving
+    from ranks.population import Flag
+    from ranks.runner import load
+
+    sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2017-2020.yaml"), scale=0.02)
+    for day in range(150):
+        sim.step(day)
+        sim.next_day = day + 1
+    sim.day = day = sim.next_day
+    lv = sim.get(Leaving)
+    assert lv is not None
+    m = lv._members(sim)
+    assert m.size > 200
+    lv._tables(sim, day)
+    g = np.random.default_rng(14)
+
+    def compare() -> tuple[np.ndarray, ...]:
+        sim._drawn.clear()
+        fast = lv._draws(sim, day, m)
+        sim._drawn.clear()
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        slow = lv._draws(sim, day, m)
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        for a, b in zip(fast, slow, strict=True):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+        return fast
+
+    compare()
+    sim.people.flags[m[::4]] |= np.uint8(Flag.FOREIGN)
+    sim.people.flags[m[1::5]] |= np.uint8(Flag.SUSPECTED)
+    for name in ("_t_losing", "_t_dis", "_t_pay", "_t_mas", "_t_det", "_t_safe"):
+        t = getattr(lv, name)
+        setattr(lv, name, (g.random(t.shape) * 0.05).astype(t.dtype))
+    for flag in ("_any_losing", "_any_dis", "_any_pay", "_any_mas", "_any_det", "_any_safe"):
+        setattr(lv, flag, True)
+    leave, sus, new_sus = compare()
+    assert leave.any() and sus.any() and new_sus.any()

@@ -518,3 +518,77 @@ def _advance(t_link: np.ndarray, t_left: np.ndarray, budget: np.ndarray
 
 set_out_on_links = _compile(_set_out_on_links)
 advance = _compile(_advance)
+
+
+def _leaving_draws(m: np.ndarray, actor: np.ndarray, place: np.ndarray, home: np.ndarray,
+                   assignment: np.ndarray, flags: np.ndarray, household: np.ndarray,
+                   tribe: np.ndarray, control: np.ndarray, n_places: int, n_actors: int,
+                   base_rate: float, t_losing: np.ndarray, any_losing: bool,
+                   t_dis: np.ndarray, any_dis: bool, w_fav: float, fav_ref: float,
+                   t_pay: np.ndarray, any_pay: bool, w_redeploy: float, former: float,
+                   distant: int, front: int, t_mas: np.ndarray, any_mas: bool,
+                   t_fear: np.ndarray, t_det: np.ndarray, any_det: bool, t_safe: np.ndarray,
+                   any_safe: bool, gain: float, foreign_flag: int, was_member: int,
+                   suspected_flag: int, base: np.uint64, gold: np.uint64, m1: np.uint64,
+                   m2: np.uint64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The daily draw of ``Leaving.step`` over members ``m`` (its NumPy twin,
+    ``Leaving._terms`` and the lines after it, term by term in the same order): the
+    hazard ``h = (sum of terms) x deterrence + safe exit``, one uniform each from ``base``;
+    returns ``leave`` (u < h), ``sus`` (already suspected) and ``new_sus`` (not leaving,
+    not suspected, u < h + gain x terms x deterrence)."""
+    n = m.size
+    # favouritism: the foreign share of each actor's members (a first pass)
+    n_a = np.zeros(n_actors, dtype=np.int64)
+    n_f = np.zeros(n_actors, dtype=np.int64)
+    for j in range(n):
+        i = m[j]
+        a = np.int64(actor[i])
+        n_a[a] += 1
+        if (flags[i] & foreign_flag) != 0:
+            n_f[a] += 1
+    any_fav = n_f.sum() > 0 and w_fav > 0
+    fav = np.zeros(n_actors, dtype=np.float64)
+    for a in range(n_actors):
+        share = n_f[a] / max(np.float64(n_a[a]), 1.0)
+        fav[a] = w_fav * min(share / fav_ref, 1.0)
+    leave = np.empty(n, dtype=np.bool_)
+    sus = np.empty(n, dtype=np.bool_)
+    new_sus = np.empty(n, dtype=np.bool_)
+    for j in range(n):
+        i = m[j]
+        a = np.int64(actor[i])
+        pl = np.int64(place[i])
+        hm = np.int64(home[i])
+        asg = np.int64(assignment[i])
+        fl = flags[i]
+        core = base_rate
+        if any_losing:
+            core = core + t_losing[a]
+        if any_dis:
+            core = core + t_dis[a * n_places + hm]
+        if any_fav:
+            core = core + fav[a] * (0.0 if (fl & foreign_flag) != 0 else 1.0)
+        if any_pay:
+            col = hm if np.int64(control[hm]) == a else n_places
+            core = core + t_pay[a * (n_places + 1) + col]
+        r = ((1.0 if asg == distant else 0.0)
+             + former * (1.0 if (asg == front and (fl & was_member) != 0) else 0.0))
+        core = core + w_redeploy * r
+        if any_mas:
+            tr = np.int64(tribe[household[i]])
+            core = core + (t_mas[a, tr] if tr >= 0 else 0.0)
+        core = core + t_fear[asg * n_places + pl]
+        key = a * n_places + pl
+        det = t_det[key] if any_det else 1.0
+        safe = t_safe[key] if any_safe else 0.0
+        h = core * det + safe
+        u = uniform_of(i, base, gold, m1, m2)
+        lv = u < h
+        s = (fl & suspected_flag) != 0
+        leave[j] = lv
+        sus[j] = s
+        new_sus[j] = not lv and not s and u < h + gain * core * det
+    return leave, sus, new_sus
+
+
+leaving_draws = _compile(_leaving_draws)

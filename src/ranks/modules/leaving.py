@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field, field_validator
 
+from ranks import kernels, rng
 from ranks.arrays import unique
 from ranks.errors import RanksInputError
 from ranks.modules.actors import ActorParams, NonNeg, PosF, PosInt, Prob, check_actor_names
@@ -70,6 +71,7 @@ REASONS = ("other", "losing", "disillusion", "favouritism", "pay", "redeployment
            "tribe_massacre", "fear", "safe_exit", "family")
 N_TERMS = len(REASONS) - 1  # the hazard terms and safe exit
 DESTINATIONS = ("rebel", "home", "safe_area", "abroad")
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
 def _punish_shares(v: P[dict[str, float]] | None) -> P[dict[str, float]] | None:
@@ -585,20 +587,7 @@ class Leaving(Module[LeavingParams]):
             self._extract_boys(sim, day, m)
             m = self._members(sim)
         self._tables(sim, day)
-        terms, det, safe = self._terms(sim, day, m)
-        core = terms[0]
-        assert core is not None  # the base term is never skipped
-        for t in terms[1:]:
-            if t is not None:
-                core = core + t
-        h = core * det + safe
-        # one uniform a member: leave (u < h), else become suspected (M21) with chance
-        # suspicion_gain x hazard (without the safe-exit term); disjoint, so exact
-        u = sim.person_uniform("leaving.leave", m)
-        leave = u < h
-        flags = sim.people.flags[m]
-        sus = (flags & Flag.SUSPECTED) != 0
-        new_sus = ~leave & ~sus & (u < h + self.p.suspicion_gain.value * core * det)
+        leave, sus, new_sus = self._draws(sim, day, m)
         self._suspicion(sim, day, m[new_sus], m[sus])
         if not leave.any():
             return
@@ -615,6 +604,41 @@ class Leaving(Module[LeavingParams]):
         pl = sim.people.place[ids].astype(np.int64)
         a = sim.people.actor[ids].astype(np.int64)
         self._leave(sim, day, ids, a, reason, self._safe_dest[a, pl])
+
+    def _draws(self, sim: Simulation, day: int, m: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Today's draw over members ``m``: one uniform a member; leave (u < h, the hazard
+        of :meth:`_terms`), else become suspected (M21) with chance suspicion_gain x hazard
+        (without the safe-exit term); disjoint, so exact. Returns masks ``leave``, ``sus``
+        (already suspected) and ``new_sus``."""
+        if kernels.ENABLED:  # the same draws, in one compiled loop (ranks.kernels)
+            p, people, w = self.p, sim.people, sim.world
+            sim.person_uniform("leaving.leave", _EMPTY)  # the stream drawn today
+            return kernels.leaving_draws(  # type: ignore[no-any-return]
+                m, people.actor, people.place, people.home, people.assignment,
+                people.flags, people.household, sim.households.tribe, w.control[day],
+                w.n_places, w.n_actors, float(p.base_per_day.value), self._t_losing,
+                self._any_losing, self._t_dis, self._any_dis, float(p.w_favouritism.value),
+                float(p.foreign_share_ref.value), self._t_pay, self._any_pay,
+                float(p.w_redeployment.value), float(p.former_comrades.value),
+                Assignment.DISTANT, Assignment.FRONT, self._t_mas, self._any_mas,
+                self._t_fear, self._t_det, self._any_det, self._t_safe, self._any_safe,
+                float(p.suspicion_gain.value), Flag.FOREIGN, Flag.WAS_MEMBER,
+                Flag.SUSPECTED, rng._base(sim.seed, "leaving.leave", sim.day), rng._GOLD,
+                rng._M1, rng._M2)
+        terms, det, safe = self._terms(sim, day, m)
+        core = terms[0]
+        assert core is not None  # the base term is never skipped
+        for t in terms[1:]:
+            if t is not None:
+                core = core + t
+        h = core * det + safe
+        u = sim.person_uniform("leaving.leave", m)
+        leave = u < h
+        flags = sim.people.flags[m]
+        sus = (flags & Flag.SUSPECTED) != 0
+        new_sus = ~leave & ~sus & (u < h + self.p.suspicion_gain.value * core * det)
+        return leave, sus, new_sus
 
     def _tables(self, sim: Simulation, day: int) -> None:
         """Today's drivers by group: actor, actor x place, assignment x place (small)."""
