@@ -662,3 +662,52 @@ def test_compiled_leaving_draws_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> 
         setattr(lv, flag, True)
     leave, sus, new_sus = compare()
     assert leave.any() and sus.any() and new_sus.any()
+
+
+@needs_numba
+def test_compiled_event_counts_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recorder.events grouped in one compiled loop: the same day's counts (keys in the
+    same order, the same numbers) and the same event table as in NumPy, for calls with one
+    key or many, scalars and arrays of actors, reasons and destinations, weights."""
+    import datetime as dt
+
+    from ranks.record import Recorder
+
+    P = 9
+    names, actors = [f"p{i}" for i in range(P)], ["a", "b", "c"]
+    dates = [dt.date(2014, 1, 1) + dt.timedelta(days=i) for i in range(5)]
+    got = []
+    for enabled in (True, False):
+        monkeypatch.setattr(kernels, "ENABLED", enabled)
+        g = np.random.default_rng(15)
+        rec = Recorder(names, actors, dates)
+        days = []
+        for day in range(5):
+            for _ in range(40):
+                n = int(g.integers(1, 300))
+                pl = g.integers(0, P, n)
+                kw: dict[str, Any] = {}
+                if g.random() < 0.5:
+                    kw["actor"] = g.integers(-1, 3, n) if g.random() < 0.5 else 1
+                if g.random() < 0.5:
+                    kw["destination"] = g.integers(-1, P, n) if g.random() < 0.5 else 4
+                if g.random() < 0.5:
+                    kw["reason"], kw["reasons"] = g.integers(0, 3, n), ("x", "y", "z")
+                elif g.random() < 0.5:
+                    kw["reason"] = "w"
+                if g.random() < 0.2:
+                    kw["count"] = g.integers(0, 5, n)
+                rec.events(f"e{int(g.integers(0, 4))}", pl, **kw)
+            days.append([(k, v.copy()) for k, v in rec._today.items()])
+            rec.end_day(day)
+        got.append((days, rec.events_frame()))
+    (d1, f1), (d2, f2) = got
+    for a, b in zip(d1, d2, strict=True):
+        assert [k for k, _ in a] == [k for k, _ in b]
+        assert all(np.array_equal(x, y) and x.dtype == y.dtype for (_, x), (_, y)
+                   in zip(a, b, strict=True))
+    assert f1.equals(f2) and len(f1) > 100
+    with pytest.raises(ValueError, match="out of range"):
+        rec2 = Recorder(names, actors, dates)
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        rec2.events("e", np.array([0, P]), actor=np.array([0, 1]))

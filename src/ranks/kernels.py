@@ -592,3 +592,42 @@ def _leaving_draws(m: np.ndarray, actor: np.ndarray, place: np.ndarray, home: np
 
 
 leaving_draws = _compile(_leaving_draws)
+
+
+def _event_counts(places: np.ndarray, actor: np.ndarray, destination: np.ndarray,
+                  reason: np.ndarray, n_code: int, n_places: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The grouping of ``Recorder.events`` (its NumPy twin): each person's key
+    ``((actor + 1) x (P + 1) + destination + 1) x n_code + reason`` (``actor``,
+    ``destination`` and ``reason`` one each or one for all), the distinct keys in ascending
+    order and the count of people by key and place, (keys, P)."""
+    n = places.size
+    na, nd, nr = actor.size, destination.size, reason.size
+    m = max(na, nd, nr)
+    p1 = n_places + 1
+    combo = np.empty(m, dtype=np.int64)
+    for j in range(m):
+        combo[j] = (((actor[j if na > 1 else 0] + 1) * p1 + (destination[j if nd > 1 else 0]
+                                                             + 1)) * n_code
+                    + reason[j if nr > 1 else 0])
+    one = True
+    for j in range(1, m):
+        if combo[j] != combo[0]:
+            one = False
+            break
+    for j in range(n):
+        if places[j] < 0 or places[j] >= n_places:
+            raise ValueError("event place out of range")
+    if one:
+        counts = np.zeros((1, n_places), dtype=np.int64)
+        for j in range(n):
+            counts[0, places[j]] += 1
+        return combo[:1].copy(), counts
+    uk = np.unique(combo)
+    counts = np.zeros((uk.size, n_places), dtype=np.int64)
+    for j in range(n):
+        counts[np.searchsorted(uk, combo[j]), places[j]] += 1
+    return uk, counts
+
+
+event_counts = _compile(_event_counts)

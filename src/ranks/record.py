@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ranks import kernels
 from ranks.arrays import unique
 from ranks.population import ASSIGN_NAMES, STATE_NAMES
 
@@ -115,18 +116,24 @@ class Recorder:
             rc = self._code(str(reason))
         n_code = len(self._names)
         P1 = self.n_places + 1
-        combo = ((a + 1) * P1 + (d + 1)) * n_code + rc  # one key, or one per person
-        w = None if not _is_array(count) and count == 1 else np.broadcast_to(count, (n,))
         P = self.n_places
-        flat = combo.reshape(-1)
-        if flat.size == 1 or (flat == flat[0]).all():  # one key (most calls): no grouping
-            uk = flat[:1]
-            cell = places
+        one_each = not _is_array(count) and count == 1
+        if kernels.ENABLED and one_each:  # the same counts, in one compiled loop
+            uk, counts = kernels.event_counts(
+                places.reshape(-1), a.reshape(-1), d.reshape(-1),
+                np.asarray(rc, dtype=np.int64).reshape(-1), n_code, P)
         else:
-            uk = unique(flat)
-            cell = np.searchsorted(uk, flat) * P + places
-        counts = np.bincount(cell, weights=w, minlength=uk.size * P).astype(
-            np.int64).reshape(uk.size, P)
+            combo = ((a + 1) * P1 + (d + 1)) * n_code + rc  # one key, or one per person
+            w = None if one_each else np.broadcast_to(count, (n,))
+            flat = combo.reshape(-1)
+            if flat.size == 1 or (flat == flat[0]).all():  # one key (most calls): no grouping
+                uk = flat[:1]
+                cell = places
+            else:
+                uk = unique(flat)
+                cell = np.searchsorted(uk, flat) * P + places
+            counts = np.bincount(cell, weights=w, minlength=uk.size * P).astype(
+                np.int64).reshape(uk.size, P)
         ev = self._code(name)
         for j, k in enumerate(uk.tolist()):
             ad, r = divmod(k, n_code)

@@ -614,7 +614,7 @@ class Leaving(Module[LeavingParams]):
         if kernels.ENABLED:  # the same draws, in one compiled loop (ranks.kernels)
             p, people, w = self.p, sim.people, sim.world
             sim.person_uniform("leaving.leave", _EMPTY)  # the stream drawn today
-            return kernels.leaving_draws(  # type: ignore[no-any-return]
+            out: tuple[np.ndarray, np.ndarray, np.ndarray] = kernels.leaving_draws(
                 m, people.actor, people.place, people.home, people.assignment,
                 people.flags, people.household, sim.households.tribe, w.control[day],
                 w.n_places, w.n_actors, float(p.base_per_day.value), self._t_losing,
@@ -626,6 +626,7 @@ class Leaving(Module[LeavingParams]):
                 float(p.suspicion_gain.value), Flag.FOREIGN, Flag.WAS_MEMBER,
                 Flag.SUSPECTED, rng._base(sim.seed, "leaving.leave", sim.day), rng._GOLD,
                 rng._M1, rng._M2)
+            return out
         terms, det, safe = self._terms(sim, day, m)
         core = terms[0]
         assert core is not None  # the base term is never skipped
