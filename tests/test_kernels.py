@@ -431,6 +431,7 @@ def test_compiled_route_choice_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> 
     with closed places (no weight: -1), uniforms near 0 and 1, and repeats."""
     from ranks.engine import Simulation
     from ranks.modules.flight.module import Flight
+    from ranks.modules.flight.routes import BACK_FACTOR
     from ranks.runner import load
 
     sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2014-2017.yaml"), scale=0.01)
@@ -456,6 +457,15 @@ def test_compiled_route_choice_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setattr(kernels, "ENABLED", True)
         assert fast.dtype == slow.dtype and np.array_equal(fast, slow), trial
         assert (fast >= 0).any() and (trial == 0 or (fast < 0).any())
+        assert not routes._seen.any()  # the scratch mask is left all False
+        # without tables (a large network) the keys are sorted: the same picks
+        f = np.where(feared >= 0, feared, A)
+        sorted_ = kernels.choose_links(
+            at, prev, f, nocamp, smuggled, u, score, routes.path_of, routes.path_end,
+            routes.path_dist_w, routes.path_next, routes.path_link, routes.path_desert,
+            routes.is_camp, float(routes.p.desert_preference.value), BACK_FACTOR, P,
+            np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64))
+        assert np.array_equal(sorted_, slow), trial
 
 
 @needs_numba

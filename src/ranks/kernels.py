@@ -228,13 +228,14 @@ def _choose_links(at: np.ndarray, prev: np.ndarray, f: np.ndarray, nocamp: np.nd
                   path_of: np.ndarray, path_end: np.ndarray, path_dist_w: np.ndarray,
                   path_next: np.ndarray, path_link: np.ndarray, path_desert: np.ndarray,
                   is_camp: np.ndarray, desert_pref: float, back_factor: float,
-                  n_places: int) -> np.ndarray:
+                  n_places: int, seen: np.ndarray, index: np.ndarray) -> np.ndarray:
     """The loop of ``Routes.choose`` (Flee's pick over paths), as its NumPy twin computes it:
     travellers grouped by (place, feared actor ``f`` >= 0, camp-averse, smuggled, previous
     place) in ascending key order; each group's path weights (``K`` a group) laid end to end
     and summed in one running sum; each traveller's pick the first position whose running
     sum exceeds ``lo + u x total`` of its group (clamped into the group). -1 when the group
-    has no weight."""
+    has no weight. ``seen`` (all False, left so) and ``index``: scratch tables with a
+    place for every key (empty: the keys are sorted instead)."""
     n = at.size
     K = path_of.shape[1]
     A1 = score.shape[0]
@@ -242,16 +243,37 @@ def _choose_links(at: np.ndarray, prev: np.ndarray, f: np.ndarray, nocamp: np.nd
     for j in range(n):
         g[j] = ((((np.int64(at[j]) * A1 + f[j]) * 2 + np.int64(nocamp[j])) * 2
                  + np.int64(smuggled[j])) * (n_places + 1) + prev[j] + 1)
-    order = np.argsort(g, kind="mergesort")
     inv = np.empty(n, dtype=np.int64)
     first = np.empty(n, dtype=np.int64)
     G = 0
-    for q in range(n):
-        j = order[q]
-        if q == 0 or g[j] != g[order[q - 1]]:
-            first[G] = j
-            G += 1
-        inv[j] = G - 1
+    if seen.size >= n_places * A1 * 4 * (n_places + 1):
+        # the distinct keys by a table (first occurrence of each), sorted among themselves
+        for j in range(n):
+            if not seen[g[j]]:
+                seen[g[j]] = True
+                first[G] = j
+                G += 1
+        keys = np.empty(G, dtype=np.int64)
+        for r in range(G):
+            keys[r] = g[first[r]]
+        rank = np.argsort(keys)
+        for r in range(G):
+            index[keys[rank[r]]] = r
+        reps = first[:G].copy()
+        for r in range(G):
+            first[r] = reps[rank[r]]
+        for j in range(n):
+            inv[j] = index[g[j]]
+        for r in range(G):
+            seen[keys[r]] = False
+    else:
+        order = np.argsort(g, kind="mergesort")
+        for q in range(n):
+            j = order[q]
+            if q == 0 or g[j] != g[order[q - 1]]:
+                first[G] = j
+                G += 1
+            inv[j] = G - 1
     cw = np.empty(G * K, dtype=np.float64)
     run = 0.0
     for r in range(G):
@@ -440,7 +462,8 @@ def _set_out_on_links(t_ids: np.ndarray, t_link: np.ndarray, t_left: np.ndarray,
                       path_end: np.ndarray, path_dist_w: np.ndarray, path_next: np.ndarray,
                       path_link: np.ndarray, path_desert: np.ndarray, is_camp: np.ndarray,
                       desert_pref: float, back_factor: float, n_places: int,
-                      l_km: np.ndarray, speed: np.ndarray, l_kind: np.ndarray) -> None:
+                      l_km: np.ndarray, speed: np.ndarray, l_kind: np.ndarray,
+                      seen: np.ndarray, index: np.ndarray) -> None:
     """One wave of departures of ``Flight._travel`` (its NumPy twin): travellers at a place
     with travel time left move on with Flee's move chance (one uniform per party from
     ``base``), pick a link (:func:`_choose_links`, with the same uniform rescaled) and
@@ -483,7 +506,7 @@ def _set_out_on_links(t_ids: np.ndarray, t_link: np.ndarray, t_left: np.ndarray,
         return
     link = choose_links(at[:m], prev[:m], f[:m], nocamp[:m], smuggled[:m], v[:m], score,
                         path_of, path_end, path_dist_w, path_next, path_link, path_desert,
-                        is_camp, desert_pref, back_factor, n_places)
+                        is_camp, desert_pref, back_factor, n_places, seen, index)
     for r in range(m):
         q = pos[r]
         lk = link[r]

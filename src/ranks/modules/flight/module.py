@@ -673,7 +673,7 @@ class Flight(Module[FlightParams]):
                 float(p.town_movechance.value), score, routes.path_of, routes.path_end,
                 routes.path_dist_w, routes.path_next, routes.path_link, routes.path_desert,
                 routes.is_camp, float(p.desert_preference.value), BACK_FACTOR, routes.P,
-                routes.l_km, routes.speed, routes.l_kind)
+                routes.l_km, routes.speed, routes.l_kind, *routes.group_tables(self.A))
             return
         at_place = (self.t_link < 0) & (budget > 0)
         if not at_place.any():

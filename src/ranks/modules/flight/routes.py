@@ -27,6 +27,8 @@ DESERT = ROUTE_KINDS.index("desert")
 #: Weight factor on going straight back to the place just left (a dead end lets one out).
 BACK_FACTOR = 1e-6
 _EMPTY = np.zeros(0, dtype=np.int64)
+#: Largest number of route-choice group keys given a table (9 bytes a key).
+MAX_GROUP_KEYS = 4_000_000
 
 
 class Routes:
@@ -56,6 +58,8 @@ class Routes:
         self.capacity = np.where(world.capacity > 0, np.maximum(world.capacity * scale, 1.0),
                                  0.0)
         self._open_key = b""
+        self._seen = np.zeros(0, dtype=bool)
+        self._index = _EMPTY
         self.rebuild(np.ones(2 * R, dtype=bool))
 
     # -- the path table --------------------------------------------------------------------
@@ -139,7 +143,7 @@ class Routes:
                 np.ascontiguousarray(u, dtype=np.float64), score, self.path_of,
                 self.path_end, self.path_dist_w, self.path_next, self.path_link,
                 self.path_desert, self.is_camp, float(self.p.desert_preference.value),
-                BACK_FACTOR, self.P)
+                BACK_FACTOR, self.P, *self.group_tables(A))
         g = (((at * (A + 1) + f) * 2 + nocamp) * 2 + smuggled) * (self.P + 1) + prev + 1
         ug, first, inv = unique_first_inverse(g)
         r_at, r_f, r_nc, r_sm, r_prev = (at[first], f[first], nocamp[first], smuggled[first],
@@ -164,6 +168,19 @@ class Routes:
         pos = np.minimum(np.maximum(pos, inv * K), inv * K + K - 1)
         link = self.path_link[pp.reshape(-1)[pos]]
         return np.where(tot[inv] > 0, link, -1)
+
+    def group_tables(self, n_actors: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scratch tables of the compiled route choice (:func:`ranks.kernels.choose_links`),
+        one place per group key (place, feared actor, camp-averse, smuggled, previous
+        place): a mask left all False and an index; empty (the loop sorts the keys) for
+        networks with more than :data:`MAX_GROUP_KEYS` keys."""
+        size = self.P * (n_actors + 1) * 4 * (self.P + 1)
+        if size > MAX_GROUP_KEYS:
+            size = 0
+        if self._seen.size != size:
+            self._seen = np.zeros(size, dtype=bool)
+            self._index = np.zeros(size, dtype=np.int64)
+        return self._seen, self._index
 
     def move_chance(self, at: np.ndarray, prev: np.ndarray, feared: np.ndarray,
                     control: np.ndarray, front: np.ndarray) -> np.ndarray:
