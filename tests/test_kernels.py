@@ -721,3 +721,44 @@ def test_compiled_event_counts_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> N
         rec2 = Recorder(names, actors, dates)
         monkeypatch.setattr(kernels, "ENABLED", True)
         rec2.events("e", np.array([0, P]), actor=np.array([0, 1]))
+
+
+@needs_numba
+def test_compiled_index_sets_and_pair_counts_equal_numpy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wanted book's index sets read in one compiled loop (who is still wanted, still
+    detained; the others unmarked) and the displaced counts by place x home: the same as
+    in NumPy."""
+    from types import SimpleNamespace
+
+    from ranks.modules.flight.camps import Displaced
+    from ranks.modules.wanted import IN_DETAINED, IN_WANTED, WantedBook
+    from ranks.population import Flag
+
+    got = []
+    for enabled in (True, False):
+        monkeypatch.setattr(kernels, "ENABLED", enabled)
+        p = _people(8000)
+        g = np.random.default_rng(16)
+        p.state[:] = g.integers(0, State.DEAD + 1, p.n)
+        p.flags[:] = np.where(g.random(p.n) < 0.5, Flag.WANTED, 0)
+        sim = SimpleNamespace(people=p, scenario=SimpleNamespace(population=SimpleNamespace(
+            wage_usd_month=SimpleNamespace(value=100.0))))
+        book = WantedBook(sim)  # type: ignore[arg-type]
+        ids = g.permutation(p.n)[:5000].astype(np.int64)
+        book._wanted = [ids[:2000], ids[2000:3000]]
+        book._detained = [ids[3000:]]
+        book.bits[ids[:3000]] |= np.uint8(IN_WANTED)
+        book.bits[ids[3000:]] |= np.uint8(IN_DETAINED)
+        w, d = book.wanted(sim), book.detained(sim)  # type: ignore[arg-type]
+        home = g.integers(0, 7, p.n).astype(p.place.dtype)
+        p.home = home
+        disp = Displaced.__new__(Displaced)
+        disp.people, disp.P, disp.counts = p, 7, np.zeros((7, 7), dtype=np.int64)
+        disp.count(g.integers(0, p.n, 3000), +1)
+        disp.count(g.integers(0, p.n, 500), -1)
+        got.append((w, d, book.bits.copy(), disp.counts.copy()))
+    for a, b in zip(*got, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    w, d = got[0][:2]
+    assert 0 < w.size < 3000 and 0 < d.size < 2000

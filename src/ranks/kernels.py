@@ -654,3 +654,35 @@ def _event_counts(places: np.ndarray, actor: np.ndarray, destination: np.ndarray
 
 
 event_counts = _compile(_event_counts)
+
+
+def _still_in(ids: np.ndarray, flags: np.ndarray, flag: int, state: np.ndarray,
+              want_state: int, not_state: int, bits: np.ndarray, bit: int) -> np.ndarray:
+    """The ids of an index set that still belong to it (the wanted book's ``_read``, its
+    NumPy twin): flagged ``flag`` (0: any), in ``want_state`` (-1: any) and not in
+    ``not_state`` (-1: none barred), in their order; the others lose ``bit`` of ``bits``."""
+    out = np.empty(ids.size, dtype=np.int64)
+    m = 0
+    for j in range(ids.size):
+        i = ids[j]
+        st = state[i]
+        ok = ((flag == 0 or (flags[i] & flag) != 0) and (want_state < 0 or st == want_state)
+              and (not_state < 0 or st != not_state))
+        if ok:
+            out[m] = i
+            m += 1
+        else:
+            bits[i] &= ~np.uint8(bit)
+    return out[:m]
+
+
+def _count_pairs(ids: np.ndarray, place: np.ndarray, home: np.ndarray, counts: np.ndarray,
+                 n_places: int, sign: int) -> None:
+    """Add ``sign`` to ``counts`` (flat, place x home) for each of ``ids``."""
+    for j in range(ids.size):
+        i = ids[j]
+        counts[np.int64(place[i]) * n_places + np.int64(home[i])] += sign
+
+
+still_in = _compile(_still_in)
+count_pairs = _compile(_count_pairs)

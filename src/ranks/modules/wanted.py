@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from ranks import kernels
 from ranks.arrays import unique
 from ranks.modules.economy import Economy
 from ranks.modules.practices import (
@@ -96,17 +97,31 @@ class WantedBook:
     def wanted(self, sim: Simulation) -> np.ndarray:
         """Ids of living people flagged WANTED (each once, unordered)."""
         p = sim.people
-        ids = self._read(self._wanted, lambda i: ((p.flags[i] & Flag.WANTED) != 0)
-                         & (p.state[i] != State.DEAD), IN_WANTED)
+        if kernels.ENABLED:  # the same ids, in one compiled loop (ranks.kernels)
+            ids = kernels.still_in(self._joined(self._wanted), p.flags, Flag.WANTED, p.state,
+                                   -1, State.DEAD, self.bits, IN_WANTED)
+        else:
+            ids = self._read(self._wanted, lambda i: ((p.flags[i] & Flag.WANTED) != 0)
+                             & (p.state[i] != State.DEAD), IN_WANTED)
         self._wanted = [ids]
         return ids
 
     def detained(self, sim: Simulation) -> np.ndarray:
         """Ids of people in state DETAINED (each once, unordered)."""
         p = sim.people
-        ids = self._read(self._detained, lambda i: p.state[i] == State.DETAINED, IN_DETAINED)
+        if kernels.ENABLED:  # the same ids, in one compiled loop (ranks.kernels)
+            ids = kernels.still_in(self._joined(self._detained), p.flags, 0, p.state,
+                                   State.DETAINED, -1, self.bits, IN_DETAINED)
+        else:
+            ids = self._read(self._detained, lambda i: p.state[i] == State.DETAINED,
+                             IN_DETAINED)
         self._detained = [ids]
         return ids
+
+    @staticmethod
+    def _joined(chunks: list[np.ndarray]) -> np.ndarray:
+        return np.ascontiguousarray(np.concatenate(chunks) if len(chunks) > 1 else chunks[0],
+                                    dtype=np.int64)
 
     def _append(self, chunks: list[np.ndarray], ids: np.ndarray, bit: int) -> None:
         ids = np.asarray(ids, dtype=np.int64)

@@ -91,6 +91,10 @@ class Displaced:
         """Add (+1) or remove (-1) ``ids`` from the counts at their place."""
         if ids.size:
             people = self.people
+            if kernels.ENABLED:  # the same counts, in one compiled loop (ranks.kernels)
+                kernels.count_pairs(np.ascontiguousarray(ids, dtype=np.int64), people.place,
+                                    people.home, self.counts.reshape(-1), self.P, sign)
+                return
             flat = people.place[ids].astype(np.int64) * self.P + people.home[ids]
             self.counts.reshape(-1)[:] += sign * np.bincount(flat, minlength=self.P * self.P)
 
