@@ -762,3 +762,34 @@ def test_compiled_index_sets_and_pair_counts_equal_numpy(
         assert a.dtype == b.dtype and np.array_equal(a, b)
     w, d = got[0][:2]
     assert 0 < w.size < 3000 and 0 < d.size < 2000
+
+
+@needs_numba
+def test_compiled_traveller_subset_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dropping travellers (Flight._subset, _subset_budget): compacted in place by the
+    compiled loop, the same arrays as NumPy's selection."""
+    from ranks.modules.flight.module import Flight
+
+    g = np.random.default_rng(17)
+    n = 5000
+    start = (g.integers(0, 10**6, n), g.integers(-1, 80, n), g.random(n),
+             g.integers(0, 9, n), g.integers(-1, 50, n), g.random(n))
+    keeps = [g.random(n) < 0.8 for _ in range(3)]
+    got = []
+    for enabled in (True, False):
+        monkeypatch.setattr(kernels, "ENABLED", enabled)
+        fl = Flight.__new__(Flight)
+        fl.t_ids, fl.t_link, fl.t_left, fl.t_wait, fl.t_prev, budget = (
+            a.copy() for a in start)
+        fl._subset(keeps[0])
+        budget = budget[keeps[0]]
+        out = []
+        for keep in keeps[1:]:
+            keep = keep[: fl.t_ids.size]
+            budget = fl._subset_budget(keep, budget)
+            out += [a.copy() for a in (fl.t_ids, fl.t_link, fl.t_left, fl.t_wait, fl.t_prev,
+                                       budget)]
+        got.append(out)
+    for a, b in zip(*got, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert 1000 < got[0][0].size < 4000

@@ -686,3 +686,25 @@ def _count_pairs(ids: np.ndarray, place: np.ndarray, home: np.ndarray, counts: n
 
 still_in = _compile(_still_in)
 count_pairs = _compile(_count_pairs)
+
+
+def _compact(keep: np.ndarray, t_ids: np.ndarray, t_link: np.ndarray, t_left: np.ndarray,
+             t_wait: np.ndarray, t_prev: np.ndarray, budget: np.ndarray,
+             has_budget: bool) -> int:
+    """The travellers where ``keep``, moved to the front of their arrays in order (in
+    place; ``budget`` too when ``has_budget``). Returns how many are kept."""
+    m = 0
+    for q in range(keep.size):
+        if keep[q]:
+            t_ids[m] = t_ids[q]
+            t_link[m] = t_link[q]
+            t_left[m] = t_left[q]
+            t_wait[m] = t_wait[q]
+            t_prev[m] = t_prev[q]
+            if has_budget:
+                budget[m] = budget[q]
+            m += 1
+    return m
+
+
+compact = _compile(_compact)

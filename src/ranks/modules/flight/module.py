@@ -651,8 +651,7 @@ class Flight(Module[FlightParams]):
                 if gone.size:
                     keep = np.ones(self.t_ids.size, dtype=bool)
                     keep[gone] = False
-                    budget = budget[keep]
-                    self._subset(keep)
+                    budget = self._subset_budget(keep, budget)
                 budget[self.t_wait > 0] = 0.0  # hosted by relatives: the next leg waits
 
     def _set_out(self, sim: Simulation, wave: int, budget: np.ndarray, score: np.ndarray,
@@ -712,9 +711,28 @@ class Flight(Module[FlightParams]):
         return True, i[self.t_left[i] <= 1e-9]
 
     def _subset(self, keep: np.ndarray) -> None:
+        """Keep the travellers where ``keep``."""
+        if kernels.ENABLED:  # in place, in one compiled loop (ranks.kernels)
+            self._compact(keep, self.t_left, False)
+            return
         self.t_ids, self.t_link, self.t_left = (self.t_ids[keep], self.t_link[keep],
                                                 self.t_left[keep])
         self.t_wait, self.t_prev = self.t_wait[keep], self.t_prev[keep]
+
+    def _subset_budget(self, keep: np.ndarray, budget: np.ndarray) -> np.ndarray:
+        """Keep the travellers where ``keep``; returns their ``budget``."""
+        if kernels.ENABLED:  # in place, in one compiled loop (ranks.kernels)
+            return budget[: self._compact(keep, budget, True)]
+        self._subset(keep)
+        return budget[keep]
+
+    def _compact(self, keep: np.ndarray, budget: np.ndarray, has_budget: bool) -> int:
+        m = int(kernels.compact(keep, self.t_ids, self.t_link, self.t_left, self.t_wait,
+                                self.t_prev, budget, has_budget))
+        self.t_ids, self.t_link, self.t_left = (self.t_ids[:m], self.t_link[:m],
+                                                self.t_left[:m])
+        self.t_wait, self.t_prev = self.t_wait[:m], self.t_prev[:m]
+        return m
 
     def _arrive(self, sim: Simulation, day: int, wave: int, i: np.ndarray) -> np.ndarray:
         """Travellers at positions ``i`` finish their link: hazards (``hazards``), then
