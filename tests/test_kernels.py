@@ -793,3 +793,19 @@ def test_compiled_traveller_subset_equals_numpy(monkeypatch: pytest.MonkeyPatch)
     for a, b in zip(*got, strict=True):
         assert a.dtype == b.dtype and np.array_equal(a, b)
     assert 1000 < got[0][0].size < 4000
+
+
+def test_distinct_party_keys_equal_unique() -> None:
+    """The displaced book's distinct keys of a large pool (a mask instead of a sort) are
+    np.unique's array, for pools large and small, with repeats."""
+    from types import SimpleNamespace
+
+    from ranks.modules.flight.camps import Displaced
+
+    disp = Displaced.__new__(Displaced)
+    disp.parties, disp.people = SimpleNamespace(H=3000), SimpleNamespace(n=9000)  # type: ignore[assignment]
+    g = np.random.default_rng(18)
+    for n in (0, 1, 50, 700, 5000, 40_000):
+        keys = g.integers(0, 12_000, n).astype(np.int64)
+        got, want = disp._distinct(keys), np.unique(keys)
+        assert got.dtype == want.dtype and np.array_equal(got, want), n

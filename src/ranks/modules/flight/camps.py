@@ -59,13 +59,23 @@ class Displaced:
         """
         if day - self._compacted >= COMPACT_DAYS:
             self._compacted = day
-            ids, k = self.members(unique(self.pool.view()))
-            self.pool.reset(unique(k))
+            ids, k = self.members(self._distinct(self.pool.view()))
+            self.pool.reset(self._distinct(k))
             self.counts[:] = 0
             self.count(ids, +1)
-            _, k = self.members(unique(self.camp_pool.view()), State.CAMP)
-            self.camp_pool.reset(unique(k))
+            _, k = self.members(self._distinct(self.camp_pool.view()), State.CAMP)
+            self.camp_pool.reset(self._distinct(k))
         return self.pool.view()
+
+    def _distinct(self, keys: np.ndarray) -> np.ndarray:
+        """Sorted distinct party keys (``unique``); a large pool by a mask over all keys
+        (households, then men alone) instead of a sort: the same array."""
+        n_keys = self.parties.H + self.people.n
+        if keys.size * 16 < n_keys:
+            return unique(keys)
+        seen = np.zeros(n_keys, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen).astype(keys.dtype, copy=False)
 
     def members(self, keys: np.ndarray, state: int | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
