@@ -152,7 +152,7 @@ def interpolate(table: np.ndarray, days: int) -> np.ndarray:
             i = np.minimum(i, len(d) - 2) + 1
         else:  # Flee takes the first later entry in file order
             later = t[:, None] < d[None, 1:]
-            has = later.any(axis=1)
+            has = np.asarray(later.any(axis=1))
             i = np.argmax(later, axis=1) + 1
         old_d, old_v = d[i - 1], v[i - 1]
         with np.errstate(divide="ignore", invalid="ignore"):  # (repeated dates: unused)
