@@ -571,9 +571,9 @@ def _leaving_draws(m: np.ndarray, actor: np.ndarray, place: np.ndarray, home: np
             n_f[a] += 1
     any_fav = n_f.sum() > 0 and w_fav > 0
     fav = np.zeros(n_actors, dtype=np.float64)
-    for a in range(n_actors):
-        share = n_f[a] / max(np.float64(n_a[a]), 1.0)
-        fav[a] = w_fav * min(share / fav_ref, 1.0)
+    for b in range(n_actors):
+        share = n_f[b] / max(np.float64(n_a[b]), 1.0)
+        fav[b] = w_fav * min(share / fav_ref, 1.0)
     leave = np.empty(n, dtype=np.bool_)
     sus = np.empty(n, dtype=np.bool_)
     new_sus = np.empty(n, dtype=np.bool_)
