@@ -36,6 +36,17 @@ def csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     except OSError as exc:
         raise RanksInputError(f"cannot read: {exc.strerror}", file=path) from None
 
+def plain_csv_lines(path: Path) -> list[str] | None:
+    """The lines of a CSV file that needs no csv module to split (readable UTF-8 without a
+    quote character; read with universal newlines, so lines end where the csv module's
+    records do), or None."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeError):
+        return None
+    return None if '"' in text else text.split("\n")
+
+
 def parse_int(text: str, path: Path, line: int, column: str, *, allow_empty: int | None = None
               ) -> int:
     """Parse an integer field (``12``, ``12.0``); empty gives ``allow_empty`` when set."""

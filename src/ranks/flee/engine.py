@@ -1408,31 +1408,26 @@ class FleeEngine:
                "new_agents": new_agents, "debt": debt}
         t = 0
         while t < T:
-            if self._quiet is not None:
-                t_done, k = self._run_quiet(t, T, rec)
-                if t_done > t:
-                    steps += k
-                    if on_day is not None:
-                        for d in range(t, t_done):
-                            on_day(d)
-                    t = t_done
-                    continue
             n0 = self.ag.n
-            if self._quiet is not None:
-                # the day's changes in Python, its moves and the quiet days after it in one
-                # compiled call
-                rng = self._prepare(t)
-                t_done, k = self._run_quiet(t, T, rec, ready=self.ag.n - n0)
-                if t_done > t:
-                    steps += k
-                    if on_day is not None:
-                        for d in range(t, t_done):
-                            on_day(d)
-                    t = t_done
-                    continue
-                steps += self._moves(rng)
-            else:
+            t_done = t
+            if self._quiet is None:
                 steps += self.step(t)
+            else:
+                t_done, k = self._run_quiet(t, T, rec)
+                if t_done == t:
+                    # the day's changes in Python, its moves and the quiet days after it
+                    # in one compiled call
+                    rng = self._prepare(t)
+                    t_done, k = self._run_quiet(t, T, rec, ready=self.ag.n - n0)
+                    if t_done == t:
+                        steps += self._moves(rng)
+            if t_done > t:  # days t .. t_done - 1 ran (and were recorded) compiled
+                steps += k
+                if on_day is not None:
+                    for d in range(t, t_done):
+                        on_day(d)
+                t = t_done
+                continue
             new_agents[t] = self.ag.n - n0
             debt[t] = self.debt
             camp_sim[t] = self.count[self.camp_idx]

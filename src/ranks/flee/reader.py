@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from ranks.errors import RanksInputError
-from ranks.flee.csvio import csv_rows, parse_date, parse_float, parse_int
+from ranks.flee.csvio import csv_rows, parse_date, parse_float, parse_int, plain_csv_lines
 from ranks.flee.demographics import Attribute, RouteClasses, read_demographics, route_classes
 from ranks.flee.fabflee import resolve_layout
 from ranks.flee.settings import _FAST_LOADER, _KEYS, CompatSettings, FleeSettings, load_settings
@@ -500,15 +500,9 @@ def _check_memory(days: int, n_locations: int, period: Path) -> None:
 
 def _no_minus_counts(path: Path) -> bool:
     """Whether a plain series file (no quotes) has no minus sign in any second field."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeError):
-        return False
-    text = text.replace("\r\n", "\n")
-    if '"' in text or "\r" in text:
-        return False
-    return not any("-" in parts[1] for parts in (ln.split(",", 2) for ln in text.split("\n"))
-                   if len(parts) > 1)
+    lines = plain_csv_lines(path)
+    return lines is not None and not any(
+        "-" in parts[1] for parts in (ln.split(",", 2) for ln in lines) if len(parts) > 1)
 
 
 def _check_observed(val_dir: Path) -> None:

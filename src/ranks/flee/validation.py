@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ranks.errors import RanksInputError
-from ranks.flee.csvio import csv_rows
+from ranks.flee.csvio import csv_rows, plain_csv_lines
 
 
 @dataclass
@@ -48,17 +48,13 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
 def _quick_series(path: Path, start: dt.date, hasten: int) -> np.ndarray | None:
     """:func:`_read_series` for a plain file (no quotes, nothing wrong), without the csv
     module: None for anything else, and the csv reader reads it (and says what is wrong)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeError):
-        return None
-    text = text.replace("\r\n", "\n")
-    if '"' in text or "\r" in text:
+    lines = plain_csv_lines(path)
+    if lines is None:
         return None
     out: list[tuple[float, float]] = []
     k = -1
     try:
-        for ln in text.split("\n"):
+        for ln in lines:
             if not ln.replace(",", "").strip():
                 continue  # (csv_rows skips rows whose fields are all empty)
             k += 1
