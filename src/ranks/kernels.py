@@ -128,52 +128,35 @@ def _return_candidates(keys: np.ndarray, n_households: int, hh_ptr: np.ndarray,
     someone other than the actor fled and ``home_ok``, away long enough, the camp's exit rule
     lets them out) and ``has_man`` (the party has a displaced man of ages ``age_lo``..
     ``age_hi`` in whole years)."""
-    n = 0
-    for j in range(keys.size):
-        kk = keys[j]
-        n += 1 if kk >= n_households else hh_ptr[kk + 1] - hh_ptr[kk]
-    ids = np.empty(n, dtype=np.int64)
-    ks = np.empty(n, dtype=np.int64)
-    safe = np.zeros(n, dtype=np.bool_)
-    man = np.zeros(n, dtype=np.bool_)
-    m = 0
-    for lone_pass in range(2):  # households first, then men alone (as Parties.members)
-        for j in range(keys.size):
-            kk = keys[j]
-            lone = kk >= n_households
-            if lone != (lone_pass == 1):
-                continue
-            lo = kk - n_households if lone else hh_ptr[kk]
-            hi = lo + 1 if lone else hh_ptr[kk + 1]
-            start = m
+    ids, ks = displaced_members(keys, n_households, hh_ptr, hh_members, bits, fled_bit,
+                                lone_bit, displaced_state, state, place, home, -1)
+    m = ids.size
+    safe = np.zeros(m, dtype=np.bool_)
+    man = np.zeros(m, dtype=np.bool_)
+    start = 0
+    any_man = False
+    for q in range(m):  # a party's members stand together (displaced_members' order)
+        i = ids[q]
+        st = state[i]
+        h = np.int64(home[i])
+        at = np.int64(place[i])
+        c = control[h]
+        ok = (home_ok[h] and c != fled_from[i]
+              and day - np.int64(since[i]) >= min_days_away)
+        if ok and st == camp_state:
+            rule = exit_rule[at]
+            ok = rule == exit_free or (rule == exit_sponsor
+                                       and (bits[i] & sponsored_bit) != 0)
+        safe[q] = ok
+        years = (day - np.int64(birth[i])) * 4 // 1461
+        if sex[i] == 1 and age_lo <= years <= age_hi:
+            any_man = True
+        if q == m - 1 or ks[q + 1] != ks[q]:
+            for r in range(start, q + 1):
+                man[r] = any_man
+            start = q + 1
             any_man = False
-            for q in range(lo, hi):
-                i = q if lone else hh_members[q]
-                b = bits[i]
-                if (b & fled_bit) == 0 or ((b & lone_bit) != 0) != lone:
-                    continue
-                st = state[i]
-                h = np.int64(home[i])
-                at = np.int64(place[i])
-                if not displaced_state[st] or at == h:
-                    continue
-                ids[m] = i
-                ks[m] = kk
-                c = control[h]
-                ok = (home_ok[h] and c != fled_from[i]
-                      and day - np.int64(since[i]) >= min_days_away)
-                if ok and st == camp_state:
-                    rule = exit_rule[at]
-                    ok = rule == exit_free or (rule == exit_sponsor
-                                               and (b & sponsored_bit) != 0)
-                safe[m] = ok
-                years = (day - np.int64(birth[i])) * 4 // 1461
-                if sex[i] == 1 and age_lo <= years <= age_hi:
-                    any_man = True
-                m += 1
-            for q in range(start, m):
-                man[q] = any_man
-    return ids[:m], ks[:m], safe[:m], man[:m]
+    return ids, ks, safe, man
 
 
 def _displaced_members(keys: np.ndarray, n_households: int, hh_ptr: np.ndarray,
