@@ -181,6 +181,24 @@ def test_compiled_displaced_members_equal_numpy(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setattr(kernels, "ENABLED", True)
         assert fast[0].size and all(np.array_equal(a, b) for a, b in zip(fast, slow,
                                                                           strict=True))
+    # a compaction of the pools (duplicates, parties gone home) and the recount
+    import copy
+
+    from ranks.modules.flight.camps import COMPACT_DAYS
+
+    book.pool.add(mixed)
+    book.camp_pool.add(mixed[::3])
+    got = []
+    for enabled in (True, False):
+        monkeypatch.setattr(kernels, "ENABLED", enabled)
+        b = copy.deepcopy(book)
+        b._compacted = day - COMPACT_DAYS
+        b.parties_today(sim, day)
+        got.append((b.pool.view().copy(), b.camp_pool.view().copy(), b.counts.copy()))
+    monkeypatch.setattr(kernels, "ENABLED", True)
+    (fp, fc, fn), (sp, sc, sn) = got
+    assert fp.size < book.pool.view().size and fn.sum() > 0  # it dropped and counted
+    assert np.array_equal(fp, sp) and np.array_equal(fc, sc) and np.array_equal(fn, sn)
 
 
 # ----------------------------------------------------------------------------- Flee day

@@ -268,10 +268,10 @@ class Simulation:
     def _resolve_deaths(self, day: int) -> None:
         if not self._deaths:
             return
-        seen = np.zeros(0, dtype=np.int64)
         for ids, cause, actor in self._deaths:
+            # those who died of an earlier cause today are DEAD already (set below)
             ids = unique(ids)
-            ids = ids[(self.people.state[ids] != State.DEAD) & ~np.isin(ids, seen)]
+            ids = ids[self.people.state[ids] != State.DEAD]
             if ids.size == 0:
                 continue
             actors = self.people.actor[ids]
@@ -284,7 +284,6 @@ class Simulation:
             for fn in self.death_listeners:
                 fn(ids, cause, actor)
             self.people.set(ids, day, state=State.DEAD)
-            seen = np.concatenate([seen, ids])
         self._deaths.clear()
 
     def check_conservation(self, day: int) -> None:

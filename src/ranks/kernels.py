@@ -206,6 +206,50 @@ return_candidates = _compile(_return_candidates)
 displaced_members = _compile(_displaced_members)
 
 
+def _kept_parties(keys: np.ndarray, n_keys: int, n_households: int, hh_ptr: np.ndarray,
+                  hh_members: np.ndarray, bits: np.ndarray, fled_bit: int, lone_bit: int,
+                  displaced_state: np.ndarray, state: np.ndarray, place: np.ndarray,
+                  home: np.ndarray, want_state: int, counts: np.ndarray, n_places: int,
+                  count: bool) -> np.ndarray:
+    """A compaction of a pool of party keys (``Displaced.parties_today``) in one pass: the
+    sorted distinct keys of ``keys`` that still have a member as
+    :func:`_displaced_members` finds them (same filter, ``want_state`` likewise); with
+    ``count``, each such member adds one to ``counts`` (flat, current place x home place)."""
+    seen = np.zeros(n_keys, dtype=np.bool_)
+    for j in range(keys.size):
+        seen[keys[j]] = True
+    out = np.empty(n_keys, dtype=np.int64)
+    m = 0
+    for kk in range(n_keys):
+        if not seen[kk]:
+            continue
+        lone = kk >= n_households
+        lo = kk - n_households if lone else hh_ptr[kk]
+        hi = lo + 1 if lone else hh_ptr[kk + 1]
+        kept = False
+        for q in range(lo, hi):
+            i = q if lone else hh_members[q]
+            b = bits[i]
+            if (b & fled_bit) == 0 or ((b & lone_bit) != 0) != lone:
+                continue
+            st = state[i]
+            if want_state >= 0:
+                if st != want_state:
+                    continue
+            elif not displaced_state[st] or place[i] == home[i]:
+                continue
+            kept = True
+            if count:
+                counts[np.int64(place[i]) * n_places + home[i]] += 1
+        if kept:
+            out[m] = kk
+            m += 1
+    return out[:m]
+
+
+kept_parties = _compile(_kept_parties)
+
+
 def _choose_links(at: np.ndarray, prev: np.ndarray, f: np.ndarray, nocamp: np.ndarray,
                   smuggled: np.ndarray, u: np.ndarray, score: np.ndarray,
                   path_of: np.ndarray, path_end: np.ndarray, path_dist_w: np.ndarray,

@@ -173,6 +173,16 @@ class Returns(Module[ReturnsParams]):
         self.conscripting = np.zeros(w.n_actors + 1, dtype=bool)  # index A: no holder
         for a in p.conscripting_actors.value:
             self.conscripting[w.actor_index[a]] = True
+        #: the home place of each household when all its members share it (-1 if not):
+        #: bounds a party's chance before its members are looked up (``step``)
+        people, H = sim.people, flight.parties.H
+        hh = people.household.astype(np.int64)
+        has = hh >= 0
+        lo = np.full(H, w.n_places, dtype=np.int64)
+        hi = np.full(H, -1, dtype=np.int64)
+        np.minimum.at(lo, hh[has], people.home[has])
+        np.maximum.at(hi, hh[has], people.home[has])
+        self.hh_home = np.where(lo == hi, lo, -1)
         #: the day each place last became unsafe (control changed, a front of at least
         #: front_min_intensity that is not calm, a siege): return waves start from it
         self.safe_since = np.zeros(w.n_places, dtype=np.int64)
@@ -237,6 +247,29 @@ class Returns(Module[ReturnsParams]):
         calm_p = kind == _CALM
         home_ok = ((ctrl_p >= 0) & ((front < p.safe_front_max.value) | calm_p)
                    & ~return_barred(flight.expulsions, day, w.n_places))
+        wave = p.wave_floor.value + (1.0 - p.wave_floor.value) * 0.5 ** (
+            (day - self.safe_since) / p.wave_half_life_days.value)
+        near = front_distance(w, day, self.dist, p.front_min_intensity.value)
+        at_home = np.where(calm_p, 0.0, front.astype(np.float64))
+        cond_p = (wave * np.clip(near / p.front_safe_km.value, 0.0, 1.0) * (1.0 - at_home)
+                  * (1.0 - self.mines[day]) * (1.0 - self.damage[day]))
+        # one number per party decides (below): a party goes only if it is below rate x
+        # condition / p_max <= its home's condition (0 where home is not safe) x the holder
+        # factor, so parties above that bound are dropped before their members are looked
+        # up (the same returns; a small margin covers rounding). A household whose members
+        # have different homes is bounded by the best condition of any safe home.
+        fac = p.conscription_return_factor.value
+        cond_ok = np.where(home_ok, cond_p, 0.0) * max(fac, 1.0)
+        H = flight.parties.H
+        lone = keys >= H
+        k_home = np.where(lone, people.home[np.where(lone, keys - H, 0)],
+                          self.hh_home[np.where(lone, 0, keys)])
+        bound = np.where(k_home >= 0, cond_ok[np.maximum(k_home, 0)], cond_ok.max())
+        u_key = sim.person_uniform("returns.accept", keys)
+        maybe = u_key < bound * (1.0 + 1e-9)
+        if not maybe.any():
+            return
+        keys, u_key = keys[maybe], u_key[maybe]
         ids, k, safe, has_man = self._candidates(sim, day, keys, home_ok, ctrl_p)
         sel = np.flatnonzero(safe)
         if sel.size == 0:
@@ -245,16 +278,10 @@ class Returns(Module[ReturnsParams]):
         home = people.home[ids].astype(np.int64)
         ctrl = ctrl_p[home]
         st = people.state[ids]
-        wave = p.wave_floor.value + (1.0 - p.wave_floor.value) * 0.5 ** (
-            (day - self.safe_since) / p.wave_half_life_days.value)
-        near = front_distance(w, day, self.dist, p.front_min_intensity.value)
-        at_home = np.where(calm_p, 0.0, front.astype(np.float64))
-        cond_p = (wave * np.clip(near / p.front_safe_km.value, 0.0, 1.0) * (1.0 - at_home)
-                  * (1.0 - self.mines[day]) * (1.0 - self.damage[day]))
         # a party with a man of service age fears a conscripting holder
         fear = has_man & self.conscripting[np.where(ctrl >= 0, ctrl, w.n_actors)]
-        cond = cond_p[home] * np.where(fear, p.conscription_return_factor.value, 1.0)
-        u = sim.person_uniform("returns.accept", k)
+        cond = cond_p[home] * np.where(fear, fac, 1.0)
+        u = u_key[np.searchsorted(keys, k)]  # each member's party's number
         go = u * p_max < rate[st] * cond
         ids, home, ctrl = ids[go], home[go], ctrl[go]
         if ids.size == 0:

@@ -59,6 +59,11 @@ class Displaced:
         """
         if day - self._compacted >= COMPACT_DAYS:
             self._compacted = day
+            if kernels.ENABLED:  # the same pools and counts, one pass each (ranks.kernels)
+                self.counts[:] = 0
+                self.pool.reset(self._kept(self.pool.view(), -1, True))
+                self.camp_pool.reset(self._kept(self.camp_pool.view(), int(State.CAMP), False))
+                return self.pool.view()
             ids, k = self.members(self._distinct(self.pool.view()))
             self.pool.reset(self._distinct(k))
             self.counts[:] = 0
@@ -66,6 +71,15 @@ class Displaced:
             _, k = self.members(self._distinct(self.camp_pool.view()), State.CAMP)
             self.camp_pool.reset(self._distinct(k))
         return self.pool.view()
+
+    def _kept(self, keys: np.ndarray, state: int, count: bool) -> np.ndarray:
+        """Sorted distinct ``keys`` with a displaced member left (in ``state`` unless -1),
+        each such member counted into ``counts`` with ``count`` (compiled)."""
+        pt, people = self.parties, self.people
+        return kernels.kept_parties(
+            np.ascontiguousarray(keys, dtype=np.int64), pt.H + people.n, pt.H, pt.hh_ptr,
+            pt.hh_members, pt.bits, FLED, LONE, DISPLACED_STATE, people.state, people.place,
+            people.home, state, self.counts.reshape(-1), self.P, count)
 
     def _distinct(self, keys: np.ndarray) -> np.ndarray:
         """Sorted distinct party keys (``unique``); a large pool by a mask over all keys
