@@ -726,7 +726,7 @@ def test_compiled_event_counts_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> N
                 if g.random() < 0.2:
                     kw["count"] = g.integers(0, 5, n)
                 rec.events(f"e{int(g.integers(0, 4))}", pl, **kw)
-            days.append([(k, v.copy()) for k, v in rec._today.items()])
+            days.append(rec.today())
             rec.end_day(day)
         got.append((days, rec.events_frame()))
     (d1, f1), (d2, f2) = got
@@ -827,3 +827,28 @@ def test_distinct_party_keys_equal_unique() -> None:
         keys = g.integers(0, 12_000, n).astype(np.int64)
         got, want = disp._distinct(keys), np.unique(keys)
         assert got.dtype == want.dtype and np.array_equal(got, want), n
+
+
+@needs_numba
+def test_compiled_seed_words_equal_seed_sequence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stream's generator seeded through the compiled seed-sequence hash draws what
+    ``default_rng([seed, key, day + 1e6])`` draws: entropy of 1 to 6 words, zero words,
+    seeds above 2**32 (two words), negative days; and the same with the loops off."""
+    g = np.random.default_rng(23)
+    for t in range(2000):
+        pre = g.integers(0, 2**32, int(g.integers(0, 6))).astype(np.uint32)
+        if t % 7 == 0:
+            pre[:] = 0
+        last = int(g.integers(0, 2**32))
+        want = np.random.SeedSequence(np.append(pre, np.uint32(last))).generate_state(
+            4, np.uint64)
+        assert np.array_equal(kernels.seed_words(pre, last), want)
+    for enabled in (True, False):
+        monkeypatch.setattr(kernels, "ENABLED", enabled)
+        for seed in (0, 7, 2**32 + 5):
+            for name in ("returns.candidates", "flight.move.0"):
+                for day in (-3, 0, 1309):
+                    got = rng.stream(seed, name, day).random(4)
+                    want = np.random.default_rng(
+                        [seed, rng.stream_key(name), day + 1_000_000]).random(4)
+                    assert np.array_equal(got, want)

@@ -250,6 +250,52 @@ def _kept_parties(keys: np.ndarray, n_keys: int, n_households: int, hh_ptr: np.n
 kept_parties = _compile(_kept_parties)
 
 
+#: numpy's SeedSequence constants (numpy/random/bit_generator.pyx): hash and mix
+SS_INIT_A, SS_MULT_A, SS_INIT_B, SS_MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+SS_MIX_L, SS_MIX_R = 0xCA01F9DD, 0x4973F715
+
+
+def _seed_words(prefix: np.ndarray, last: int) -> np.ndarray:
+    """``SeedSequence(entropy).generate_state(4, uint64)`` for the uint32 entropy words
+    ``prefix`` followed by the word ``last`` (< 2**32): numpy's hash, pool of 4 words,
+    step for step in 32-bit arithmetic."""
+    mask = np.uint64(0xFFFFFFFF)
+    ent = np.empty(prefix.size + 1, dtype=np.uint64)
+    for j in range(prefix.size):
+        ent[j] = np.uint64(prefix[j])
+    ent[prefix.size] = np.uint64(last)
+    h = np.uint64(SS_INIT_A)
+    pool = np.zeros(4, dtype=np.uint64)
+    for i in range(4):
+        v = ent[i] if i < ent.size else np.uint64(0)
+        v = v ^ h
+        h = (h * np.uint64(SS_MULT_A)) & mask
+        v = (v * h) & mask
+        pool[i] = v ^ (v >> np.uint64(16))
+    for i_src in range(4 + max(ent.size - 4, 0)):
+        for i_dst in range(4):
+            if i_src < 4 and i_src == i_dst:
+                continue
+            v = (pool[i_src] if i_src < 4 else ent[i_src]) ^ h
+            h = (h * np.uint64(SS_MULT_A)) & mask
+            v = (v * h) & mask
+            v = v ^ (v >> np.uint64(16))
+            r = (np.uint64(SS_MIX_L) * pool[i_dst] - np.uint64(SS_MIX_R) * v) & mask
+            pool[i_dst] = r ^ (r >> np.uint64(16))
+    hb = np.uint64(SS_INIT_B)
+    out = np.zeros(4, dtype=np.uint64)
+    for i in range(8):
+        v = pool[i % 4] ^ hb
+        hb = (hb * np.uint64(SS_MULT_B)) & mask
+        v = (v * hb) & mask
+        v = v ^ (v >> np.uint64(16))
+        out[i // 2] |= v << np.uint64(32 * (i % 2))
+    return out
+
+
+seed_words = _compile(_seed_words)
+
+
 def _choose_links(at: np.ndarray, prev: np.ndarray, f: np.ndarray, nocamp: np.ndarray,
                   smuggled: np.ndarray, u: np.ndarray, score: np.ndarray,
                   path_of: np.ndarray, path_end: np.ndarray, path_dist_w: np.ndarray,

@@ -62,7 +62,10 @@ class Recorder:
         self._codes: dict[str, int] = {}
         self._names: list[str] = []
         self._reason_codes: dict[tuple[str, ...], np.ndarray] = {}  # codes of label lists
-        self._today: dict[tuple[int, int, int, int], np.ndarray] = {}
+        # today's counts: a row of ``_rows`` (by place) for each (event, actor, reason,
+        # destination) key, in the order the keys first came today
+        self._today: dict[tuple[int, int, int, int], int] = {}
+        self._rows = np.zeros((64, self.n_places), dtype=np.int64)
         self._cols: dict[str, list[np.ndarray]] = {
             k: [] for k in ("day", "actor", "place", "event", "reason", "destination", "count")}
         self.stocks: list[StockSeries] = []
@@ -104,7 +107,7 @@ class Recorder:
         # one value for all or one per person: NumPy broadcasts the scalars
         a = np.asarray(actor, dtype=np.int64)
         d = np.asarray(destination, dtype=np.int64)
-        if np.ndim(reason) > 0:
+        if _is_array(reason):
             if reasons is None:
                 raise ValueError("a reason code array needs its labels (reasons=)")
             codes = self._reason_codes.get(tuple(reasons))
@@ -135,15 +138,32 @@ class Recorder:
             counts = np.bincount(cell, weights=w, minlength=uk.size * P).astype(
                 np.int64).reshape(uk.size, P)
         ev = self._code(name)
+        today, buf = self._today, self._rows
         for j, k in enumerate(uk.tolist()):
             ad, r = divmod(k, n_code)
             ai, di = divmod(ad, P1)
             key = (ev, ai - 1, r, di - 1)
-            buf = self._today.get(key)
-            if buf is None:
-                self._today[key] = counts[j]
-            else:
-                buf += counts[j]
+            row = today.get(key)
+            if row is None:
+                row = self._row(key)
+                buf = self._rows  # it may have grown
+            buf[row] += counts[j]
+
+    def _row(self, key: tuple[int, int, int, int]) -> int:
+        """The row of today's counts for ``key`` (a new zero row the first time today)."""
+        row = self._today.get(key)
+        if row is None:
+            row = self._today[key] = len(self._today)
+            if row >= self._rows.shape[0]:
+                grown = np.zeros((2 * self._rows.shape[0], self.n_places), dtype=np.int64)
+                grown[: self._rows.shape[0]] = self._rows
+                self._rows = grown
+        return row
+
+    def today(self) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
+        """Today's counts so far: (event, actor, reason, destination) codes and the count by
+        place (copies), in the order the keys first came."""
+        return [(k, self._rows[r].copy()) for k, r in self._today.items()]
 
     def _key(self, name: str, actor: int, reason: str, destination: int
              ) -> tuple[int, int, int, int]:
@@ -151,9 +171,7 @@ class Recorder:
 
     def _add(self, key: tuple[int, int, int, int], places: int | np.ndarray,
              count: int | np.ndarray) -> None:
-        buf = self._today.get(key)
-        if buf is None:
-            buf = self._today[key] = np.zeros(self.n_places, dtype=np.int64)
+        buf = self._rows[self._row(key)]  # a view: added to in place
         if not _is_array(places):
             buf[int(places)] += int(np.asarray(count).item())
         else:
@@ -190,7 +208,7 @@ class Recorder:
         """Flush today's event counts; take a stock snapshot when due."""
         if self._today:
             keys = np.array(list(self._today.keys()), dtype=np.int64)  # (K, 4)
-            bufs = np.stack(list(self._today.values()))  # (K, P)
+            bufs = self._rows[: len(self._today)]  # (K, P), rows in the order of keys
             k_idx, p_idx = np.nonzero(bufs)
             if k_idx.size:
                 counts = bufs[k_idx, p_idx]
@@ -206,6 +224,7 @@ class Recorder:
                 for code in np.flatnonzero(per_event):
                     name = self._names[code]
                     self.totals[name] = self.totals.get(name, 0) + int(per_event[code])
+            bufs[:] = 0
         self._today.clear()
         if day % self.stocks_every == 0 or last:
             self.snapshot_days.append(day)
@@ -271,6 +290,8 @@ class Recorder:
 
 def _is_array(x: object) -> bool:
     """An array of one value per person (not one value for all)."""
+    if type(x) is np.ndarray:  # the common case, without np.ndim's dispatch
+        return x.ndim > 0
     return isinstance(x, np.ndarray | list | tuple) and np.ndim(x) > 0
 
 

@@ -15,6 +15,7 @@ import hashlib
 from functools import lru_cache
 
 import numpy as np
+from numpy.random.bit_generator import ISeedSequence
 
 from ranks import kernels
 
@@ -30,8 +31,45 @@ def stream_key(name: str) -> int:
 
 
 def stream(seed: int, name: str, day: int) -> np.random.Generator:
-    """A fresh generator for stream ``name`` on ``day`` (day index from the period start)."""
-    return np.random.default_rng([int(seed), stream_key(name), int(day) + 1_000_000])
+    """A fresh generator for stream ``name`` on ``day`` (day index from the period start):
+    ``numpy.random.default_rng([seed, stream_key(name), day + 1_000_000])``. With Numba the
+    seed sequence's hash is computed in one compiled call (:func:`ranks.kernels.seed_words`,
+    the same state words, so the same draws) instead of by ``SeedSequence``."""
+    d = int(day) + 1_000_000
+    if kernels.ENABLED and seed >= 0 and 0 <= d < 2**32:
+        words = kernels.seed_words(_entropy_prefix(int(seed), name), d)
+        return np.random.Generator(np.random.PCG64(_StateWords(words)))
+    return np.random.default_rng([int(seed), stream_key(name), d])
+
+
+def _int_words(n: int) -> list[int]:
+    """The uint32 words numpy's SeedSequence makes of a non-negative integer (low first;
+    [0] for 0)."""
+    out = [n & 0xFFFFFFFF]
+    n >>= 32
+    while n > 0:
+        out.append(n & 0xFFFFFFFF)
+        n >>= 32
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _entropy_prefix(seed: int, name: str) -> np.ndarray:
+    """The uint32 entropy words of ``[seed, stream_key(name)]`` as SeedSequence reads them."""
+    return np.array(_int_words(seed) + _int_words(stream_key(name)), dtype=np.uint32)
+
+
+class _StateWords(ISeedSequence):
+    """A seed sequence whose state words are already known: PCG64 asks for 4 uint64 words
+    and gets them (what ``SeedSequence.generate_state(4, np.uint64)`` returns)."""
+
+    def __init__(self, words: np.ndarray) -> None:
+        self.words = words
+
+    def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:
+        if n_words != 4 or np.dtype(dtype) != np.dtype(np.uint64):
+            raise ValueError("only the 4 uint64 words PCG64 asks for are known")
+        return self.words
 
 
 _MASK = 2**64 - 1

@@ -175,14 +175,14 @@ class Returns(Module[ReturnsParams]):
             self.conscripting[w.actor_index[a]] = True
         #: the home place of each household when all its members share it (-1 if not):
         #: bounds a party's chance before its members are looked up (``step``)
-        people, H = sim.people, flight.parties.H
-        hh = people.household.astype(np.int64)
-        has = hh >= 0
-        lo = np.full(H, w.n_places, dtype=np.int64)
-        hi = np.full(H, -1, dtype=np.int64)
-        np.minimum.at(lo, hh[has], people.home[has])
-        np.maximum.at(hi, hh[has], people.home[has])
-        self.hh_home = np.where(lo == hi, lo, -1)
+        pt = flight.parties
+        self.hh_home = np.full(pt.H, -1, dtype=np.int64)
+        full = np.flatnonzero(np.diff(pt.hh_ptr) > 0)
+        if full.size:  # each household's members stand together in hh_members
+            homes = sim.people.home[pt.hh_members].astype(np.int64)
+            lo = np.minimum.reduceat(homes, pt.hh_ptr[full])
+            hi = np.maximum.reduceat(homes, pt.hh_ptr[full])
+            self.hh_home[full] = np.where(lo == hi, lo, -1)
         #: the day each place last became unsafe (control changed, a front of at least
         #: front_min_intensity that is not calm, a siege): return waves start from it
         self.safe_since = np.zeros(w.n_places, dtype=np.int64)
