@@ -726,6 +726,8 @@ def test_compiled_event_counts_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> N
                 if g.random() < 0.2:
                     kw["count"] = g.integers(0, 5, n)
                 rec.events(f"e{int(g.integers(0, 4))}", pl, **kw)
+            for k in range(70 * (day % 2)):  # more keys in a day than the first buffer
+                rec.events(f"s{k}", int(g.integers(0, P)), count=int(g.integers(1, 4)))
             days.append(rec.today())
             rec.end_day(day)
         got.append((days, rec.events_frame()))
@@ -852,3 +854,39 @@ def test_compiled_seed_words_equal_seed_sequence(monkeypatch: pytest.MonkeyPatch
                     want = np.random.default_rng(
                         [seed, rng.stream_key(name), day + 1_000_000]).random(4)
                     assert np.array_equal(got, want)
+
+
+@needs_numba
+def test_compiled_wanted_split_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The coercion module's split of the wanted (in the open and in reach, with place,
+    wanting actor and informer multiplier; the hidden): the same arrays compiled and in
+    NumPy, on a run with men wanted in the open and in hiding."""
+    from ranks.engine import Simulation
+    from ranks.modules.coercion import Coercion
+    from ranks.runner import load
+
+    sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2017-2020.yaml"), scale=0.02)
+    for day in range(120):
+        sim.step(day)
+        sim.next_day = day + 1
+    co = sim.get(Coercion)
+    assert co is not None
+    W = co.book.wanted(sim)
+    ctrl = sim.world.control[sim.next_day]
+    # more in the open, some informed on (planned flight, suspected): both branches
+    from ranks.modules.wanted import FLEE_BIT
+    from ranks.population import Flag
+
+    p = sim.people
+    out = W[np.isin(p.state[W], [State.HIDING, State.DESERTED])][::2]
+    p.state[out] = State.CIVILIAN
+    co.book.bits[W[::3]] |= np.uint8(FLEE_BIT)
+    p.flags[W[1::3]] |= np.uint8(Flag.SUSPECTED)
+    got = []
+    for enabled in (True, False):
+        monkeypatch.setattr(kernels, "ENABLED", enabled)
+        got.append(co._split(sim, W, ctrl))
+    for a, b in zip(*got, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    op, _, _, mult, hidden = got[0]
+    assert op.size and hidden.size and (mult > 1).any() and (mult == 1).any()

@@ -296,6 +296,50 @@ def _seed_words(prefix: np.ndarray, last: int) -> np.ndarray:
 seed_words = _compile(_seed_words)
 
 
+def _wanted_in_open(W: np.ndarray, state: np.ndarray, hidden_tab: np.ndarray,
+                    reach_tab: np.ndarray, place: np.ndarray, wanted_by: np.ndarray,
+                    control: np.ndarray, reach: np.ndarray, book_bits: np.ndarray,
+                    flee_bit: int, flags: np.ndarray, suspected: int, boost: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The first split of ``Coercion._wanted_day`` (its NumPy twin): of the wanted ``W``,
+    those in the open (state in ``reach_tab``, not in ``hidden_tab``) whom the actor that
+    wants them reaches where they are (``reach[wanted_by, holder]``), with their place,
+    that actor and the informer multiplier ``1 + boost x informed`` (planned flight or
+    suspected); and the hidden, in the order of ``W``."""
+    n = W.size
+    op = np.empty(n, dtype=np.int64)
+    pl = np.empty(n, dtype=np.int64)
+    wb = np.empty(n, dtype=np.int64)
+    mult = np.empty(n, dtype=np.float64)
+    hid = np.empty(n, dtype=np.int64)
+    m = 0
+    h = 0
+    for j in range(n):
+        i = W[j]
+        st = state[i]
+        if hidden_tab[st]:
+            hid[h] = i
+            h += 1
+            continue
+        if not reach_tab[st]:
+            continue
+        a = np.int64(wanted_by[i])
+        at = np.int64(place[i])
+        holder = np.int64(control[at])
+        if a < 0 or holder < 0 or not reach[a, holder]:
+            continue
+        informed = (book_bits[i] & flee_bit) != 0 or (flags[i] & suspected) != 0
+        op[m] = i
+        pl[m] = at
+        wb[m] = a
+        mult[m] = 1.0 + boost * (1.0 if informed else 0.0)
+        m += 1
+    return op[:m], pl[:m], wb[:m], mult[:m], hid[:h]
+
+
+wanted_in_open = _compile(_wanted_in_open)
+
+
 def _choose_links(at: np.ndarray, prev: np.ndarray, f: np.ndarray, nocamp: np.ndarray,
                   smuggled: np.ndarray, u: np.ndarray, score: np.ndarray,
                   path_of: np.ndarray, path_end: np.ndarray, path_dist_w: np.ndarray,

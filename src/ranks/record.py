@@ -171,7 +171,8 @@ class Recorder:
 
     def _add(self, key: tuple[int, int, int, int], places: int | np.ndarray,
              count: int | np.ndarray) -> None:
-        buf = self._rows[self._row(key)]  # a view: added to in place
+        row = self._row(key)  # first: it may grow the buffer
+        buf = self._rows[row]  # a view: added to in place
         if not _is_array(places):
             buf[int(places)] += int(np.asarray(count).item())
         else:

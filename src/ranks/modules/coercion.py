@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field, field_validator
 
+from ranks import kernels
 from ranks.arrays import unique
 from ranks.errors import RanksInputError
 from ranks.modules.actors import ActorParams, NonNeg, PosF, PosInt, Prob, check_actor_names
@@ -53,7 +54,7 @@ from ranks.modules.practices import (
     interception_codes,
     practice_book,
 )
-from ranks.modules.wanted import LOST_WORK_BIT, WantedBook, wanted_book
+from ranks.modules.wanted import FLEE_BIT, LOST_WORK_BIT, WantedBook, wanted_book
 from ranks.population import Flag, State
 from ranks.scenario.model import P, Scenario, TimelineEvent
 
@@ -657,27 +658,12 @@ class Coercion(Module[CoercionParams]):
         if W.size == 0:
             return
         ctrl = sim.world.control[day]
-        st = people.state[W]
-        hidden = _HIDDEN[st]
         boost = 1.0 + p.informer_boost.value
         raid_add = np.zeros(sim.world.n_places)  # campaigns raid homes too
         for c in self.campaigns:
             if c.start <= day < c.until:
                 raid_add[c.places] += p.raid_per_intensity.value * c.intensity
-        ctrl64 = ctrl.astype(np.int64)
-
-        def in_reach(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-            pl = people.place[ids].astype(np.int64)
-            wb = book.wanted_by[ids].astype(np.int64)
-            holder = ctrl64[pl]
-            ok = (wb >= 0) & (holder >= 0) & self.reach[np.maximum(wb, 0), np.maximum(holder, 0)]
-            ids, pl, wb = ids[ok], pl[ok], wb[ok]
-            informed = book.planned_flight(ids) | (
-                (people.flags[ids] & Flag.SUSPECTED) != 0)
-            return ids, pl, wb, 1.0 + p.informer_boost.value * informed
-
-        # in the open: exact, person-level
-        op, o_pl, o_wb, o_mult = in_reach(W[~hidden & _IN_REACH[st]])
+        op, o_pl, o_wb, o_mult, W_hidden = self._split(sim, W, ctrl)
         p_stop = np.minimum(intensity[o_pl] * o_mult, 1.0)
         p_hide = np.minimum(p.hide_per_intensity.value * intensity[o_pl]
                             * (people.state[op] == State.CIVILIAN), 1.0 - p_stop)
@@ -688,8 +674,8 @@ class Coercion(Module[CoercionParams]):
         p_max = min(float((intensity.max(initial=0.0) * p.hide_exposure.value
                            + self.raid.max(initial=0.0) + raid_add.max(initial=0.0)) * boost),
                     1.0)
-        hd, h_pl, h_wb, h_mult = in_reach(sim.thin_candidates("coercion.hidden", day, p_max,
-                                                             W[hidden]))
+        hd, h_pl, h_wb, h_mult = self._in_reach(sim, sim.thin_candidates(
+            "coercion.hidden", day, p_max, W_hidden), ctrl)
         u = sim.rng("coercion.hidden_accept", day).random(hd.size) * p_max
         p_stop_h = intensity[h_pl] * p.hide_exposure.value * h_mult
         h_stop = u < p_stop_h
@@ -721,6 +707,36 @@ class Coercion(Module[CoercionParams]):
             self._caught(sim, day, r_ids, r_wb, "raid")
         if stopped.any():
             self._caught(sim, day, W[stopped], wb[stopped], "checkpoint")
+
+    def _in_reach(self, sim: Simulation, ids: np.ndarray, ctrl: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Of the wanted ``ids``, those the actor that wants them reaches where they are
+        (its own places and its allies', ``reach``; ``ctrl``: holders by place today), with
+        their place, that actor and the informer multiplier (1 + informer_boost if they
+        planned to flee or are suspected)."""
+        people, book = sim.people, self.book
+        pl = people.place[ids].astype(np.int64)
+        wb = book.wanted_by[ids].astype(np.int64)
+        holder = ctrl.astype(np.int64)[pl]
+        ok = (wb >= 0) & (holder >= 0) & self.reach[np.maximum(wb, 0), np.maximum(holder, 0)]
+        ids, pl, wb = ids[ok], pl[ok], wb[ok]
+        informed = book.planned_flight(ids) | ((people.flags[ids] & Flag.SUSPECTED) != 0)
+        return ids, pl, wb, 1.0 + self.p.informer_boost.value * informed
+
+    def _split(self, sim: Simulation, W: np.ndarray, ctrl: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The wanted ``W`` in the open and in reach (as :meth:`_in_reach` gives them), and
+        the hidden (in the order of ``W``); in one compiled pass with Numba
+        (:func:`ranks.kernels.wanted_in_open`, the same arrays)."""
+        people, book = sim.people, self.book
+        if kernels.ENABLED:
+            return kernels.wanted_in_open(
+                np.ascontiguousarray(W, dtype=np.int64), people.state, _HIDDEN, _IN_REACH,
+                people.place, book.wanted_by, ctrl, self.reach, book.bits, FLEE_BIT,
+                people.flags, int(Flag.SUSPECTED), float(self.p.informer_boost.value))
+        st = people.state[W]
+        return (*self._in_reach(sim, W[~_HIDDEN[st] & _IN_REACH[st]], ctrl),
+                W[_HIDDEN[st]])
 
     def _caught(self, sim: Simulation, day: int, ids: np.ndarray, actor: np.ndarray,
                 how: str) -> None:
