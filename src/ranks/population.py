@@ -361,12 +361,24 @@ _NONE = np.zeros(0, dtype=np.int64)
 
 
 def _values(v: int | np.ndarray | None) -> np.ndarray:
-    """A column's new values as int64: one per person, one for all, or none (empty)."""
+    """A column's new values as int64: one per person, one for all, or none (empty).
+    Not to be written to (a value for all comes from a cache of one-element arrays; not
+    flagged read-only, which would give the compiled loop a second signature)."""
     if v is None:
         return _NONE
+    if type(v) is np.ndarray and v.ndim == 1 and v.dtype == np.int64 and v.flags.c_contiguous:
+        return v
     if np.ndim(v) == 0:
-        return np.full(1, int(v), dtype=np.int64)
+        k = int(v)
+        one = _ONE.get(k)
+        if one is None:
+            one = _ONE[k] = np.full(1, k, dtype=np.int64)
+        return one
     return np.ascontiguousarray(v, dtype=np.int64).reshape(-1)
+
+
+#: one-element value arrays by value (``_values``)
+_ONE: dict[int, np.ndarray] = {}
 
 
 #: Below this many people, counters are updated with ``np.add.at`` instead of a full-length
