@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
@@ -38,7 +39,9 @@ def stream(seed: int, name: str, day: int) -> np.random.Generator:
     d = int(day) + 1_000_000
     if kernels.ENABLED and seed >= 0 and 0 <= d < 2**32:
         words = kernels.seed_words(_entropy_prefix(int(seed), name), d)
-        return np.random.Generator(np.random.PCG64(_StateWords(words)))
+        # numpy takes any ISeedSequence here (its stubs name only SeedSequence)
+        seq: Any = _StateWords(words)
+        return np.random.Generator(np.random.PCG64(seq))
     return np.random.default_rng([int(seed), stream_key(name), d])
 
 
@@ -66,7 +69,7 @@ class _StateWords(ISeedSequence):
     def __init__(self, words: np.ndarray) -> None:
         self.words = words
 
-    def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:
+    def generate_state(self, n_words: int, dtype: Any = np.uint32) -> np.ndarray:
         if n_words != 4 or np.dtype(dtype) != np.dtype(np.uint64):
             raise ValueError("only the 4 uint64 words PCG64 asks for are known")
         return self.words
