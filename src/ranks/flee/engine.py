@@ -100,9 +100,11 @@ class RunResult:
 _EMPTY = np.zeros(0, dtype=np.int64)
 _EMPTY_F = np.zeros(0, dtype=np.float64)
 
-# numpy's SeedSequence and PCG64 seeding constants (numpy/random/bit_generator.pyx, pcg64.c)
-_SS_INIT_A, _SS_MULT_A, _SS_INIT_B, _SS_MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
-_SS_MIX_L, _SS_MIX_R = 0xCA01F9DD, 0x4973F715
+# numpy's SeedSequence constants (kernels.seed_words hashes one entropy at a time, compiled;
+# here all days at once, in NumPy) and PCG64's seeding constants (pcg64.c)
+_SS_INIT_A, _SS_MULT_A = kernels.SS_INIT_A, kernels.SS_MULT_A
+_SS_INIT_B, _SS_MULT_B = kernels.SS_INIT_B, kernels.SS_MULT_B
+_SS_MIX_L, _SS_MIX_R = kernels.SS_MIX_L, kernels.SS_MIX_R
 _PCG_MULT = (2549297995355413924 << 64) | 4865540595714422341
 _M128 = (1 << 128) - 1
 
