@@ -10,6 +10,7 @@ are functions of the day, taken at each snapshot (mostly copies of the counters 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -233,60 +234,204 @@ class Recorder:
                 s.values.append(np.array(s.fn(day), dtype=np.float64, copy=True))
 
     # -- tables --------------------------------------------------------------------------
+    def _day_dates(self) -> tuple[np.ndarray, np.ndarray]:
+        """The calendar date of each day index: as ``datetime.date`` objects (an object
+        array, what the tables hold) and as days since 1970 (int64, for sorting)."""
+        d64 = np.array(self.dates, dtype="datetime64[D]")
+        return pd.to_datetime(d64).date, d64.astype(np.int64)
+
     def events_frame(self) -> pd.DataFrame:
         """Events as a long table: replicate, date, actor, place, event, reason, destination,
-        count (see docs/outputs.md)."""
+        count (see docs/outputs.md), sorted by date, event, actor, place, reason and
+        destination (categories in their order, missing last).
+
+        Built from the integer codes: the labels are looked up once per distinct code
+        (:func:`_categorical`) and the rows sorted on integer keys, the same table as
+        ``pd.Categorical`` of the label per row and ``sort_values`` on the columns."""
         cols = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64))
                 for k, v in self._cols.items()}
+        n = len(cols["day"])
+        if n == 0:
+            return self._events_frame_empty()
+        day = cols["day"].astype(np.int64)
         actors = np.array([*self.actor_ids, None], dtype=object)
         places = np.array([*self.place_names, None], dtype=object)
         names = np.array(self._names or [""], dtype=object)
-        reason = names[cols["reason"].astype(np.int64)] if len(cols["reason"]) else names[:0]
-        df = pd.DataFrame({
-            "replicate": np.full(len(cols["day"]), self.replicate, dtype=np.int16),
-            "date": pd.to_datetime(np.array(self.dates, dtype="datetime64[D]")[
-                cols["day"].astype(np.int64)]).date if len(cols["day"]) else [],
-            "actor": pd.Categorical(actors[cols["actor"].astype(np.int64)],
-                                    categories=self.actor_ids),
-            "place": pd.Categorical(places[cols["place"].astype(np.int64)],
-                                    categories=self.place_names),
-            "event": pd.Categorical(names[cols["event"].astype(np.int64)]),
-            "reason": pd.Categorical(_none_if_empty(reason)),
-            "destination": pd.Categorical(places[cols["destination"].astype(np.int64)],
-                                          categories=self.place_names),
-            "count": cols["count"].astype(np.int64),
+        actor = _categorical(actors, cols["actor"].astype(np.int64), self.actor_ids)
+        place = _categorical(places, cols["place"].astype(np.int64), self.place_names)
+        event = _categorical(names, cols["event"].astype(np.int64))
+        reason = _categorical(_none_if_empty(names), cols["reason"].astype(np.int64))
+        destination = _categorical(places, cols["destination"].astype(np.int64),
+                                   self.place_names)
+        day_dates, day_key = self._day_dates()
+        order = _sort_order(day_key[day], [event.codes, actor.codes, place.codes,
+                                            reason.codes, destination.codes])
+        return pd.DataFrame({
+            "replicate": np.full(n, self.replicate, dtype=np.int16),
+            "date": day_dates[day[order]],
+            "actor": _take(actor, order),
+            "place": _take(place, order),
+            "event": _take(event, order),
+            "reason": _take(reason, order),
+            "destination": _take(destination, order),
+            "count": cols["count"].astype(np.int64)[order],
         })
-        return df.sort_values(["date", "event", "actor", "place", "reason", "destination"],
-                              kind="stable", ignore_index=True)
+
+    def _events_frame_empty(self) -> pd.DataFrame:
+        """The events table of a run without events (the columns and types of
+        :meth:`events_frame`)."""
+        e = np.zeros(0, dtype=np.int64)
+        return pd.DataFrame({
+            "replicate": np.zeros(0, dtype=np.int16),
+            "date": [],
+            "actor": pd.Categorical(np.zeros(0, dtype=object), categories=self.actor_ids),
+            "place": pd.Categorical(np.zeros(0, dtype=object), categories=self.place_names),
+            "event": pd.Categorical(np.zeros(0, dtype=object)),
+            "reason": pd.Categorical(np.zeros(0, dtype=object)),
+            "destination": pd.Categorical(np.zeros(0, dtype=object),
+                                          categories=self.place_names),
+            "count": e,
+        })
 
     def stocks_frame(self) -> pd.DataFrame:
-        """Stocks as a long table: replicate, date, stock, actor, place, category, value."""
-        dates = np.array(self.dates, dtype="datetime64[D]")[np.array(self.snapshot_days,
-                                                                     dtype=np.int64)]
-        parts = []
-        for s in self.stocks:
-            if not s.values:
-                continue
+        """Stocks as a long table: replicate, date, stock, actor, place, category, value
+        (non-zero values only), sorted by date, stock, actor, place and category.
+
+        The table of one frame per stock (the labels per row) concatenated, made
+        categorical and sorted, built from label indices as :meth:`events_frame` is. The
+        categories (and their type, which pandas infers from the frames concatenated) come
+        from those steps done on a few rows per stock holding each label it uses."""
+        series = [s for s in self.stocks if s.values]
+        if not series:
+            return self._stocks_frame_empty()
+        day_dates, day_key = self._day_dates()
+        snap = np.array(self.snapshot_days, dtype=np.int64)
+        dims = ("actor", "place", "category")
+        # per stock: snapshot index, value and label index per dim of each kept cell; the
+        # labels of all stocks one after the other (with None, missing, last)
+        t_parts: list[np.ndarray] = []
+        v_parts: list[np.ndarray] = []
+        ix_parts: dict[str, list[np.ndarray]] = {c: [] for c in ("stock", *dims)}
+        labels: dict[str, list[object]] = {c: [] for c in ("stock", *dims)}
+        few: list[pd.DataFrame] = []  # per stock, a few rows holding each label it uses
+        for s in series:
             arr = np.stack(s.values)  # (T, *dims)
-            idx = np.nonzero(np.ones(arr.shape, dtype=bool))
-            vals = arr[idx]
-            keep = vals != 0
-            part = {"date": dates[idx[0][keep]], "stock": s.name, "value": vals[keep]}
-            for d, dim in enumerate(s.dims):
-                part[dim] = np.asarray(s.labels[d], dtype=object)[idx[d + 1][keep]]
-            parts.append(pd.DataFrame(part))
-        df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-            {"date": [], "stock": [], "value": []})
+            flat = arr.reshape(-1)
+            keep = np.flatnonzero(flat != 0)  # cells in C order, as np.nonzero gives them
+            where = np.unravel_index(keep, arr.shape)
+            t_parts.append(where[0])
+            v_parts.append(flat[keep])
+            ix_parts["stock"].append(np.full(keep.size, len(labels["stock"]), dtype=np.int64))
+            labels["stock"].append(s.name)
+            used: dict[str, np.ndarray] = {}
+            for c in dims:
+                if c in s.dims:
+                    d = s.dims.index(c)
+                    lab = np.asarray(s.labels[d], dtype=object)
+                    ix_parts[c].append(where[d + 1] + len(labels[c]))
+                    labels[c].extend(lab.tolist())
+                    used[c] = lab[np.unique(where[d + 1])]
+                else:  # a dim this stock has not: missing (-1, the None after all labels)
+                    ix_parts[c].append(np.full(keep.size, -1, dtype=np.int64))
+            m = max((u.size for u in used.values()), default=min(keep.size, 1))
+            part: dict[str, object] = {"date": np.zeros(m, dtype="datetime64[D]"),
+                                       "stock": s.name, "value": np.zeros(m)}
+            for c in s.dims:
+                if c in used:
+                    part[c] = np.resize(used[c], m) if m else used[c][:0]
+            few.append(pd.DataFrame(part))
+        cat_dtypes = self._stock_label_dtypes(few)
+        codes = {}
+        for c in ("stock", *dims):
+            lab = np.array([*labels[c], None], dtype=object)
+            code_of = cat_dtypes[c].categories.get_indexer(lab)
+            codes[c] = code_of[np.concatenate(ix_parts[c])]
+        day = snap[np.concatenate(t_parts)]
+        order = _sort_order(day_key[day], [codes[c] for c in ("stock", *dims)])
+        out: dict[str, object] = {
+            "replicate": np.full(order.size, self.replicate, dtype=np.int16),
+            "date": day_dates[day[order]]}
+        for c in ("stock", *dims):
+            out[c] = pd.Categorical.from_codes(codes[c][order], dtype=cat_dtypes[c])
+        out["value"] = np.concatenate(v_parts)[order]
+        return pd.DataFrame(out)
+
+    @staticmethod
+    def _stock_label_dtypes(parts: list[pd.DataFrame]) -> dict[str, pd.CategoricalDtype]:
+        """The categorical type of the stock, actor, place and category columns of the
+        frames ``parts`` concatenated (a column none has: all missing)."""
+        df = pd.concat(parts, ignore_index=True)
         for c in ("actor", "place", "category"):
             if c not in df:
                 df[c] = None
+        return {c: pd.Categorical(df[c]).dtype for c in ("stock", "actor", "place",
+                                                         "category")}
+
+    def _stocks_frame_empty(self) -> pd.DataFrame:
+        """The stocks table of a run without stock snapshots."""
+        df = pd.DataFrame({"date": [], "stock": [], "value": []})
+        for c in ("actor", "place", "category"):
+            df[c] = None
         df.insert(0, "replicate", np.int16(self.replicate))
         df["date"] = pd.to_datetime(df["date"]).dt.date
         for c in ("stock", "actor", "place", "category"):
             df[c] = pd.Categorical(df[c])
-        df = df[["replicate", "date", "stock", "actor", "place", "category", "value"]]
-        return df.sort_values(["date", "stock", "actor", "place", "category"], kind="stable",
-                              ignore_index=True)
+        return df[["replicate", "date", "stock", "actor", "place", "category", "value"]]
+
+
+def _categorical(labels: np.ndarray, idx: np.ndarray,
+                 categories: list[str] | None = None) -> pd.Categorical:
+    """``pd.Categorical(labels[idx], categories=categories)`` (``idx`` may be -1: the last
+    label), built from the distinct labels used: the same categories and codes without a
+    Python object per row. ``labels`` is an object array (None: missing)."""
+    pos = idx % len(labels)  # -1 -> the last label
+    used = np.flatnonzero(np.bincount(pos, minlength=len(labels)))
+    small = pd.Categorical(labels[used], categories=categories)
+    code_of = np.full(len(labels), -1, dtype=np.int64)
+    code_of[used] = small.codes
+    return pd.Categorical.from_codes(code_of[pos], dtype=small.dtype)
+
+
+def _take(cat: pd.Categorical, order: np.ndarray) -> pd.Categorical:
+    """The rows ``order`` of ``cat``."""
+    return pd.Categorical.from_codes(cat.codes[order], dtype=cat.dtype)
+
+
+def _sort_order(date_key: np.ndarray, codes: list[np.ndarray]) -> np.ndarray:
+    """The stable order sorting rows by ``date_key`` then by each categorical's ``codes``
+    in turn (-1, missing, sorted last, as ``DataFrame.sort_values`` puts missing values).
+
+    The keys are packed into one int64 (mixed radix) when their ranges allow, else sorted
+    with ``np.lexsort`` (the same order)."""
+    d = np.asarray(date_key, dtype=np.int64)
+    cols = [d - d.min()] if d.size else [d]
+    for c in codes:
+        k = np.asarray(c, dtype=np.int64)
+        if k.size and k.min() < 0:
+            k = np.where(k < 0, k.max() + 1, k)
+        cols.append(k)
+    bases = [int(k.max()) + 1 if k.size else 1 for k in cols]
+    if math.prod(bases) >= 2**62:
+        return np.lexsort(cols[::-1])
+    packed = cols[0].copy()
+    for k, b in zip(cols[1:], bases[1:], strict=True):
+        packed *= b
+        packed += k
+    return np.argsort(packed, kind="stable")
+
+
+def drop_unused_categories(cat: pd.Categorical) -> pd.Categorical:
+    """``cat.remove_unused_categories()`` (categories kept in their order, codes renumbered),
+    counting the codes with ``np.bincount`` instead of sorting them."""
+    codes = np.asarray(cat.codes, dtype=np.int64)
+    n = len(cat.categories)
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=n))
+    if used.size == n:
+        return cat.copy()
+    new = np.full(n + 1, -1, dtype=np.int64)  # new[-1]: missing stays missing
+    new[used] = np.arange(used.size)
+    dtype = pd.CategoricalDtype(cat.categories.take(used), ordered=cat.ordered)
+    return pd.Categorical.from_codes(new[codes], dtype=dtype)
 
 
 def _is_array(x: object) -> bool:

@@ -21,6 +21,7 @@ from ranks.io.inputs import abspath
 from ranks.io.outdir import OutputDir
 from ranks.io.writers import package_versions, peak_rss_mb, write_json, write_parquet
 from ranks.modules.registry import MODULES, validate_modules
+from ranks.record import drop_unused_categories
 from ranks.scenario.loader import Loaded, dump_resolved, load_scenario
 from ranks.scenario.runnable import finish
 
@@ -114,7 +115,7 @@ def write_run_files(tmp: Path, out: Path, loaded: Loaded, results: list[Replicat
     for df in (events, stocks):
         for c in df.columns:
             if isinstance(df[c].dtype, pd.CategoricalDtype):
-                df[c] = df[c].cat.remove_unused_categories()
+                df[c] = drop_unused_categories(df[c].array)
     write_parquet(events, tmp / "events.parquet")
     write_parquet(stocks, tmp / "stocks.parquet")
     (tmp / "scenario.resolved.yaml").write_text(dump_resolved(loaded), encoding="utf-8")

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ranks.errors import ScenarioError
+from ranks.io import yamltext
 from ranks.io.inputs import abspath
 from ranks.scenario.model import ControlRow, FrontRow, ModuleParams, Scenario
 from ranks.scenario.sources import Locations, load_csv, load_yaml, read_text
@@ -452,4 +452,4 @@ def dump_resolved(loaded: Loaded) -> str:
     """The scenario as resolved (after CSV loading and defaults), as YAML text."""
     d = loaded.scenario.model_dump(mode="json", by_alias=True)
     d["modules"] = {k: v.model_dump(mode="json") for k, v in loaded.module_params.items()}
-    return yaml.safe_dump(d, sort_keys=False, allow_unicode=True)
+    return yamltext.safe_dump(d, sort_keys=False, allow_unicode=True)

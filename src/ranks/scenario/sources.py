@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from ranks.errors import ScenarioError
-from ranks.io.inputs import check_yaml_bounds, read_input_text
+from ranks.io.inputs import FAST_YAML_LOADER, check_yaml_bounds, read_input_text
 
 Path_ = tuple[str | int, ...]
 
@@ -57,11 +57,26 @@ def load_yaml(path: Path, locs: Locations, what: str = "scenario file") -> Any:
     """Parse a YAML file, recording the line of every key and value into ``locs``.
 
     Nesting depth and alias expansion are bounded (:func:`ranks.io.inputs.check_yaml_bounds`).
+    The node tree comes from libyaml's parser when PyYAML has it; a file it refuses is read
+    again by the pure-Python parser, whose message and line are the ones reported.
     """
     text = read_text(path, what)
     check_yaml_bounds(text, path, error=ScenarioError)
+    node: yaml.Node | None
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=FAST_YAML_LOADER)
+    except yaml.YAMLError:
+        node = _compose_pure(text, path)
+    if node is None:
+        raise ScenarioError("scenario file is empty", file=path)
+    return _construct(node, (), str(path), locs, yaml.constructor.SafeConstructor())
+
+
+def _compose_pure(text: str, path: Path) -> yaml.Node | None:
+    """The node tree of ``text`` by the pure-Python parser, or a ScenarioError naming its
+    first syntax error (and line)."""
+    try:
+        return yaml.compose(text, Loader=_Loader)
     except RecursionError:
         raise ScenarioError("YAML nested too deeply", file=path) from None
     except yaml.YAMLError as e:
@@ -69,12 +84,11 @@ def load_yaml(path: Path, locs: Locations, what: str = "scenario file") -> Any:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ScenarioError(f"YAML syntax error: {problem}", file=path, line=line) from None
-    if node is None:
-        raise ScenarioError("scenario file is empty", file=path)
-    return _construct(node, (), str(path), locs)
 
 
-def _construct(node: yaml.Node, path: Path_, file: str, locs: Locations) -> Any:
+def _construct(node: yaml.Node, path: Path_, file: str, locs: Locations,
+               ctor: yaml.constructor.SafeConstructor) -> Any:
+    """The Python value of ``node`` (scalars built by ``ctor``, one for the whole file)."""
     locs.add(path, file, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -84,7 +98,7 @@ def _construct(node: yaml.Node, path: Path_, file: str, locs: Locations) -> Any:
                     "YAML merge keys (<<) are not supported", file=file,
                     line=knode.start_mark.line + 1,
                 )
-            key = yaml.SafeLoader(io.StringIO("")).construct_object(knode, deep=True)
+            key = ctor.construct_object(knode, deep=True)
             if not isinstance(key, str):
                 key = str(key)
             if key in out:
@@ -93,13 +107,12 @@ def _construct(node: yaml.Node, path: Path_, file: str, locs: Locations) -> Any:
                     field=fmt_path((*path, key)),
                 )
             locs.add((*path, key), file, knode.start_mark.line + 1)
-            out[key] = _construct(vnode, (*path, key), file, locs)
+            out[key] = _construct(vnode, (*path, key), file, locs, ctor)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, (*path, i), file, locs) for i, v in enumerate(node.value)]
-    loader = yaml.SafeLoader(io.StringIO(""))
+        return [_construct(v, (*path, i), file, locs, ctor) for i, v in enumerate(node.value)]
     try:
-        return loader.construct_object(node, deep=True)
+        return ctor.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError) as e:
         raise ScenarioError(
             f"cannot read value {node.value!r}: {getattr(e, 'problem', None) or e}", file=file,
