@@ -21,7 +21,7 @@ With ``--before SRC`` (the ``src`` folder of another checkout, e.g. made with
 alternating so that both see the same machine load; a tiny run of each first warms its
 cache of compiled loops (untimed). ``--until`` shortens the day loop (the other phases
 keep their size except the tables, which hold fewer days). Both codes' outputs are
-compared: the Parquet files must be the same bytes.
+compared: the Parquet files and the resolved scenario must be the same bytes.
 
 Writes benchmarks/results/startup_phases.json. Usage:
     python benchmarks/startup_phases.py [--repeat 3] [--before SRC] [--until DATE]
@@ -113,7 +113,7 @@ def run_once(src: Path, scenario: str, out: Path, until: str | None) -> dict[str
 
 def digests(out: Path) -> dict[str, str]:
     return {f: hashlib.md5((out / f).read_bytes()).hexdigest()[:12]
-            for f in ("events.parquet", "stocks.parquet")}
+            for f in ("events.parquet", "stocks.parquet", "scenario.resolved.yaml")}
 
 
 def summary(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -161,7 +161,7 @@ def main() -> None:
         non_loop = [k for k in PHASES if k not in ("loop", "total")]
         res["non_loop_s"] = {"before": round(sum(b[k] for k in non_loop), 3),
                              "after": round(sum(a[k] for k in non_loop), 3)}
-        res["same_parquet_bytes"] = outs["after"] == outs["before"]
+        res["same_output_bytes"] = outs["after"] == outs["before"]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(res, indent=2) + "\n")
     print(json.dumps({k: res[k] for k in res if k != "runs_s"}, indent=2))
