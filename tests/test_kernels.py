@@ -890,3 +890,62 @@ def test_compiled_wanted_split_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> 
         assert a.dtype == b.dtype and np.array_equal(a, b)
     op, _, _, mult, hidden = got[0]
     assert op.size and hidden.size and (mult > 1).any() and (mult == 1).any()
+
+
+@needs_numba
+def test_compiled_link_ends_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A day of travel with frequent hazards (Flight._travel: hazards and interceptions at
+    a link's end, mines, going on, camps, settling, hosting): the same people, travellers,
+    events, displaced counts, pending deaths and savings compiled and in NumPy, from the
+    same state of a run; both branches of each compiled step ran."""
+    import copy
+
+    from ranks.engine import Simulation
+    from ranks.modules.flight.hazards import Window
+    from ranks.modules.flight.module import Flight
+    from ranks.runner import load
+
+    sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2017-2020.yaml"), scale=0.02)
+    fl = sim.get(Flight)
+    assert fl is not None
+    for day in range(60):
+        sim.step(day)
+        sim.next_day = day + 1
+    sim.day = day = sim.next_day
+    sim.step(day)  # today's settings (rates, minefields), then hazards made frequent
+    fl.rates.checkpoint_by_kind = np.full(fl.rates.checkpoint_by_kind.size, 0.2)
+    fl.rates.patrol_desert = 0.5
+    fl.rates.mine_by_kind = np.full(fl.rates.mine_by_kind.size, 0.03)
+    fl.rates.minefields = [Window(0, 9999, 0.2, 1, np.arange(0, 2 * fl.routes.R, 3)),
+                           Window(0, 9999, 0.1, -1, np.arange(0, 2 * fl.routes.R, 7))]
+    fl._mines = fl._minefields_today()
+    # travellers: everyone displaced by flight and not at home sets out again
+    ids = np.flatnonzero(((fl.bits & 1) != 0)
+                         & (sim.people.state != State.DEAD)).astype(np.int64)
+    assert ids.size > 200
+    sim.people.set(ids, day, state=State.TRANSIT)
+    fl.t_ids = np.concatenate([fl.t_ids, ids[~np.isin(ids, fl.t_ids)]])
+    n = fl.t_ids.size
+    fl.t_link, fl.t_left = np.full(n, -1, dtype=np.int64), np.zeros(n)
+    fl.t_wait, fl.t_prev = np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    got = []
+    for enabled in (True, False):
+        monkeypatch.setattr(kernels, "ENABLED", enabled)
+        s = copy.deepcopy(sim)
+        f = s.get(Flight)
+        assert f is not None
+        s._drawn.clear()
+        f._travel(s, day)
+        today = s.record.today()  # (not end_day: its stocks read the original run)
+        got.append([s.people.state, s.people.place, s.people.since, s.people.actor,
+                    f.t_ids, f.t_link, f.t_left, f.t_wait, f.t_prev, f.bits, f.fled_from,
+                    f.displaced_book.counts, f.displaced_book.pool.view(),
+                    s.households.savings, *[d[0] for d in s._deaths],
+                    np.array([k for k, _ in today]), np.array([c for _, c in today])])
+        names = {s.record._names[k[0]] for k, _ in today}
+    monkeypatch.setattr(kernels, "ENABLED", True)
+    assert len(got[0]) == len(got[1])
+    for a, b in zip(*got, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert {"interdicted", "mine_death", "arrived", "turned_back"} <= names
+    assert (got[0][7] > 0).any()  # some hosted by relatives
