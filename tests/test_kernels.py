@@ -949,3 +949,42 @@ def test_compiled_link_ends_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None
         assert a.dtype == b.dtype and np.array_equal(a, b)
     assert {"interdicted", "mine_death", "arrived", "turned_back"} <= names
     assert (got[0][7] > 0).any()  # some hosted by relatives
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_travellers_appended_in_spare_room(monkeypatch: pytest.MonkeyPatch,
+                                           enabled: bool) -> None:
+    """Travellers added (Flight._add_travellers, into spare room of buffers) and dropped
+    (_subset, _subset_budget, compacted in place or selected anew): the same arrays as
+    appending by concatenation, with and without compiled loops."""
+    from ranks.modules.flight.module import Flight
+
+    monkeypatch.setattr(kernels, "ENABLED", enabled and kernels.ENABLED)
+    g = np.random.default_rng(19)
+    fl = Flight.__new__(Flight)
+    e = np.zeros(0, dtype=np.int64)
+    fl.t_ids, fl.t_link, fl.t_left, fl.t_wait, fl.t_prev = e, e, np.zeros(0), e, e
+    fl._t_bufs = ()
+    ref = [e, e, np.zeros(0), e, e]
+    for step in range(40):
+        ids = g.integers(0, 10**6, int(g.integers(0, 900)))
+        fl._add_travellers(ids)
+        k = ids.size
+        ref = [np.concatenate([r, x]) for r, x in zip(ref, (
+            ids, np.full(k, -1), np.zeros(k), np.zeros(k, dtype=np.int64), np.full(k, -1)),
+            strict=True)]
+        # travellers move on and wait: changed in place, as the day does
+        fl.t_link[:] = ref[1][:] = g.integers(-1, 50, ref[1].size)
+        fl.t_wait[:] = ref[3][:] = g.integers(0, 4, ref[3].size)
+        keep = g.random(ref[0].size) < 0.8
+        if step % 2:
+            fl._subset(keep)
+        else:
+            fl._subset_budget(keep, g.random(keep.size))
+        ref = [r[keep] for r in ref]
+        got = (fl.t_ids, fl.t_link, fl.t_left, fl.t_wait, fl.t_prev)
+        for a, b in zip(got, ref, strict=True):
+            assert a.dtype == b.dtype and np.array_equal(a, b), step
+    n = fl.t_ids.size
+    fl._add_travellers(np.arange(3))
+    assert fl.t_ids.base is fl._t_bufs[0] and 500 < n and np.array_equal(fl.t_ids[n:], [0, 1, 2])

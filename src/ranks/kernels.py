@@ -958,13 +958,13 @@ def _journey_ends(at: np.ndarray, keys: np.ndarray, camp: np.ndarray, safe: np.n
                   host_chance: float, camp_state: int, abroad_state: int, settled_state: int,
                   base: np.uint64, gold: np.uint64, m1: np.uint64, m2: np.uint64
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                             np.ndarray, bool]:
+                             bool]:
     """Where journeys end (as ``Flight._stop`` computes it in NumPy): in a camp
     (``camp``), abroad, or settled in a safe town with ``settle_chance`` (one uniform per
     party from ``base``; failing that, hosted by relatives with ``host_chance``). Returns
     the positions that end, in order, and the state of each (``camp_state``,
-    ``abroad_state`` or ``settled_state``); the positions of those abroad, of the settled, and of the hosted; whether
-    any was in a safe town (the uniforms were used)."""
+    ``abroad_state`` or ``settled_state``); the positions of those abroad, of the settled,
+    and of the hosted; whether any was in a safe town (the uniforms were used)."""
     n = at.size
     end = np.empty(n, dtype=np.int64)
     code = np.empty(n, dtype=np.int64)

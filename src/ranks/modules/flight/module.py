@@ -150,6 +150,8 @@ class Flight(Module[FlightParams]):
         self.t_left = np.zeros(0)  # days of travel left on the link
         self.t_wait = _EMPTY  # days to wait at the place (hosted) before the next leg
         self.t_prev = _EMPTY  # place before the current one (-1 none)
+        #: spare room for travellers: the five arrays above are leading parts of these
+        self._t_bufs: tuple[np.ndarray, ...] = ()
         self.displaced_book = Displaced(self.parties, people, self.P)
         #: displaced by this module and not travelling, by current place x home place
         self.displaced = self.displaced_book.counts
@@ -519,12 +521,28 @@ class Flight(Module[FlightParams]):
         return sim.world.control[sim.day].astype(np.int64)[sim.people.place[ids]]
 
     def _add_travellers(self, ids: np.ndarray) -> None:
-        k = ids.size
-        self.t_ids = np.concatenate([self.t_ids, ids])
-        self.t_link = np.concatenate([self.t_link, np.full(k, -1, dtype=np.int64)])
-        self.t_left = np.concatenate([self.t_left, np.zeros(k)])
-        self.t_wait = np.concatenate([self.t_wait, np.zeros(k, dtype=np.int64)])
-        self.t_prev = np.concatenate([self.t_prev, np.full(k, -1, dtype=np.int64)])
+        """Append ``ids`` to the travellers, at a place, with no wait and no previous place:
+        written into spare room at the end of the traveller arrays (buffers of twice the
+        size needed when they have none; the arrays are their leading parts)."""
+        n, k = self.t_ids.size, ids.size
+        cur = (self.t_ids, self.t_link, self.t_left, self.t_wait, self.t_prev)
+        bufs = self._t_bufs
+        if not (bufs and bufs[0].size >= n + k and all(
+                a.base is b and a.ctypes.data == b.ctypes.data
+                for a, b in zip(cur, bufs, strict=True))):
+            cap = max(2 * (n + k), 1024)
+            bufs = tuple(np.empty(cap, dtype=a.dtype) for a in cur)
+            for a, b in zip(cur, bufs, strict=True):
+                b[:n] = a
+            self._t_bufs = bufs
+        b_ids, b_link, b_left, b_wait, b_prev = bufs
+        b_ids[n:n + k] = ids
+        b_link[n:n + k] = -1
+        b_left[n:n + k] = 0.0
+        b_wait[n:n + k] = 0
+        b_prev[n:n + k] = -1
+        self.t_ids, self.t_link, self.t_left, self.t_wait, self.t_prev = (
+            b[:n + k] for b in bufs)
 
     # -- M25 camps ---------------------------------------------------------------------------
     def _camp_exits(self, sim: Simulation, day: int) -> None:
@@ -941,11 +959,16 @@ class Flight(Module[FlightParams]):
                  else default_interception_table(self.A))
         fl = people.flags[ids]
         oc, kind, deserter = interceptions(people, book.wanted_by, day, ids, actor, u, table)
-        for a in unique(actor[~deserter]):  # fines, fees, detention, conscription, death
+        any_deserter = bool(deserter.any())
+        acts = unique(actor[~deserter]) if any_deserter else unique(actor)
+        for a in acts.tolist():  # fines, fees, detention, conscription, death
+            fine, fee, to = (coercion.caught_terms(a) if coercion is not None
+                             else (0.0, 0.0, a))
+            if acts.size == 1 and not any_deserter:  # all of them (most calls)
+                oc = book.caught(sim, ids, a, oc, kind, day, "interdiction", fine, fee, to)
+                continue
             sel = (actor == a) & ~deserter
-            fine, fee, to = (coercion.caught_terms(int(a)) if coercion is not None
-                             else (0.0, 0.0, int(a)))
-            oc[sel] = book.caught(sim, ids[sel], int(a), oc[sel], kind[sel], day,
+            oc[sel] = book.caught(sim, ids[sel], a, oc[sel], kind[sel], day,
                                   "interdiction", fine, fee, to)
         passed = oc == Outcome.PASSED
         parties.stopped(ids[~passed])
