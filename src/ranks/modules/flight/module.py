@@ -523,13 +523,13 @@ class Flight(Module[FlightParams]):
     def _add_travellers(self, ids: np.ndarray) -> None:
         """Append ``ids`` to the travellers, at a place, with no wait and no previous place:
         written into spare room at the end of the traveller arrays (buffers of twice the
-        size needed when they have none; the arrays are their leading parts)."""
+        size needed when they have none; the arrays are their leading parts: views of them
+        are only ever made by slicing ``[:m]``)."""
         n, k = self.t_ids.size, ids.size
         cur = (self.t_ids, self.t_link, self.t_left, self.t_wait, self.t_prev)
         bufs = self._t_bufs
-        if not (bufs and bufs[0].size >= n + k and all(
-                a.base is b and a.ctypes.data == b.ctypes.data
-                for a, b in zip(cur, bufs, strict=True))):
+        if not (bufs and bufs[0].size >= n + k
+                and all(a.base is b for a, b in zip(cur, bufs, strict=True))):
             cap = max(2 * (n + k), 1024)
             bufs = tuple(np.empty(cap, dtype=a.dtype) for a in cur)
             for a, b in zip(cur, bufs, strict=True):
