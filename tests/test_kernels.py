@@ -988,3 +988,37 @@ def test_travellers_appended_in_spare_room(monkeypatch: pytest.MonkeyPatch,
     n = fl.t_ids.size
     fl._add_travellers(np.arange(3))
     assert fl.t_ids.base is fl._t_bufs[0] and n > 500 and np.array_equal(fl.t_ids[n:], [0, 1, 2])
+
+
+@needs_numba
+def test_compiled_route_choice_searches_each_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled route choice looks for a traveller's pick in its group's run of the
+    cumulative weights only when no weight is below 0 (then it is the same position as
+    in the whole array); with a negative weight it searches the whole array as NumPy does.
+    Both give NumPy's links, for weights of all sizes, zeros, and a negative score."""
+    from ranks.engine import Simulation
+    from ranks.modules.flight.module import Flight
+    from ranks.runner import load
+
+    sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2014-2017.yaml"), scale=0.01)
+    fl = sim.get(Flight)
+    assert fl is not None
+    routes, A, P = fl.routes, fl.A, fl.P
+    g = np.random.default_rng(21)
+    for trial in range(6):
+        n = 3000
+        at = g.integers(0, P, n)
+        prev = np.where(g.random(n) < 0.3, -1, g.integers(0, P, n))
+        feared = g.integers(-1, A, n)
+        nocamp, smuggled = g.random(n) < 0.3, g.random(n) < 0.4
+        u = g.random(n)
+        score = g.random((A + 1, P)) * 10.0 ** g.integers(-3, 3, (A + 1, P))
+        score[g.random((A + 1, P)) < 0.2] = 0.0
+        if trial % 2:  # negative weights: the cumulative array is not ascending
+            score[g.random((A + 1, P)) < 0.05] = -1e4
+        fast = routes.choose(at, prev, feared, nocamp, smuggled, score, u, A)
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        slow = routes.choose(at, prev, feared, nocamp, smuggled, score, u, A)
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        assert fast.dtype == slow.dtype and np.array_equal(fast, slow), trial
+        assert (fast >= 0).sum() > n // 4

@@ -393,6 +393,7 @@ def _choose_links(at: np.ndarray, prev: np.ndarray, f: np.ndarray, nocamp: np.nd
             inv[j] = G - 1
     cw = np.empty(G * K, dtype=np.float64)
     run = 0.0
+    ascending = True  # no weight below 0 (or NaN): a group's pick is found in its own run
     for r in range(G):
         j = first[r]
         a, fr, nc, sm, pv = at[j], f[j], nocamp[j], smuggled[j], prev[j]
@@ -408,6 +409,8 @@ def _choose_links(at: np.ndarray, prev: np.ndarray, f: np.ndarray, nocamp: np.nd
                     w *= desert_pref if path_desert[path] else 1.0
                 if path_next[path] == pv:
                     w *= back_factor
+            if not w >= 0.0:
+                ascending = False
             run += w
             cw[r * K + k] = run
     out = np.empty(n, dtype=np.int64)
@@ -418,7 +421,11 @@ def _choose_links(at: np.ndarray, prev: np.ndarray, f: np.ndarray, nocamp: np.nd
         if not tot > 0:
             out[j] = -1
             continue
-        pos = np.searchsorted(cw, lo + u[j] * tot, side="right")
+        if ascending:  # the same position as in the whole array, clamped into the group
+            pos = r * K + np.searchsorted(cw[r * K: r * K + K], lo + u[j] * tot,
+                                          side="right")
+        else:
+            pos = np.searchsorted(cw, lo + u[j] * tot, side="right")
         pos = min(max(pos, r * K), r * K + K - 1)
         path = path_of[at[j], pos - r * K]
         out[j] = path_link[path if path >= 0 else 0]
