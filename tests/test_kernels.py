@@ -890,3 +890,135 @@ def test_compiled_wanted_split_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> 
         assert a.dtype == b.dtype and np.array_equal(a, b)
     op, _, _, mult, hidden = got[0]
     assert op.size and hidden.size and (mult > 1).any() and (mult == 1).any()
+
+
+@needs_numba
+def test_compiled_link_ends_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A day of travel with frequent hazards (Flight._travel: hazards and interceptions at
+    a link's end, mines, going on, camps, settling, hosting): the same people, travellers,
+    events, displaced counts, pending deaths and savings compiled and in NumPy, from the
+    same state of a run; both branches of each compiled step ran."""
+    import copy
+
+    from ranks.engine import Simulation
+    from ranks.modules.flight.hazards import Window
+    from ranks.modules.flight.module import Flight
+    from ranks.runner import load
+
+    sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2017-2020.yaml"), scale=0.02)
+    fl = sim.get(Flight)
+    assert fl is not None
+    for day in range(60):
+        sim.step(day)
+        sim.next_day = day + 1
+    sim.day = day = sim.next_day
+    sim.step(day)  # today's settings (rates, minefields), then hazards made frequent
+    fl.rates.checkpoint_by_kind = np.full(fl.rates.checkpoint_by_kind.size, 0.2)
+    fl.rates.patrol_desert = 0.5
+    fl.rates.mine_by_kind = np.full(fl.rates.mine_by_kind.size, 0.03)
+    fl.rates.minefields = [Window(0, 9999, 0.2, 1, np.arange(0, 2 * fl.routes.R, 3)),
+                           Window(0, 9999, 0.1, -1, np.arange(0, 2 * fl.routes.R, 7))]
+    fl._mines = fl._minefields_today()
+    # travellers: everyone displaced by flight and not at home sets out again
+    ids = np.flatnonzero(((fl.bits & 1) != 0)
+                         & (sim.people.state != State.DEAD)).astype(np.int64)
+    assert ids.size > 200
+    sim.people.set(ids, day, state=State.TRANSIT)
+    fl.t_ids = np.concatenate([fl.t_ids, ids[~np.isin(ids, fl.t_ids)]])
+    n = fl.t_ids.size
+    fl.t_link, fl.t_left = np.full(n, -1, dtype=np.int64), np.zeros(n)
+    fl.t_wait, fl.t_prev = np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    got = []
+    for enabled in (True, False):
+        monkeypatch.setattr(kernels, "ENABLED", enabled)
+        s = copy.deepcopy(sim)
+        f = s.get(Flight)
+        assert f is not None
+        s._drawn.clear()
+        f._travel(s, day)
+        today = s.record.today()  # (not end_day: its stocks read the original run)
+        got.append([s.people.state, s.people.place, s.people.since, s.people.actor,
+                    f.t_ids, f.t_link, f.t_left, f.t_wait, f.t_prev, f.bits, f.fled_from,
+                    f.displaced_book.counts, f.displaced_book.pool.view(),
+                    s.households.savings, *[d[0] for d in s._deaths],
+                    np.array([k for k, _ in today]), np.array([c for _, c in today])])
+        names = {s.record._names[k[0]] for k, _ in today}
+    monkeypatch.setattr(kernels, "ENABLED", True)
+    assert len(got[0]) == len(got[1])
+    for a, b in zip(*got, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert {"interdicted", "mine_death", "arrived", "turned_back"} <= names
+    assert (got[0][7] > 0).any()  # some hosted by relatives
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_travellers_appended_in_spare_room(monkeypatch: pytest.MonkeyPatch,
+                                           enabled: bool) -> None:
+    """Travellers added (Flight._add_travellers, into spare room of buffers) and dropped
+    (_subset, _subset_budget, compacted in place or selected anew): the same arrays as
+    appending by concatenation, with and without compiled loops."""
+    from ranks.modules.flight.module import Flight
+
+    monkeypatch.setattr(kernels, "ENABLED", enabled and kernels.ENABLED)
+    g = np.random.default_rng(19)
+    fl = Flight.__new__(Flight)
+    e = np.zeros(0, dtype=np.int64)
+    fl.t_ids, fl.t_link, fl.t_left, fl.t_wait, fl.t_prev = e, e, np.zeros(0), e, e
+    fl._t_bufs = ()
+    ref = [e, e, np.zeros(0), e, e]
+    for step in range(40):
+        ids = g.integers(0, 10**6, int(g.integers(0, 900)))
+        fl._add_travellers(ids)
+        k = ids.size
+        ref = [np.concatenate([r, x]) for r, x in zip(ref, (
+            ids, np.full(k, -1), np.zeros(k), np.zeros(k, dtype=np.int64), np.full(k, -1)),
+            strict=True)]
+        # travellers move on and wait: changed in place, as the day does
+        fl.t_link[:] = ref[1][:] = g.integers(-1, 50, ref[1].size)
+        fl.t_wait[:] = ref[3][:] = g.integers(0, 4, ref[3].size)
+        keep = g.random(ref[0].size) < 0.8
+        if step % 2:
+            fl._subset(keep)
+        else:
+            fl._subset_budget(keep, g.random(keep.size))
+        ref = [r[keep] for r in ref]
+        got = (fl.t_ids, fl.t_link, fl.t_left, fl.t_wait, fl.t_prev)
+        for a, b in zip(got, ref, strict=True):
+            assert a.dtype == b.dtype and np.array_equal(a, b), step
+    n = fl.t_ids.size
+    fl._add_travellers(np.arange(3))
+    assert fl.t_ids.base is fl._t_bufs[0] and n > 500 and np.array_equal(fl.t_ids[n:], [0, 1, 2])
+
+
+@needs_numba
+def test_compiled_route_choice_searches_each_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled route choice looks for a traveller's pick in its group's run of the
+    cumulative weights only when no weight is below 0 (then it is the same position as
+    in the whole array); with a negative weight it searches the whole array as NumPy does.
+    Both give NumPy's links, for weights of all sizes, zeros, and a negative score."""
+    from ranks.engine import Simulation
+    from ranks.modules.flight.module import Flight
+    from ranks.runner import load
+
+    sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2014-2017.yaml"), scale=0.01)
+    fl = sim.get(Flight)
+    assert fl is not None
+    routes, A, P = fl.routes, fl.A, fl.P
+    g = np.random.default_rng(21)
+    for trial in range(6):
+        n = 3000
+        at = g.integers(0, P, n)
+        prev = np.where(g.random(n) < 0.3, -1, g.integers(0, P, n))
+        feared = g.integers(-1, A, n)
+        nocamp, smuggled = g.random(n) < 0.3, g.random(n) < 0.4
+        u = g.random(n)
+        score = g.random((A + 1, P)) * 10.0 ** g.integers(-3, 3, (A + 1, P))
+        score[g.random((A + 1, P)) < 0.2] = 0.0
+        if trial % 2:  # negative weights: the cumulative array is not ascending
+            score[g.random((A + 1, P)) < 0.05] = -1e4
+        fast = routes.choose(at, prev, feared, nocamp, smuggled, score, u, A)
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        slow = routes.choose(at, prev, feared, nocamp, smuggled, score, u, A)
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        assert fast.dtype == slow.dtype and np.array_equal(fast, slow), trial
+        assert (fast >= 0).sum() > n // 4

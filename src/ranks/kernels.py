@@ -393,6 +393,7 @@ def _choose_links(at: np.ndarray, prev: np.ndarray, f: np.ndarray, nocamp: np.nd
             inv[j] = G - 1
     cw = np.empty(G * K, dtype=np.float64)
     run = 0.0
+    ascending = True  # no weight below 0 (or NaN): a group's pick is found in its own run
     for r in range(G):
         j = first[r]
         a, fr, nc, sm, pv = at[j], f[j], nocamp[j], smuggled[j], prev[j]
@@ -408,6 +409,8 @@ def _choose_links(at: np.ndarray, prev: np.ndarray, f: np.ndarray, nocamp: np.nd
                     w *= desert_pref if path_desert[path] else 1.0
                 if path_next[path] == pv:
                     w *= back_factor
+            if not w >= 0.0:
+                ascending = False
             run += w
             cw[r * K + k] = run
     out = np.empty(n, dtype=np.int64)
@@ -418,7 +421,11 @@ def _choose_links(at: np.ndarray, prev: np.ndarray, f: np.ndarray, nocamp: np.nd
         if not tot > 0:
             out[j] = -1
             continue
-        pos = np.searchsorted(cw, lo + u[j] * tot, side="right")
+        if ascending:  # the same position as in the whole array, clamped into the group
+            pos = r * K + np.searchsorted(cw[r * K: r * K + K], lo + u[j] * tot,
+                                          side="right")
+        else:
+            pos = np.searchsorted(cw, lo + u[j] * tot, side="right")
         pos = min(max(pos, r * K), r * K + K - 1)
         path = path_of[at[j], pos - r * K]
         out[j] = path_link[path if path >= 0 else 0]
@@ -825,3 +832,184 @@ def _compact(keep: np.ndarray, t_ids: np.ndarray, t_link: np.ndarray, t_left: np
 
 
 compact = _compile(_compact)
+
+
+def _arrive_hazards(i: np.ndarray, t_ids: np.ndarray, t_link: np.ndarray,
+                    l_from: np.ndarray, l_to: np.ndarray, l_kind: np.ndarray,
+                    bits: np.ndarray, household: np.ndarray, n_households: int,
+                    lone_bit: int, smuggled_bit: int, fled_from: np.ndarray,
+                    wanted_by: np.ndarray, has_book: bool, control: np.ndarray,
+                    checkpoint_by_kind: np.ndarray, smuggled_factor: float,
+                    campaign: np.ndarray, has_campaign: bool, campaign_scale: float,
+                    patrol_desert: float, patrols: np.ndarray, has_patrols: bool,
+                    mine_by_kind: np.ndarray, ban: np.ndarray, desert: int,
+                    mf_on: np.ndarray, mf_value: np.ndarray, mf_actor: np.ndarray,
+                    base: np.uint64, gold: np.uint64, m1: np.uint64, m2: np.uint64
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                               np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The hazards of travellers at positions ``i`` finishing their link, as
+    ``Flight._arrive_hazards`` computes them in NumPy (its twin): ids, link start and end,
+    party keys; who is stopped (1 by a checkpoint, 2 by a patrol, 0 neither: one uniform
+    per party from ``base``, below the checkpoint chance a checkpoint, then a patrol), by
+    which actor, the uniform rescaled to the stop chance; who would hit a mine if not
+    stopped (the rest of the interval, rescaled), and the mine's actor (today's minefields:
+    rows of ``mf_on`` by link, in order); whether any hazard had a chance."""
+    n = i.size
+    ids = np.empty(n, dtype=np.int64)
+    frm = np.empty(n, dtype=np.int64)
+    to = np.empty(n, dtype=np.int64)
+    kind = np.empty(n, dtype=np.int64)
+    keys = np.empty(n, dtype=np.int64)
+    feared = np.empty(n, dtype=np.int64)
+    wanted = np.empty(n, dtype=np.int64)
+    smuggled = np.empty(n, dtype=np.bool_)
+    for j in range(n):
+        q = i[j]
+        p = t_ids[q]
+        lk = t_link[q]
+        ids[j] = p
+        frm[j] = l_from[lk]
+        to[j] = l_to[lk]
+        kind[j] = l_kind[lk]
+        b = bits[p]
+        keys[j] = n_households + p if (b & lone_bit) != 0 else np.int64(household[p])
+        feared[j] = fled_from[p]
+        wanted[j] = wanted_by[p] if has_book else feared[j]
+        smuggled[j] = (b & smuggled_bit) != 0
+    p_cp, cp_actor, p_pat, pat_actor, p_mine, mine_actor = link_hazards(
+        frm, to, kind, control, feared, wanted, smuggled, checkpoint_by_kind,
+        smuggled_factor, campaign, has_campaign, campaign_scale, patrol_desert, patrols,
+        has_patrols, mine_by_kind, ban, desert)
+    stop = np.zeros(n, dtype=np.int8)
+    actor = np.empty(n, dtype=np.int64)
+    u_rel = np.zeros(n, dtype=np.float64)
+    mine = np.zeros(n, dtype=np.bool_)
+    any_hazard = False
+    for j in range(n):
+        lk = t_link[i[j]]
+        pm = p_mine[j]
+        for r in range(mf_value.size):
+            if mf_on[r, lk]:
+                pm += mf_value[r]
+                if mf_actor[r] >= 0:
+                    mine_actor[j] = mf_actor[r]
+        pm = min(pm, 1.0)
+        pc = p_cp[j]
+        ps = pc + p_pat[j] * (1.0 - pc)
+        if ps > 0 or pm > 0:
+            any_hazard = True
+        u = uniform_of(keys[j], base, gold, m1, m2)
+        if u < pc:
+            stop[j] = 1
+            actor[j] = cp_actor[j]
+            u_rel[j] = u / ps
+        elif u < ps:
+            stop[j] = 2
+            actor[j] = pat_actor[j]
+            u_rel[j] = u / ps
+        else:
+            actor[j] = -1
+        mine[j] = (u - ps) / max(1.0 - ps, 1e-12) < pm
+    return ids, frm, to, keys, stop, actor, u_rel, mine, mine_actor, any_hazard
+
+
+def _go_on(i: np.ndarray, gone: np.ndarray, ids: np.ndarray, keys: np.ndarray,
+           frm: np.ndarray, to: np.ndarray, t_prev: np.ndarray, t_link: np.ndarray,
+           t_left: np.ndarray, control: np.ndarray, front: np.ndarray,
+           safe_front_max: np.float32, fled_from: np.ndarray, bits: np.ndarray,
+           nocamp_bit: int, is_camp: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                      np.ndarray]:
+    """Travellers at positions ``i`` not ``gone`` reach their link's end (as
+    ``Flight._arrive`` and ``_stop`` compute it in NumPy): their ids, keys, place and
+    positions; the holder of the place, whether it is safe for each (not held by the actor
+    fled, front below ``safe_front_max``) and whether each would enter it as a camp (a
+    camp, not camp-averse). ``t_prev`` (the link's start), ``t_link`` (-1) and ``t_left``
+    (0) change in place."""
+    n = i.size
+    m = 0
+    for j in range(n):
+        if not gone[j]:
+            m += 1
+    g_ids = np.empty(m, dtype=np.int64)
+    g_keys = np.empty(m, dtype=np.int64)
+    g_to = np.empty(m, dtype=np.int64)
+    pos = np.empty(m, dtype=np.int64)
+    ctrl = np.empty(m, dtype=np.int64)
+    safe = np.empty(m, dtype=np.bool_)
+    camp = np.empty(m, dtype=np.bool_)
+    r = 0
+    for j in range(n):
+        if gone[j]:
+            continue
+        p = ids[j]
+        a = to[j]
+        q = i[j]
+        g_ids[r] = p
+        g_keys[r] = keys[j]
+        g_to[r] = a
+        pos[r] = q
+        t_prev[q] = frm[j]
+        t_link[q] = -1
+        t_left[q] = 0.0
+        c = np.int64(control[a])
+        ctrl[r] = c
+        safe[r] = c != fled_from[p] and front[a] < safe_front_max
+        camp[r] = is_camp[a] and (bits[p] & nocamp_bit) == 0
+        r += 1
+    return g_ids, g_keys, g_to, pos, ctrl, safe, camp
+
+
+def _journey_ends(at: np.ndarray, keys: np.ndarray, camp: np.ndarray, safe: np.ndarray,
+                  is_abroad: np.ndarray, is_town: np.ndarray, settle_chance: float,
+                  host_chance: float, camp_state: int, abroad_state: int, settled_state: int,
+                  base: np.uint64, gold: np.uint64, m1: np.uint64, m2: np.uint64
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                             bool]:
+    """Where journeys end (as ``Flight._stop`` computes it in NumPy): in a camp
+    (``camp``), abroad, or settled in a safe town with ``settle_chance`` (one uniform per
+    party from ``base``; failing that, hosted by relatives with ``host_chance``). Returns
+    the positions that end, in order, and the state of each (``camp_state``,
+    ``abroad_state`` or ``settled_state``); the positions of those abroad, of the settled,
+    and of the hosted; whether any was in a safe town (the uniforms were used)."""
+    n = at.size
+    end = np.empty(n, dtype=np.int64)
+    code = np.empty(n, dtype=np.int64)
+    abroad = np.empty(n, dtype=np.int64)
+    settled = np.empty(n, dtype=np.int64)
+    hosted = np.empty(n, dtype=np.int64)
+    ne = na = ns = nh = 0
+    any_town = False
+    for j in range(n):
+        a = at[j]
+        ab = is_abroad[a]
+        if camp[j]:
+            end[ne] = j
+            code[ne] = camp_state
+            ne += 1
+        elif ab:
+            end[ne] = j
+            code[ne] = abroad_state
+            ne += 1
+        if ab:
+            abroad[na] = j
+            na += 1
+        if not (is_town[a] and safe[j] and not camp[j] and not ab):
+            continue
+        any_town = True
+        u = uniform_of(keys[j], base, gold, m1, m2)
+        if u < settle_chance:
+            end[ne] = j
+            code[ne] = settled_state
+            ne += 1
+            settled[ns] = j
+            ns += 1
+        elif u < settle_chance + (1.0 - settle_chance) * host_chance:
+            hosted[nh] = j
+            nh += 1
+    return end[:ne], code[:ne], abroad[:na], settled[:ns], hosted[:nh], any_town
+
+
+arrive_hazards = _compile(_arrive_hazards)
+go_on = _compile(_go_on)
+journey_ends = _compile(_journey_ends)

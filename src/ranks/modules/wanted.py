@@ -252,12 +252,10 @@ class WantedBook:
             return np.ones(ids.size, dtype=bool)
         hh = sim.people.household[ids].astype(np.int64)
         savings = sim.households.savings
-        u, first = np.unique(hh, return_index=True)
+        u, inv = np.unique(hh, return_inverse=True)
         can_h = savings[u] >= usd
         savings[u[can_h]] -= usd
-        ok = np.zeros(savings.shape[0], dtype=bool)
-        ok[u[can_h]] = True
-        return np.asarray(ok[hh], dtype=bool)
+        return np.asarray(can_h[inv], dtype=bool)
 
     def caught(self, sim: Simulation, ids: np.ndarray, actor: int, codes: np.ndarray,
                kind: np.ndarray, day: int, how: str, fine_usd: float, fee_usd: float,

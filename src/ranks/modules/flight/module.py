@@ -32,7 +32,7 @@ from ranks.modules.flight.hazards import (
 )
 from ranks.modules.flight.params import FlightParams
 from ranks.modules.flight.parties import LONE, NOCAMP, SMUGGLED, SPONSORED, Parties
-from ranks.modules.flight.routes import BACK_FACTOR, Routes
+from ranks.modules.flight.routes import BACK_FACTOR, DESERT, Routes
 from ranks.modules.flight.sieges import Evacuation, Expulsion, Siege, besieged
 from ranks.modules.practices import HELD_AGES, OTHERS, WANTED, default_interception_table
 from ranks.modules.wanted import WantedBook, wanted_book
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from ranks.engine import Simulation
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+_NO_WANTED = np.zeros(0, dtype=np.int8)  # the wanted-by column without a wanted book
 
 
 #: Reason labels of event ``interdicted`` by hazard: ``hazard:outcome``.
@@ -149,6 +150,8 @@ class Flight(Module[FlightParams]):
         self.t_left = np.zeros(0)  # days of travel left on the link
         self.t_wait = _EMPTY  # days to wait at the place (hosted) before the next leg
         self.t_prev = _EMPTY  # place before the current one (-1 none)
+        #: spare room for travellers: the five arrays above are leading parts of these
+        self._t_bufs: tuple[np.ndarray, ...] = ()
         self.displaced_book = Displaced(self.parties, people, self.P)
         #: displaced by this module and not travelling, by current place x home place
         self.displaced = self.displaced_book.counts
@@ -308,6 +311,7 @@ class Flight(Module[FlightParams]):
             patrols=coercion.patrol_intensity(sim, day) if coercion is not None else None,
             mine_by_kind=self.mine_kind, ban=self._ban_today,
             minefields=[m for m in self.minefields if m.start <= day < m.until])
+        self._mines = self._minefields_today()
         self._besieged = besieged(self.sieges, day, self.P)
         for e in self.evacuations:
             e.used_today = 0.0
@@ -483,9 +487,18 @@ class Flight(Module[FlightParams]):
         """Screening at camps (M25): the camp's holder detains a share ``screening`` of the
         arriving men of service age (through the wanted book: event ``detained``, reason
         screening). Returns the people who stay, and their keys."""
+        held = self._screened(sim, day, ids, at, tag)
+        if held is None:
+            return ids, keys
+        return ids[~held], keys[~held]
+
+    def _screened(self, sim: Simulation, day: int, ids: np.ndarray, at: np.ndarray,
+                  tag: str) -> np.ndarray | None:
+        """The screening of :meth:`_screen`: a mask of ``ids`` (arriving at camps ``at``)
+        detained, None where no camp screens."""
         share = self.camps.screening[at]
         if not (share > 0).any():
-            return ids, keys
+            return None
         people = sim.people
         lo, hi = self.params.service_ages.value
         age = people.age_years(day, ids)
@@ -497,7 +510,7 @@ class Flight(Module[FlightParams]):
             self.parties.stopped(ids[held])
             for a in unique(holder):
                 book.detain(sim, ids[held][holder == a], int(a), day, "screening")
-        return ids[~held], keys[~held]
+        return np.asarray(held, dtype=bool)
 
     def _wanted_by(self, sim: Simulation, ids: np.ndarray) -> np.ndarray:
         """The actor that wants each of ``ids`` (the wanted book's), else the actor holding
@@ -508,12 +521,28 @@ class Flight(Module[FlightParams]):
         return sim.world.control[sim.day].astype(np.int64)[sim.people.place[ids]]
 
     def _add_travellers(self, ids: np.ndarray) -> None:
-        k = ids.size
-        self.t_ids = np.concatenate([self.t_ids, ids])
-        self.t_link = np.concatenate([self.t_link, np.full(k, -1, dtype=np.int64)])
-        self.t_left = np.concatenate([self.t_left, np.zeros(k)])
-        self.t_wait = np.concatenate([self.t_wait, np.zeros(k, dtype=np.int64)])
-        self.t_prev = np.concatenate([self.t_prev, np.full(k, -1, dtype=np.int64)])
+        """Append ``ids`` to the travellers, at a place, with no wait and no previous place:
+        written into spare room at the end of the traveller arrays (buffers of twice the
+        size needed when they have none; the arrays are their leading parts: views of them
+        are only ever made by slicing ``[:m]``)."""
+        n, k = self.t_ids.size, ids.size
+        cur = (self.t_ids, self.t_link, self.t_left, self.t_wait, self.t_prev)
+        bufs = self._t_bufs
+        if not (bufs and bufs[0].size >= n + k
+                and all(a.base is b for a, b in zip(cur, bufs, strict=True))):
+            cap = max(2 * (n + k), 1024)
+            bufs = tuple(np.empty(cap, dtype=a.dtype) for a in cur)
+            for a, b in zip(cur, bufs, strict=True):
+                b[:n] = a
+            self._t_bufs = bufs
+        b_ids, b_link, b_left, b_wait, b_prev = bufs
+        b_ids[n:n + k] = ids
+        b_link[n:n + k] = -1
+        b_left[n:n + k] = 0.0
+        b_wait[n:n + k] = 0
+        b_prev[n:n + k] = -1
+        self.t_ids, self.t_link, self.t_left, self.t_wait, self.t_prev = (
+            b[:n + k] for b in bufs)
 
     # -- M25 camps ---------------------------------------------------------------------------
     def _camp_exits(self, sim: Simulation, day: int) -> None:
@@ -734,65 +763,127 @@ class Flight(Module[FlightParams]):
         self.t_wait, self.t_prev = self.t_wait[:m], self.t_prev[:m]
         return m
 
-    def _arrive(self, sim: Simulation, day: int, wave: int, i: np.ndarray) -> np.ndarray:
-        """Travellers at positions ``i`` finish their link: hazards (``hazards``), then
-        stop or go on. Returns positions that left the travellers."""
-        p, people, routes = self.params, sim.people, self.routes
+    def _minefields_today(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Today's minefields (``rates.minefields`` with links) for the compiled hazards:
+        a row of links mined by each, its chance and its actor (-1 none), in order."""
+        mf = [m for m in self.rates.minefields if m.links is not None]
+        on = np.zeros((len(mf), 2 * self.routes.R), dtype=bool)
+        for r, m in enumerate(mf):
+            on[r, np.asarray(m.links, dtype=np.int64)] = True
+        return (on, np.array([float(m.value) for m in mf], dtype=np.float64),
+                np.array([int(m.actor) for m in mf], dtype=np.int64))
+
+    def _hazards(self, sim: Simulation, day: int, wave: int, i: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                            np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Hazards of travellers at positions ``i`` finishing their link (``hazards``):
+        their ids, link start and end, party keys; who is stopped (1 by a checkpoint, 2 by
+        a patrol, 0 neither: one uniform per party, below the checkpoint chance a
+        checkpoint, then a patrol), by which actor (-1 none), the uniform rescaled to the
+        stop chance (it draws the outcome); who hits a mine unless stopped (past both, the
+        rest of the interval, rescaled), and the actor behind each mine."""
+        routes, rates = self.routes, self.rates
+        book = sim.get(WantedBook)
+        name = f"flight.hazard.{wave}"
+        if kernels.ENABLED and all(a is None or a.dtype == np.float64
+                                   for a in (rates.campaign, rates.patrols)):
+            # the same numbers, in one compiled loop (ranks.kernels)
+            empty = np.zeros(0)
+            ids, frm, to, keys, stop, actor, u_rel, mine, mine_actor, any_hazard = (
+                kernels.arrive_hazards(
+                    i, self.t_ids, self.t_link, routes.l_from, routes.l_to, routes.l_kind,
+                    self.bits, self.parties.household, self.H, LONE, SMUGGLED,
+                    self.fled_from, book.wanted_by if book is not None else _NO_WANTED,
+                    book is not None, sim.world.control[day], rates.checkpoint_by_kind,
+                    float(rates.smuggled_factor),
+                    rates.campaign if rates.campaign is not None else empty,
+                    rates.campaign is not None, float(rates.campaign_scale),
+                    float(rates.patrol_desert),
+                    rates.patrols if rates.patrols is not None else empty,
+                    rates.patrols is not None, rates.mine_by_kind, rates.ban, DESERT,
+                    *self._mines, rng._base(sim.seed, name, sim.day), rng._GOLD, rng._M1,
+                    rng._M2))
+            if any_hazard:
+                sim.person_uniform(name, _EMPTY)  # the stream drawn today
+            return ids, frm, to, keys, stop, actor, u_rel, mine, mine_actor
         ids = self.t_ids[i]
         link = self.t_link[i]
         frm, to, kind = routes.l_from[link], routes.l_to[link], routes.l_kind[link]
         keys = self.parties.key(ids)
         feared = self.fled_from[ids].astype(np.int64)
-        wanted = self._wanted_by(sim, ids) if sim.get(WantedBook) is not None else feared
+        wanted = self._wanted_by(sim, ids) if book is not None else feared
         smuggled = (self.bits[ids] & SMUGGLED) != 0
-        hz = hazard_chances(self.rates, link, frm, to, kind, sim.world.control[day], feared,
+        hz = hazard_chances(rates, link, frm, to, kind, sim.world.control[day], feared,
                             wanted, smuggled)
-        gone = np.zeros(i.size, dtype=bool)
+        n = i.size
+        stop = np.zeros(n, dtype=np.int8)
+        actor = np.full(n, -1, dtype=np.int64)
+        u_rel = np.zeros(n)
+        mine = np.zeros(n, dtype=bool)
         p_stop = hz.p_stop
         if p_stop.any() or hz.p_mine.any():
-            # one uniform per party: below p_checkpoint a checkpoint, then a patrol; past
-            # both, the rest of the interval (rescaled) decides a mine
-            u = sim.person_uniform(f"flight.hazard.{wave}", keys)
+            u = sim.person_uniform(name, keys)
             stop_cp = u < hz.p_checkpoint
             stop_pat = ~stop_cp & (u < p_stop)
-            for mask, actor, hazard in ((stop_cp, hz.checkpoint_actor, Hazard.CHECKPOINT),
-                                        (stop_pat, hz.patrol_actor, Hazard.PATROL)):
-                if mask.any():
-                    through = self._interdict(sim, day, wave, ids[mask], actor[mask],
-                                              to[mask], hazard, u[mask] / p_stop[mask])
-                    gone[np.flatnonzero(mask)[~through]] = True
-            u_mine = (u - p_stop) / np.maximum(1.0 - p_stop, 1e-12)
-            hit = ~gone & (u_mine < hz.p_mine)
-        else:
-            hit = gone
+            stop[stop_cp] = 1
+            stop[stop_pat] = 2
+            actor[stop_cp] = hz.checkpoint_actor[stop_cp]
+            actor[stop_pat] = hz.patrol_actor[stop_pat]
+            s = stop_cp | stop_pat
+            u_rel[s] = u[s] / p_stop[s]
+            mine = (u - p_stop) / np.maximum(1.0 - p_stop, 1e-12) < hz.p_mine
+        return ids, frm, to, keys, stop, actor, u_rel, mine, hz.mine_actor
+
+    def _arrive(self, sim: Simulation, day: int, wave: int, i: np.ndarray) -> np.ndarray:
+        """Travellers at positions ``i`` finish their link: hazards (:meth:`_hazards`), then
+        stop or go on. Returns positions that left the travellers."""
+        p, people, routes, w = self.params, sim.people, self.routes, sim.world
+        ids, frm, to, keys, stop, actor, u_rel, mine, mine_actor = self._hazards(
+            sim, day, wave, i)
+        gone = np.zeros(i.size, dtype=bool)
+        for code, hazard in ((1, Hazard.CHECKPOINT), (2, Hazard.PATROL)):
+            sel = np.flatnonzero(stop == code)
+            if sel.size:
+                through = self._interdict(sim, day, wave, ids[sel], actor[sel], to[sel],
+                                          hazard, u_rel[sel])
+                gone[sel[~through]] = True
+        hit = mine & ~gone
         if hit.any():
             die = hit & (sim.person_uniform(f"flight.mine_kill.{wave}", ids)
                          < p.mine_lethality.value)
-            mine_actor = hz.mine_actor
             sim.record.events("mine_death", people.place[ids[die]], actor=mine_actor[die])
             for a in unique(mine_actor[die]):  # deaths are requested per responsible actor
                 sim.request_death(ids[die & (mine_actor == a)], "mine", int(a))
             gone |= die
-        # on to the link's end
-        go = ~gone
-        g_ids, g_to = ids[go], to[go]
+        # on to the link's end: whether it is safe there, whether it is a camp to enter
+        control, front = w.control[day], w.front[day]
+        if kernels.ENABLED:  # the same, in one compiled loop (ranks.kernels)
+            g_ids, g_keys, g_to, pos, ctrl, safe, camp = kernels.go_on(
+                i, gone, ids, keys, frm, to, self.t_prev, self.t_link, self.t_left, control,
+                front, front.dtype.type(p.safe_front_max.value), self.fled_from, self.bits,
+                NOCAMP, routes.is_camp)
+        else:
+            go = ~gone
+            g_ids, g_keys, g_to, pos = ids[go], keys[go], to[go], i[go]
+            self.t_prev[pos] = frm[go]
+            self.t_link[pos] = -1
+            self.t_left[pos] = 0.0
+            ctrl = control.astype(np.int64)[g_to]
+            safe = (ctrl != self.fled_from[g_ids]) & (front[g_to] < p.safe_front_max.value)
+            camp = routes.is_camp[g_to] & ((self.bits[g_ids] & NOCAMP) == 0)
         people.set(g_ids, day, place=g_to)
-        pos = i[go]
-        self.t_prev[pos] = frm[go]
-        self.t_link[pos] = -1
-        self.t_left[pos] = 0.0
-        stop = self._stop(sim, day, wave, g_ids, keys[go], g_to, pos)
-        return np.concatenate([i[gone], pos[stop]])
+        out = self._stop(sim, day, wave, g_ids, g_keys, g_to, pos, ctrl, safe, camp)
+        return np.concatenate([i[gone], pos[out]])
 
     def _stop(self, sim: Simulation, day: int, wave: int, ids: np.ndarray, keys: np.ndarray,
-              at: np.ndarray, pos: np.ndarray) -> np.ndarray:
+              at: np.ndarray, pos: np.ndarray, ctrl: np.ndarray, safe: np.ndarray,
+              camp: np.ndarray) -> np.ndarray:
         """Where a party ends its journey (camp with room, abroad, settle in a safe town) or
-        waits with relatives. Returns a mask of those who left the travellers."""
+        waits with relatives; ``ctrl``: the holder of each place ``at``, ``safe``: whether
+        it is safe for each, ``camp``: whether each would enter it as a camp (changed in
+        place). Returns a mask of those who left the travellers."""
         p, people, w, routes = self.params, sim.people, sim.world, self.routes
-        ctrl = w.control[day].astype(np.int64)[at]
-        safe = (ctrl != self.fled_from[ids]) & (w.front[day][at] < p.safe_front_max.value)
         out = np.zeros(ids.size, dtype=bool)
-        camp = routes.is_camp[at] & ((self.bits[ids] & NOCAMP) == 0)
         if camp.any():
             # the camp's rules (M25): closed, held by the actor fled, or full: turned away
             sel = np.flatnonzero(camp)
@@ -805,41 +896,51 @@ class Flight(Module[FlightParams]):
                                   reasons=TURNED_AWAY)
                 self.parties.avoid_camps(ids[away])
                 camp[away] = False
-            if camp.any():  # screening of those admitted
-                kept, _ = self._screen(sim, day, ids[camp], keys[camp], at[camp],
-                                       f"stop.{wave}")
-                held = camp & ~np.isin(ids, kept)
-                out |= held
-                camp &= ~held
-        abroad = routes.is_abroad[at]
-        town = routes.is_town[at] & safe & ~camp & ~abroad
-        s_ch = p.settle_chance.value
-        u = (sim.person_uniform(f"flight.stop.{wave}", keys) if town.any()
-             else np.ones(ids.size))
-        settle = town & (u < s_ch)
-        host = town & ~settle & (u < s_ch + (1.0 - s_ch) * p.host_chance.value)
-        end = camp | abroad | settle
-        if end.any():  # journeys end: in a camp, abroad, or settled in a safe town
-            sel = np.flatnonzero(end)
-            sel_ids = ids[sel]
-            state = np.where(camp[sel], int(State.CAMP), np.where(
-                abroad[sel], int(State.ABROAD), int(State.CIVILIAN)))
+                sel = np.flatnonzero(camp)
+            if sel.size:  # screening of those admitted
+                held = self._screened(sim, day, ids[sel], at[sel], f"stop.{wave}")
+                if held is not None and held.any():
+                    out[sel[held]] = True
+                    camp[sel[held]] = False
+        s_ch, h_ch = float(p.settle_chance.value), float(p.host_chance.value)
+        name = f"flight.stop.{wave}"
+        if kernels.ENABLED:  # the same, in one compiled loop (ranks.kernels)
+            end, state, abroad, settled, hosted, any_town = kernels.journey_ends(
+                at, keys, camp, safe, routes.is_abroad, routes.is_town, s_ch, h_ch,
+                int(State.CAMP), int(State.ABROAD), int(State.CIVILIAN),
+                rng._base(sim.seed, name, sim.day), rng._GOLD, rng._M1, rng._M2)
+            if any_town:
+                sim.person_uniform(name, _EMPTY)  # the stream drawn today
+        else:
+            is_abroad = routes.is_abroad[at]
+            town = routes.is_town[at] & safe & ~camp & ~is_abroad
+            u = sim.person_uniform(name, keys) if town.any() else np.ones(ids.size)
+            settle = town & (u < s_ch)
+            host = town & ~settle & (u < s_ch + (1.0 - s_ch) * h_ch)
+            end = np.flatnonzero(camp | is_abroad | settle)
+            state = np.where(camp[end], int(State.CAMP), np.where(
+                is_abroad[end], int(State.ABROAD), int(State.CIVILIAN)))
+            abroad, settled, hosted = (np.flatnonzero(is_abroad), np.flatnonzero(settle),
+                                       np.flatnonzero(host))
+        if end.size:  # journeys end: in a camp, abroad, or settled in a safe town
+            sel_ids = ids[end]
             people.set(sel_ids, day, state=state)
             self.displaced_book.count(sel_ids, +1)
-            sim.record.events("arrived", people.home[sel_ids], actor=ctrl[sel],
-                              destination=at[sel])
+            sim.record.events("arrived", people.home[sel_ids], actor=ctrl[end],
+                              destination=at[end])
             # the pool takes camps' parties first, then those abroad, then the settled
             if camp.any():
+                c = np.flatnonzero(camp)
                 self.displaced_book.remember(
-                    keys[camp], self.camps.exit[at[camp]] == EXITS.index("free"))
-            for mask in (abroad, settle):
-                if mask.any():
-                    self.displaced_book.remember(keys[mask])
-            out |= end
-        if host.any():
+                    keys[c], self.camps.exit[at[c]] == EXITS.index("free"))
+            for sel in (abroad, settled):
+                if sel.size:
+                    self.displaced_book.remember(keys[sel])
+            out[end] = True
+        if hosted.size:
             days = -np.log(np.maximum(sim.person_uniform(f"flight.host_days.{wave}",
-                                                         keys[host]), 1e-12))
-            self.t_wait[pos[host]] = np.maximum(np.rint(days * p.host_days_mean.value), 1)
+                                                         keys[hosted]), 1e-12))
+            self.t_wait[pos[hosted]] = np.maximum(np.rint(days * p.host_days_mean.value), 1)
         return out
 
     def _interdict(self, sim: Simulation, day: int, wave: int, ids: np.ndarray,
@@ -858,11 +959,16 @@ class Flight(Module[FlightParams]):
                  else default_interception_table(self.A))
         fl = people.flags[ids]
         oc, kind, deserter = interceptions(people, book.wanted_by, day, ids, actor, u, table)
-        for a in unique(actor[~deserter]):  # fines, fees, detention, conscription, death
+        any_deserter = bool(deserter.any())
+        acts = unique(actor[~deserter]) if any_deserter else unique(actor)
+        for a in acts.tolist():  # fines, fees, detention, conscription, death
+            fine, fee, to = (coercion.caught_terms(a) if coercion is not None
+                             else (0.0, 0.0, a))
+            if acts.size == 1 and not any_deserter:  # all of them (most calls)
+                oc = book.caught(sim, ids, a, oc, kind, day, "interdiction", fine, fee, to)
+                continue
             sel = (actor == a) & ~deserter
-            fine, fee, to = (coercion.caught_terms(int(a)) if coercion is not None
-                             else (0.0, 0.0, int(a)))
-            oc[sel] = book.caught(sim, ids[sel], int(a), oc[sel], kind[sel], day,
+            oc[sel] = book.caught(sim, ids[sel], a, oc[sel], kind[sel], day,
                                   "interdiction", fine, fee, to)
         passed = oc == Outcome.PASSED
         parties.stopped(ids[~passed])
