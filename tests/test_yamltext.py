@@ -42,7 +42,7 @@ def _libyaml(d: Any) -> str:
 texts = st.lists(st.sampled_from(PIECES), max_size=120).map("".join)
 
 
-@settings(max_examples=400, deadline=None, derandomize=True, database=None,
+@settings(max_examples=200, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(texts, st.integers(0, 140), st.integers(1, 4))
 def test_libyaml_used_only_where_it_writes_the_same(s: str, k: int, n: int) -> None:
@@ -53,11 +53,11 @@ def test_libyaml_used_only_where_it_writes_the_same(s: str, k: int, n: int) -> N
 
 
 def test_many_random_documents_both_ways() -> None:
-    """Thousands of documents of random pieces: both outcomes of the check occur, and
+    """Hundreds of documents of random pieces: both outcomes of the check occur, and
     where it sends a document to libyaml the text is the pure emitter's."""
     rng = random.Random(11)
     same = other = 0
-    for _ in range(3000):
+    for _ in range(600):
         s = "".join(rng.choice(PIECES) for _ in range(rng.choice([5, 20, 80, 200])))
         d = _doc(s, s[:rng.randint(0, 140)], rng.randint(1, 4))
         if yamltext.libyaml_writes_same(d):
@@ -66,7 +66,7 @@ def test_many_random_documents_both_ways() -> None:
         else:
             other += 1
             assert yamltext.safe_dump(d, sort_keys=False, allow_unicode=True) == _pure(d)
-    assert same > 300 and other > 300
+    assert same > 60 and other > 60
 
 
 @pytest.mark.parametrize("bad", [
