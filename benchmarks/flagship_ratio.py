@@ -81,6 +81,7 @@ def main() -> None:
     refs: list[float] = []
     befores: list[float] = []
     manifests: list[dict] = []
+    before_manifests: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
         cmd = [sys.executable, "-m", "ranks.cli", "run", args.scenario, "--out", str(out),
@@ -100,6 +101,7 @@ def main() -> None:
             if args.before:
                 w, _ = timed(cmd, src=args.before)
                 befores.append(w)
+                before_manifests.append(json.loads((out / "manifest.json").read_text()))
     run, ref = statistics.median(runs), statistics.median(refs)
     best = min(range(len(runs)), key=lambda i: runs[i] / refs[i])
     m = manifests[best]
@@ -130,10 +132,18 @@ def main() -> None:
         before = statistics.median(befores)
         res["before"] = {"src": args.before, "flagship_wall_s": [round(x, 2) for x in befores],
                          "ratio_of_medians": round(before / ref, 2),
-                         "speedup_after_over_before": round(before / run, 2)}
+                         "speedup_after_over_before": round(before / run, 2),
+                         "module_ms_per_day_by_run": _module_ms(before_manifests)}
+        res["module_ms_per_day_by_run"] = _module_ms(manifests)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(res, indent=2) + "\n")
     print(json.dumps(res, indent=2))
+
+
+def _module_ms(manifests: list[dict]) -> dict[str, list[float]]:
+    """Each module's loop time per day (ms) in each run, from the runs' manifests."""
+    return {k: [round(m["module_s"][0][k] / m["days"] * 1000, 2) for m in manifests]
+            for k in manifests[0]["module_s"][0]} if manifests else {}
 
 
 if __name__ == "__main__":

@@ -896,7 +896,7 @@ def _arrive_hazards(i: np.ndarray, t_ids: np.ndarray, t_link: np.ndarray,
         pm = min(pm, 1.0)
         pc = p_cp[j]
         ps = pc + p_pat[j] * (1.0 - pc)
-        if ps > 0 or pm > 0:
+        if ps != 0.0 or pm != 0.0:  # as NumPy's any()
             any_hazard = True
         u = uniform_of(keys[j], base, gold, m1, m2)
         if u < pc:
