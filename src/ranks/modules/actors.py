@@ -46,7 +46,7 @@ class ActorParams(BaseModel):
     practices of a scenario (``practices:``, :mod:`ranks.modules.practices`) set them by
     date. No actor-specific values live in module code."""
 
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 A = TypeVar("A", bound=ActorParams)

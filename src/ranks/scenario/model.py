@@ -7,7 +7,6 @@ Every parameter is a :class:`P`: a value with its evidence, either ``source`` (a
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -23,18 +22,12 @@ ROUTE_KINDS = ("road", "desert", "river", "border")
 #: through, a ``siege`` line, and ``calm`` (residual intensity after the fighting moved on).
 FRONT_KINDS = ("battle", "offensive", "airstrike", "shelling", "explosion",
                "violence_against_civilians", "siege", "other", "calm")
-#: An actor colour as #rrggbb: one matplotlib takes, checked without importing it.
-_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class Strict(BaseModel):
-    """Base: unknown fields are errors, instances are frozen, NaN and infinity refused.
+    """Base: unknown fields are errors, instances are frozen, NaN and infinity refused."""
 
-    Validators are built when a model is first used (``defer_build``): a run builds only
-    those of the sections, modules and timeline event types its scenario has."""
-
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True,
-                              allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Evidenced(Strict):
@@ -115,7 +108,7 @@ class PlaceRow(Evidenced):
 class RouteRow(Evidenced):
     """An undirected link. ``distance_km`` defaults to 1.2 x great-circle distance."""
 
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, populate_by_name=True,
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
                               allow_inf_nan=False)
 
     from_: str = Field(alias="from")
@@ -135,7 +128,7 @@ class Actor(Evidenced):
     @field_validator("color")
     @classmethod
     def _color(cls, v: str | None) -> str | None:
-        if v is None or _HEX_COLOR.fullmatch(v):  # #rrggbb: a colour without matplotlib
+        if v is None:
             return v
         from matplotlib.colors import is_color_like
 
@@ -255,7 +248,7 @@ class ModuleParams(BaseModel):
     errors; NaN and infinity refused; ``enabled`` switch. Each module subclasses it
     (``ranks.modules``)."""
 
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     enabled: bool = True
 
 

@@ -36,7 +36,7 @@ SECTIONS = ("economy", "joining", "coercion", "service", "leaving")
 class Regime(Strict):
     """Practices of one actor from ``from`` on (until a later regime changes them)."""
 
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     from_: dt.date = Field(alias="from")
     note: str | None = None
@@ -78,7 +78,7 @@ class PlaceScoped(Evidenced):
     force for a place, the latest ``from`` wins; on a tie, named places beat holders, which
     beat the whole region."""
 
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     from_: dt.date = Field(alias="from")
     places: list[str] = Field(default_factory=list)

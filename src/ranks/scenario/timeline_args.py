@@ -71,7 +71,7 @@ class Args(BaseModel):
     (``"place"``, ``"actor"``, ``"tribe"``); validation checks the name exists.
     """
 
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     refs: ClassVar[dict[str, str]] = {}
 
 
@@ -82,7 +82,7 @@ class EventModel(BaseModel):
     without a default is required. ``value_help`` says what ``value`` means (for messages).
     """
 
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     type_name: ClassVar[str] = ""
     value_help: ClassVar[str] = ""
     args: Args = Args()  # a type with args declares its own Args subclass here
@@ -407,7 +407,7 @@ class SafeExit(EventModel):
 # -- flight --------------------------------------------------------------------------------
 class RouteArgs(Args):
     refs = {"from": "place", "to": "place"}
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, allow_inf_nan=False,
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
                               populate_by_name=True)
     from_: Name | None = Field(default=None, alias="from")
     to: Name | None = None
