@@ -159,6 +159,24 @@ def _return_candidates(keys: np.ndarray, n_households: int, hh_ptr: np.ndarray,
     return ids, ks, safe, man
 
 
+def _is_displaced_member(i: np.int64, lone: bool, bits: np.ndarray, fled_bit: int,
+                         lone_bit: int, displaced_state: np.ndarray, state: np.ndarray,
+                         place: np.ndarray, home: np.ndarray, want_state: int) -> bool:
+    """Whether person ``i`` of a party (a man alone when ``lone``) counts among its displaced
+    members: flagged FLED with the party's LONE bit, and in state ``want_state`` or, when it
+    is -1, in a displaced state away from home."""
+    b = bits[i]
+    if (b & fled_bit) == 0 or ((b & lone_bit) != 0) != lone:
+        return False
+    st = state[i]
+    if want_state >= 0:
+        return bool(st == want_state)
+    return bool(displaced_state[st] and place[i] != home[i])
+
+
+is_displaced_member = _compile(_is_displaced_member, inline=True)
+
+
 def _displaced_members(keys: np.ndarray, n_households: int, hh_ptr: np.ndarray,
                        hh_members: np.ndarray, bits: np.ndarray, fled_bit: int,
                        lone_bit: int, displaced_state: np.ndarray, state: np.ndarray,
@@ -185,14 +203,8 @@ def _displaced_members(keys: np.ndarray, n_households: int, hh_ptr: np.ndarray,
             hi = lo + 1 if lone else hh_ptr[kk + 1]
             for q in range(lo, hi):
                 i = q if lone else hh_members[q]
-                b = bits[i]
-                if (b & fled_bit) == 0 or ((b & lone_bit) != 0) != lone:
-                    continue
-                st = state[i]
-                if want_state >= 0:
-                    if st != want_state:
-                        continue
-                elif not displaced_state[st] or place[i] == home[i]:
+                if not is_displaced_member(i, lone, bits, fled_bit, lone_bit,
+                                           displaced_state, state, place, home, want_state):
                     continue
                 ids[m] = i
                 ks[m] = kk
@@ -218,7 +230,7 @@ def _kept_parties(keys: np.ndarray, n_keys: int, n_households: int, hh_ptr: np.n
     seen = np.zeros(n_keys, dtype=np.bool_)
     for j in range(keys.size):
         seen[keys[j]] = True
-    out = np.empty(n_keys, dtype=np.int64)
+    out = np.empty(min(n_keys, keys.size), dtype=np.int64)  # distinct keys: at most these
     m = 0
     for kk in range(n_keys):
         if not seen[kk]:
@@ -229,14 +241,8 @@ def _kept_parties(keys: np.ndarray, n_keys: int, n_households: int, hh_ptr: np.n
         kept = False
         for q in range(lo, hi):
             i = q if lone else hh_members[q]
-            b = bits[i]
-            if (b & fled_bit) == 0 or ((b & lone_bit) != 0) != lone:
-                continue
-            st = state[i]
-            if want_state >= 0:
-                if st != want_state:
-                    continue
-            elif not displaced_state[st] or place[i] == home[i]:
+            if not is_displaced_member(i, lone, bits, fled_bit, lone_bit, displaced_state,
+                                       state, place, home, want_state):
                 continue
             kept = True
             if count:
