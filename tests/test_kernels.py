@@ -892,14 +892,10 @@ def test_compiled_wanted_split_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> 
     assert op.size and hidden.size and (mult > 1).any() and (mult == 1).any()
 
 
-@needs_numba
-def test_compiled_link_ends_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A day of travel with frequent hazards (Flight._travel: hazards and interceptions at
-    a link's end, mines, going on, camps, settling, hosting): the same people, travellers,
-    events, displaced counts, pending deaths and savings compiled and in NumPy, from the
-    same state of a run; both branches of each compiled step ran."""
-    import copy
-
+def _frequent_hazards() -> tuple[Any, Any, int]:
+    """A 2017-2020 run at scale 0.02 after 60 days, with checkpoints, patrols, mines and
+    minefields made frequent and everyone displaced by flight set out again: (simulation,
+    its Flight, today)."""
     from ranks.engine import Simulation
     from ranks.modules.flight.hazards import Window
     from ranks.modules.flight.module import Flight
@@ -928,6 +924,20 @@ def test_compiled_link_ends_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None
     n = fl.t_ids.size
     fl.t_link, fl.t_left = np.full(n, -1, dtype=np.int64), np.zeros(n)
     fl.t_wait, fl.t_prev = np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    return sim, fl, day
+
+
+@needs_numba
+def test_compiled_link_ends_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A day of travel with frequent hazards (Flight._travel: hazards and interceptions at
+    a link's end, mines, going on, camps, settling, hosting): the same people, travellers,
+    events, displaced counts, pending deaths and savings compiled and in NumPy, from the
+    same state of a run; both branches of each compiled step ran."""
+    import copy
+
+    from ranks.modules.flight.module import Flight
+
+    sim, fl, day = _frequent_hazards()
     got = []
     for enabled in (True, False):
         monkeypatch.setattr(kernels, "ENABLED", enabled)
@@ -949,6 +959,22 @@ def test_compiled_link_ends_equal_numpy(monkeypatch: pytest.MonkeyPatch) -> None
         assert a.dtype == b.dtype and np.array_equal(a, b)
     assert {"interdicted", "mine_death", "arrived", "turned_back"} <= names
     assert (got[0][7] > 0).any()  # some hosted by relatives
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_stopped_party_does_not_also_hit_a_mine(monkeypatch: pytest.MonkeyPatch,
+                                                enabled: bool) -> None:
+    """One uniform per party draws a stop (below the stop chance) or else a mine (the rest
+    of the interval): a party stopped at a checkpoint or by a patrol is never also counted
+    as hitting a mine."""
+    monkeypatch.setattr(kernels, "ENABLED", enabled and kernels.ENABLED)
+    sim, fl, day = _frequent_hazards()
+    i = np.arange(fl.t_ids.size)
+    fl.t_link[:] = np.arange(i.size) % (2 * fl.routes.R)
+    sim._drawn.clear()  # (the day's streams drawn by the setup's step)
+    ids, frm, to, keys, stop, actor, u_rel, mine, mine_actor = fl._hazards(sim, day, 0, i)
+    assert (stop != 0).sum() > 50 and mine.sum() > 5  # both hazards happened
+    assert not (mine & (stop != 0)).any()
 
 
 @pytest.mark.parametrize("enabled", [True, False])

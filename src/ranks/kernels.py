@@ -857,8 +857,8 @@ def _arrive_hazards(i: np.ndarray, t_ids: np.ndarray, t_link: np.ndarray,
     ``Flight._arrive_hazards`` computes them in NumPy (its twin): ids, link start and end,
     party keys; who is stopped (1 by a checkpoint, 2 by a patrol, 0 neither: one uniform
     per party from ``base``, below the checkpoint chance a checkpoint, then a patrol), by
-    which actor, the uniform rescaled to the stop chance; who would hit a mine if not
-    stopped (the rest of the interval, rescaled), and the mine's actor (today's minefields:
+    which actor, the uniform rescaled to the stop chance; who hits a mine (only those not
+    stopped: the rest of the interval, rescaled), and the mine's actor (today's minefields:
     rows of ``mf_on`` by link, in order); whether any hazard had a chance."""
     n = i.size
     ids = np.empty(n, dtype=np.int64)
@@ -915,7 +915,9 @@ def _arrive_hazards(i: np.ndarray, t_ids: np.ndarray, t_link: np.ndarray,
             u_rel[j] = u / ps
         else:
             actor[j] = -1
-        mine[j] = (u - ps) / max(1.0 - ps, 1e-12) < pm
+        # past both stops: the rest of the interval, rescaled, draws the mine; a party
+        # stopped (u < ps) does not also walk onto one
+        mine[j] = u >= ps and (u - ps) / max(1.0 - ps, 1e-12) < pm
     return ids, frm, to, keys, stop, actor, u_rel, mine, mine_actor, any_hazard
 
 

@@ -831,7 +831,9 @@ class Flight(Module[FlightParams]):
             actor[stop_pat] = hz.patrol_actor[stop_pat]
             s = stop_cp | stop_pat
             u_rel[s] = u[s] / p_stop[s]
-            mine = (u - p_stop) / np.maximum(1.0 - p_stop, 1e-12) < hz.p_mine
+            # past both stops only: a party stopped does not also walk onto a mine
+            mine = (u >= p_stop) & ((u - p_stop) / np.maximum(1.0 - p_stop, 1e-12)
+                                    < hz.p_mine)
         return ids, frm, to, keys, stop, actor, u_rel, mine, hz.mine_actor
 
     def _arrive(self, sim: Simulation, day: int, wave: int, i: np.ndarray) -> np.ndarray:
