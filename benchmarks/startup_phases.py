@@ -4,7 +4,8 @@ Each run is one fresh process (pinned to one core, ``taskset -c $RANKS_BENCH_CPU
 default 0) that runs the `ranks` command line in-process on the flagship, with these
 phases timed around the functions both codes have:
 
-- ``import``: ``import ranks.cli`` (everything the command line imports before running);
+- ``import``: ``import ranks.cli`` and ``ranks.runner`` (what the command line imports,
+  and what `ranks run` imports when it starts: the engine, the modules, the kernels);
 - ``load``: ``ranks.runner.load`` (YAML, CSVs, validation of the scenario and modules);
 - ``synthesis``: the people and households (``synthesis_s`` of the manifest);
 - ``setup``: building the simulation apart from synthesis (world, modules, recorder);
@@ -12,7 +13,8 @@ phases timed around the functions both codes have:
 - ``tables``: ``Recorder.events_frame`` and ``Recorder.stocks_frame``;
 - ``write``: ``ranks.runner.write_run_dir`` (Parquet, resolved scenario, manifest, the
   move into place);
-- ``total``: the whole process, interpreter start and exit included, from the parent.
+- ``other``: the rest (interpreter start and exit, option parsing, the output checks);
+- ``total``: the whole process, timed from the parent.
 
 With ``--before SRC`` (the ``src`` folder of another checkout, e.g. made with
 ``git worktree add --detach /tmp/before main``) that code is timed too, the two codes
@@ -51,10 +53,10 @@ CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
 import ranks.cli
-t_import = time.perf_counter() - t0
-import ranks.runner as runner
+import ranks.runner as runner  # what `ranks run` imports when it starts running
 import ranks.engine as engine
 from ranks.record import Recorder
+t_import = time.perf_counter() - t0
 spent = {"load": 0.0, "tables": 0.0, "write": 0.0, "init": 0.0}
 
 def timing(key, fn):

@@ -111,3 +111,21 @@ def test_set_with_repeated_ids_moves_each_person_once(synth) -> None:
     assert list(people.place[[5, 7, 9]]) == [1, 2, 4]  # first occurrence wins
     people.set(np.array([5, 7, 9]), 4, state=State.CIVILIAN, actor=-1,
                place=people.home[[5, 7, 9]])  # undo for the other tests
+
+
+def test_lexsort2_is_numpy_lexsort() -> None:
+    """The two-argsort sort gives np.lexsort's permutation: ties, negative and large
+    integers (not sent to radix), floats with ties and NaN."""
+    from ranks.population import _lexsort2
+
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 50, 20_000):
+        majors = [rng.integers(0, 54, n), rng.integers(-3, 3, n), rng.integers(0, 2**40, n),
+                  np.sort(rng.integers(0, 5, n))]
+        minors = [rng.integers(0, 90, n), np.round(rng.random(n), 2), -rng.random(n),
+                  np.where(rng.random(n) < 0.1, np.nan, rng.random(n)),
+                  rng.integers(70_000, 70_010, n)]
+        for major in majors:
+            for minor in minors:
+                np.testing.assert_array_equal(_lexsort2(minor, major),
+                                              np.lexsort((minor, major)))

@@ -394,9 +394,24 @@ def _add_counts(flat: np.ndarray, idx: np.ndarray, sign: int) -> None:
         flat += sign * np.bincount(idx, minlength=flat.size)
 
 
+def _lexsort2(minor: np.ndarray, major: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, major))``, by two stable argsorts (the same permutation: lexsort
+    is a stable sort by each key in turn). Small non-negative integer keys (places, ages)
+    are sorted as uint16, by radix: several times faster on a million people."""
+    order = np.argsort(_small(minor), kind="stable")
+    return order[np.argsort(_small(major[order]), kind="stable")]
+
+
+def _small(key: np.ndarray) -> np.ndarray:
+    """``key`` as uint16 when it is an integer array within [0, 65535] (same order)."""
+    if key.dtype.kind in "iu" and key.size and key.min() >= 0 and key.max() < 2**16:
+        return key.astype(np.uint16)
+    return key
+
+
 def _top_k_by_group(group: np.ndarray, key: np.ndarray, k: np.ndarray) -> np.ndarray:
     """Positions of the ``k[g]`` largest ``key`` within each ``group`` value g."""
-    order = np.lexsort((-key, group))
+    order = _lexsort2(-key, group)
     g = group[order]
     starts = np.searchsorted(g, np.arange(len(k)), side="left")
     rank = np.arange(len(order)) - starts[g]
@@ -464,7 +479,7 @@ def synthesize(
         order = cand[np.lexsort((-age[cand], home[cand]))]  # oldest first, then lowest id
         first = np.unique(home[order], return_index=True)[1]
         heads = np.concatenate([heads, order[first]])
-    heads = heads[np.lexsort((age[heads], home[heads]))]  # households sorted by place, head age
+    heads = heads[_lexsort2(age[heads], home[heads])]  # households sorted by place, head age
     H = len(heads)
     hh_place = home[heads]
     H_p = np.bincount(hh_place, minlength=P)
@@ -480,7 +495,7 @@ def synthesize(
     w = _step_weight(age[cand], WIFE_EDGES, WIFE_W)
     W_target = np.rint(H_p * (1.0 + spec.polygamy_share.value)).astype(np.int64)
     wives = cand[_top_k_by_group(home[cand], _gumbel_key(rng, w), W_target)]
-    wives = wives[np.lexsort((age[wives], home[wives]))]
+    wives = wives[_lexsort2(age[wives], home[wives])]
     W_p = np.bincount(home[wives], minlength=P)
     w_start = np.concatenate([[0], np.cumsum(W_p)[:-1]])
     j = np.arange(len(wives)) - w_start[home[wives]]
@@ -498,7 +513,7 @@ def synthesize(
     gap = 20.0 + rng.random(len(rest)) * 20.0
     target = np.where(elder, np.maximum(r_age - gap, 20.0), r_age + gap)
     r_home = home[rest]
-    order = np.lexsort((target, r_home))
+    order = _lexsort2(target, r_home)
     R_p = np.bincount(r_home, minlength=P)
     r_start = np.concatenate([[0], np.cumsum(R_p)[:-1]])
     ranked = rest[order]

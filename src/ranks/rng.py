@@ -79,11 +79,14 @@ _MASK = 2**64 - 1
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 
 
+_GOLD_I, _M1_I, _M2_I = int(_GOLD), int(_M1), int(_M2)
+
+
 def _splitmix_int(x: int) -> int:
     """splitmix64 of one 64-bit value, in Python integers."""
-    z = (x + int(_GOLD)) & _MASK
-    z = ((z ^ (z >> 30)) * int(_M1)) & _MASK
-    z = ((z ^ (z >> 27)) * int(_M2)) & _MASK
+    z = (x + _GOLD_I) & _MASK
+    z = ((z ^ (z >> 30)) * _M1_I) & _MASK
+    z = ((z ^ (z >> 27)) * _M2_I) & _MASK
     return z ^ (z >> 31)
 
 
@@ -98,11 +101,17 @@ def _splitmix(z: np.ndarray) -> np.ndarray:
     return z
 
 
+@lru_cache(maxsize=4096)
+def _name_base(seed: int, name: str) -> int:
+    """The hash of (seed, stream name), the part of :func:`_base` that is the same every
+    day."""
+    return _splitmix_int(stream_key(name) ^ (int(seed) * 0x632BE59BD9B4E019 % 2**64))
+
+
 @lru_cache(maxsize=8192)
 def _base(seed: int, name: str, day: int) -> np.uint64:
     """The hash of (seed, stream name, day) that ``person_uniform`` mixes with each id."""
-    base = _splitmix_int(stream_key(name) ^ (int(seed) * 0x632BE59BD9B4E019 % 2**64))
-    return np.uint64(_splitmix_int(base ^ (int(day) & 0xFFFFFFFF)))
+    return np.uint64(_splitmix_int(_name_base(seed, name) ^ (int(day) & 0xFFFFFFFF)))
 
 
 def person_uniform(seed: int, name: str, day: int, ids: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ Every parameter is a :class:`P`: a value with its evidence, either ``source`` (a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -22,6 +23,8 @@ ROUTE_KINDS = ("road", "desert", "river", "border")
 #: through, a ``siege`` line, and ``calm`` (residual intensity after the fighting moved on).
 FRONT_KINDS = ("battle", "offensive", "airstrike", "shelling", "explosion",
                "violence_against_civilians", "siege", "other", "calm")
+#: An actor colour as #rrggbb: one matplotlib takes, checked without importing it.
+_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class Strict(BaseModel):
@@ -128,7 +131,7 @@ class Actor(Evidenced):
     @field_validator("color")
     @classmethod
     def _color(cls, v: str | None) -> str | None:
-        if v is None:
+        if v is None or _HEX_COLOR.fullmatch(v):  # #rrggbb: a colour without matplotlib
             return v
         from matplotlib.colors import is_color_like
 
