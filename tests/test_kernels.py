@@ -199,6 +199,15 @@ def test_compiled_displaced_members_equal_numpy(monkeypatch: pytest.MonkeyPatch)
     (fp, fc, fn), (sp, sc, sn) = got
     assert fp.size < book.pool.view().size and fn.sum() > 0  # it dropped and counted
     assert np.array_equal(fp, sp) and np.array_equal(fc, sc) and np.array_equal(fn, sn)
+    # both compiled ways (a scan of everyone, a walk of the pool's members) give the pools
+    # and counts of NumPy, whatever the pool's size
+    for scan in (True, False):
+        b = copy.deepcopy(book)
+        b.counts[:] = 0
+        pool = b._kept(b.pool.view(), -1, True, scan=scan)
+        camp = b._kept(b.camp_pool.view(), int(State.CAMP), False, scan=scan)
+        assert np.array_equal(pool, sp) and np.array_equal(camp, sc)
+        assert np.array_equal(b.counts, sn)
 
 
 # ----------------------------------------------------------------------------- Flee day

@@ -219,35 +219,65 @@ displaced_members = _compile(_displaced_members)
 
 
 def _kept_parties(keys: np.ndarray, n_keys: int, n_households: int, hh_ptr: np.ndarray,
-                  hh_members: np.ndarray, bits: np.ndarray, fled_bit: int, lone_bit: int,
-                  displaced_state: np.ndarray, state: np.ndarray, place: np.ndarray,
-                  home: np.ndarray, want_state: int, counts: np.ndarray, n_places: int,
-                  count: bool) -> np.ndarray:
+                  hh_members: np.ndarray, household: np.ndarray, bits: np.ndarray,
+                  fled_bit: int, lone_bit: int, displaced_state: np.ndarray,
+                  state: np.ndarray, place: np.ndarray, home: np.ndarray, want_state: int,
+                  counts: np.ndarray, n_places: int, count: bool, scan: bool) -> np.ndarray:
     """A compaction of a pool of party keys (``Displaced.parties_today``) in one pass: the
     sorted distinct keys of ``keys`` that still have a member as
     :func:`_displaced_members` finds them (same filter, ``want_state`` likewise); with
-    ``count``, each such member adds one to ``counts`` (flat, current place x home place)."""
-    seen = np.zeros(n_keys, dtype=np.bool_)
+    ``count``, each such member adds one to ``counts`` (flat, current place x home place).
+
+    Two ways to the same result. With ``scan`` (a large pool) everyone is read once in id
+    order and each displaced person marks their party (``household``, or ``n_households +
+    id`` for a man alone) when it is in the pool: sequential reads. Without (a small pool)
+    the distinct keys' members are walked (``hh_ptr``/``hh_members``): a household's members
+    are scattered over the ids, so each read may miss the cache, which a large pool makes
+    several times slower than the scan."""
+    if not scan:
+        ks = np.sort(keys)
+        out = np.empty(ks.size, dtype=np.int64)
+        m = 0
+        for j in range(ks.size):
+            kk = ks[j]
+            if j > 0 and kk == ks[j - 1]:
+                continue
+            lone = kk >= n_households
+            lo = kk - n_households if lone else hh_ptr[kk]
+            hi = lo + 1 if lone else hh_ptr[kk + 1]
+            kept = False
+            for q in range(lo, hi):
+                i = q if lone else hh_members[q]
+                if not is_displaced_member(i, lone, bits, fled_bit, lone_bit,
+                                           displaced_state, state, place, home, want_state):
+                    continue
+                kept = True
+                if count:
+                    counts[np.int64(place[i]) * n_places + home[i]] += 1
+            if kept:
+                out[m] = kk
+                m += 1
+        return out[:m]
+    mark = np.zeros(n_keys, dtype=np.uint8)  # 1: in the pool, 2: kept
     for j in range(keys.size):
-        seen[keys[j]] = True
+        mark[keys[j]] = 1
+    for i in range(bits.size):
+        b = bits[i]
+        if (b & fled_bit) == 0:
+            continue
+        lone = (b & lone_bit) != 0
+        kk = n_households + i if lone else np.int64(household[i])
+        if mark[kk] == 0 or not is_displaced_member(i, lone, bits, fled_bit, lone_bit,
+                                                    displaced_state, state, place, home,
+                                                    want_state):
+            continue
+        mark[kk] = 2
+        if count:
+            counts[np.int64(place[i]) * n_places + home[i]] += 1
     out = np.empty(min(n_keys, keys.size), dtype=np.int64)  # distinct keys: at most these
     m = 0
     for kk in range(n_keys):
-        if not seen[kk]:
-            continue
-        lone = kk >= n_households
-        lo = kk - n_households if lone else hh_ptr[kk]
-        hi = lo + 1 if lone else hh_ptr[kk + 1]
-        kept = False
-        for q in range(lo, hi):
-            i = q if lone else hh_members[q]
-            if not is_displaced_member(i, lone, bits, fled_bit, lone_bit, displaced_state,
-                                       state, place, home, want_state):
-                continue
-            kept = True
-            if count:
-                counts[np.int64(place[i]) * n_places + home[i]] += 1
-        if kept:
+        if mark[kk] == 2:
             out[m] = kk
             m += 1
     return out[:m]
