@@ -265,11 +265,14 @@ def _kept_parties(keys: np.ndarray, n_keys: int, n_households: int, hh_ptr: np.n
         b = bits[i]
         if (b & fled_bit) == 0:
             continue
-        lone = (b & lone_bit) != 0
-        kk = n_households + i if lone else np.int64(household[i])
-        if mark[kk] == 0 or not is_displaced_member(i, lone, bits, fled_bit, lone_bit,
-                                                    displaced_state, state, place, home,
-                                                    want_state):
+        st = state[i]  # (the test of is_displaced_member, a person's own party by LONE)
+        if want_state >= 0:
+            if st != want_state:
+                continue
+        elif not displaced_state[st] or place[i] == home[i]:
+            continue
+        kk = n_households + i if (b & lone_bit) != 0 else np.int64(household[i])
+        if mark[kk] == 0:
             continue
         mark[kk] = 2
         if count:
