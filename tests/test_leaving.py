@@ -250,3 +250,21 @@ def test_unknown_names_in_parameters_are_scenario_errors(tmp_path: Path) -> None
     with pytest.raises(ScenarioError, match="unknown actor 'Z'"):
         load(build(tmp_path, coercion="{bribe_usd_by_actor: {Z: {value: 100, "
                                                "assumption: t}}}"))
+
+
+def test_mean_keep_is_numpys_weighted_average() -> None:
+    """_mean_keep gives np.average's weighted mean bit for bit (float and integer weights,
+    repeated places), 0 without places, and refuses weights that sum to zero as it does."""
+    from ranks.modules.leaving import _mean_keep
+
+    g = np.random.default_rng(3)
+    for t in range(500):
+        n = int(g.integers(1, 60))
+        keep = g.random(n)
+        pop = g.random(n) * 1000 if t % 2 else g.integers(0, 10**6, n)
+        places = g.integers(0, n, int(g.integers(1, 20)))
+        assert _mean_keep(keep, pop, places) == float(np.average(keep[places],
+                                                                 weights=pop[places]))
+    assert _mean_keep(np.ones(3), np.ones(3), np.zeros(0, dtype=np.int64)) == 0.0
+    with pytest.raises(ZeroDivisionError):
+        _mean_keep(np.ones(3), np.zeros(3), np.array([0, 1]))

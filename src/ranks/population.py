@@ -368,7 +368,7 @@ def _values(v: int | np.ndarray | None) -> np.ndarray:
         return _NONE
     if type(v) is np.ndarray and v.ndim == 1 and v.dtype == np.int64 and v.flags.c_contiguous:
         return v
-    if np.ndim(v) == 0:
+    if isinstance(v, int | np.integer) or np.ndim(v) == 0:  # (the common case first)
         k = int(v)
         one = _ONE.get(k)
         if one is None:

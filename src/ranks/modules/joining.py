@@ -333,7 +333,8 @@ class Joining(Module[JoiningParams]):
             return
         hh = unique(np.concatenate(self._bereaved))
         self._bereaved.clear()
-        lo, n = self._pool_ptr[hh], np.diff(self._pool_ptr)[hh]
+        lo = self._pool_ptr[hh]
+        n = self._pool_ptr[hh + 1] - lo  # (not np.diff over every household)
         kin = self._pool_by_hh[np.repeat(lo - np.cumsum(n) + n, n) + np.arange(int(n.sum()))]
         new = unique(kin[~self._is_avenger[kin]])
         if new.size:

@@ -888,7 +888,13 @@ def _mean_keep(keep: np.ndarray, pop: np.ndarray, places: np.ndarray) -> float:
     """People-weighted mean of ``keep`` over ``places`` (0 when there are none)."""
     if places.size == 0:
         return 0.0
-    return float(np.average(keep[places], weights=pop[places]))
+    # np.average's arithmetic (weights summed as float64, then the weighted sum over
+    # it) without its per-call overhead
+    w = pop[places]
+    scl = w.sum(dtype=np.float64)
+    if scl == 0.0:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    return float(np.multiply(keep[places], w, dtype=np.float64).sum() / scl)
 
 
 def _pick(places: np.ndarray, weight: np.ndarray, u: np.ndarray) -> np.ndarray:

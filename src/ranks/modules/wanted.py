@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from ranks import kernels
-from ranks.arrays import unique
+from ranks.arrays import unique, unique_first_inverse
 from ranks.modules.economy import Economy
 from ranks.modules.practices import (
     CONSCRIPTED,
@@ -252,7 +252,7 @@ class WantedBook:
             return np.ones(ids.size, dtype=bool)
         hh = sim.people.household[ids].astype(np.int64)
         savings = sim.households.savings
-        u, inv = np.unique(hh, return_inverse=True)
+        u, _, inv = unique_first_inverse(hh)  # np.unique's values and inverse
         can_h = savings[u] >= usd
         savings[u[can_h]] -= usd
         return np.asarray(can_h[inv], dtype=bool)
