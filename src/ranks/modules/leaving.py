@@ -553,7 +553,7 @@ class Leaving(Module[LeavingParams]):
         for a in range(w.n_actors):
             held = ctrl == a
             if held.any() and pop[held].sum() > 0:
-                mean_real[a] = pay[a] * np.average(1.0 / price[held], weights=pop[held])
+                mean_real[a] = pay[a] * _average(1.0 / price[held], pop[held])
             else:
                 mean_real[a] = pay[a] / float(np.mean(price))
         self.real_pay_ref = np.maximum(self.real_pay_ref, mean_real)
@@ -888,13 +888,18 @@ def _mean_keep(keep: np.ndarray, pop: np.ndarray, places: np.ndarray) -> float:
     """People-weighted mean of ``keep`` over ``places`` (0 when there are none)."""
     if places.size == 0:
         return 0.0
-    # np.average's arithmetic (weights summed as float64, then the weighted sum over
-    # it) without its per-call overhead
-    w = pop[places]
-    scl = w.sum(dtype=np.float64)
+    return _average(keep[places], pop[places])
+
+
+def _average(values: np.ndarray, weights: np.ndarray) -> float:
+    """``np.average(values, weights=weights)`` of 1-d float or integer arrays, by its
+    arithmetic (weights summed as float64, then the weighted sum over that), without its
+    per-call overhead: the same float. Weights summing to zero raise ZeroDivisionError as
+    NumPy's do."""
+    scl = weights.sum(dtype=np.float64)
     if scl == 0.0:
         raise ZeroDivisionError("Weights sum to zero, can't be normalized")
-    return float(np.multiply(keep[places], w, dtype=np.float64).sum() / scl)
+    return float(np.multiply(values, weights, dtype=np.float64).sum() / scl)
 
 
 def _pick(places: np.ndarray, weight: np.ndarray, u: np.ndarray) -> np.ndarray:
