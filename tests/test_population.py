@@ -129,3 +129,15 @@ def test_lexsort2_is_numpy_lexsort() -> None:
             for minor in minors:
                 np.testing.assert_array_equal(_lexsort2(minor, major),
                                               np.lexsort((minor, major)))
+
+
+def test_people_numbered_household_by_household(synth) -> None:
+    """Synthesis numbers people household by household: each household's members have
+    consecutive ids, households follow each other in id order, and homes never go back
+    (households are in place order); each head is a member of their own household."""
+    _, _, people, hh = synth
+    h = people.household.astype(np.int64)
+    assert (np.diff(h) >= 0).all() and (np.diff(h) <= 1).all() and h[0] == 0
+    assert (np.diff(people.home.astype(np.int64)) >= 0).all()
+    assert np.array_equal(h[hh.head.astype(np.int64)], np.arange(len(hh)))
+    assert (people.role[hh.head.astype(np.int64)] == Role.HEAD).all()

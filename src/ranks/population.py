@@ -531,6 +531,16 @@ def synthesize(
     household[ranked] = pos
     role[rest] = np.where(elder, Role.PARENT, Role.CHILD)
 
+    # people numbered household by household (households are in place order, so people stay
+    # in place order): a household's members are neighbours in every column, which the
+    # day's walks over parties read together
+    order = np.argsort(household, kind="stable")
+    new_id = np.empty(N, dtype=np.int64)
+    new_id[order] = np.arange(N)
+    age_days, age, male = age_days[order], age[order], male[order]
+    household, home, role = household[order], home[order], role[order]
+    heads = new_id[heads]
+
     people = People(N, P, n_actors, n_days)
     people.birth[:] = -age_days
     people.sex[:] = male
