@@ -451,19 +451,27 @@ def test_day_rng_seeded_through_the_state_view_matches_default_rng() -> None:
 
 
 
-@needs_numba
-def test_compiled_route_choice_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Flee's pick over paths (Routes.choose): the same links compiled and in NumPy, for
-    travellers in many groups (place, feared actor, camp-averse, smuggled, previous place),
-    with closed places (no weight: -1), uniforms near 0 and 1, and repeats."""
+def _small_flight() -> tuple[Any, Any]:
+    """The 2014-2017 flagship at scale 0.01, set up, and its flight module (its routes,
+    path tree and the world's control and fronts are what the route-choice tests read)."""
     from ranks.engine import Simulation
     from ranks.modules.flight.module import Flight
-    from ranks.modules.flight.routes import BACK_FACTOR
     from ranks.runner import load
 
     sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2014-2017.yaml"), scale=0.01)
     fl = sim.get(Flight)
     assert fl is not None
+    return sim, fl
+
+
+@needs_numba
+def test_compiled_route_choice_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flee's pick over paths (Routes.choose): the same links compiled and in NumPy, for
+    travellers in many groups (place, feared actor, camp-averse, smuggled, previous place),
+    with closed places (no weight: -1), uniforms near 0 and 1, and repeats."""
+    from ranks.modules.flight.routes import BACK_FACTOR
+
+    sim, fl = _small_flight()
     routes, A, P = fl.routes, fl.A, fl.P
     g = np.random.default_rng(8)
     for trial in range(6):
@@ -1031,13 +1039,7 @@ def test_compiled_route_choice_searches_each_group(monkeypatch: pytest.MonkeyPat
     cumulative weights only when no weight is below 0 (then it is the same position as
     in the whole array); with a negative weight it searches the whole array as NumPy does.
     Both give NumPy's links, for weights of all sizes, zeros, and a negative score."""
-    from ranks.engine import Simulation
-    from ranks.modules.flight.module import Flight
-    from ranks.runner import load
-
-    sim = Simulation(load(ROOT / "scenarios" / "deir-ezzor-2014-2017.yaml"), scale=0.01)
-    fl = sim.get(Flight)
-    assert fl is not None
+    sim, fl = _small_flight()
     routes, A, P = fl.routes, fl.A, fl.P
     g = np.random.default_rng(21)
     for trial in range(6):
